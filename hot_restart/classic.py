@@ -1,0 +1,258 @@
+"""The classic decorator API of the single-file hot_restart 0.2.x.
+
+``wrap`` no longer puts a Python wrapper around the function: it swaps in
+the same trampolined code the import hook produces, so the function keeps
+its identity and a call costs what it did.  The source file is parsed and
+instrumented once, however many functions of it are wrapped.
+"""
+
+from __future__ import annotations
+
+import functools
+import linecache
+import sys
+import threading
+import warnings
+from types import CodeType, FunctionType, ModuleType
+from typing import Any, TypeVar
+
+from .errors import ReloadException
+from .runtime import rebind, registry
+from .runtime.state import STATE, Options
+from .runtime.trampoline import handle
+from .runtime.walk import NO_WRAP_ATTR, functions_of_class, functions_of_namespace, underlying_functions
+from .transform import HANDLER_NAME, instrument_source, is_instrumented, iter_code
+
+T = TypeVar("T")
+
+_CLASSIC = Options(propagated=(StopIteration,), stop_on="all")
+_restarting = threading.local()
+_reload_context: dict[str, dict[str, Any]] = {}
+_tables: dict[str, tuple[list[str], dict[tuple[str, int], CodeType]]] = {}
+
+
+def _file_table(filename: str, lines: list[str]) -> dict[tuple[str, int], CodeType]:
+    """Instrumented code of every def in the file, by (name, first line)."""
+    cached = _tables.get(filename)
+    if cached is not None and cached[0] is lines:
+        return cached[1]
+    module = instrument_source("".join(lines), filename)
+    table = {(c.co_name, c.co_firstlineno): c for c in iter_code(module)}
+    _tables[filename] = (lines, table)
+    return table
+
+
+def _instrument(fn: FunctionType, options: Options | None, warn_level: int) -> bool:
+    code = fn.__code__
+    qualname = getattr(code, "co_qualname", fn.__qualname__)
+    if options is not None:
+        STATE.by_def[(code.co_filename, qualname)] = options
+    if is_instrumented(code):
+        return True
+    lines = linecache.getlines(code.co_filename, fn.__globals__)
+    new: CodeType | None = None
+    if lines:
+        try:
+            new = _file_table(code.co_filename, lines).get((code.co_name, code.co_firstlineno))
+        except SyntaxError:
+            new = None
+    if new is None or new.co_freevars != code.co_freevars:
+        if warn_level:
+            warnings.warn(
+                f"hot_restart: cannot wrap {qualname}: its source is not available "
+                f"({code.co_filename}); it runs unwrapped",
+                RuntimeWarning,
+                stacklevel=warn_level + 1,
+            )
+        return False
+    fn.__globals__[HANDLER_NAME] = handle
+    rebind.swap(fn, new)
+    registry.note_wrapped(fn)
+    from .runtime.reload import changed_since_load
+
+    if changed_since_load(code.co_filename):
+        _stamp(code.co_filename)
+    return True
+
+
+def _stamp(filename: str) -> None:
+    import os
+
+    try:
+        st = os.stat(filename)
+    except OSError:
+        return
+    registry.stamps[filename] = (st.st_mtime_ns, st.st_size)
+
+
+def wrap(
+    func: Any = None,
+    *,
+    propagated_exceptions: tuple[type[BaseException], ...] = (StopIteration,),
+    propagate_keyboard_interrupt: bool = True,
+) -> Any:
+    """Make a function, method or class restartable after a crash.
+
+    Works as ``@wrap`` and as ``@wrap(propagated_exceptions=(KeyError,))``;
+    exceptions of the listed types never open the debugger.
+    """
+    if not isinstance(propagated_exceptions, tuple):
+        raise TypeError(
+            "hot_restart.wrap: propagated_exceptions must be a tuple of exception types, "
+            f"not {type(propagated_exceptions).__name__}"
+        )
+    options = Options(
+        propagated=propagated_exceptions,
+        propagate_keyboard_interrupt=propagate_keyboard_interrupt,
+        stop_on="all",
+    )
+    if func is None:
+        return functools.partial(
+            wrap,
+            propagated_exceptions=propagated_exceptions,
+            propagate_keyboard_interrupt=propagate_keyboard_interrupt,
+        )
+    if isinstance(func, type):
+        return _wrap_class(func, options)
+    if getattr(func, NO_WRAP_ATTR, False):
+        return func
+    found = False
+    for fn in underlying_functions(func):
+        found = True
+        _instrument(fn, options, warn_level=2)
+    if not found:
+        warnings.warn(
+            f"hot_restart: cannot wrap {func!r}: it is not a Python function or class",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+    return func
+
+
+def wrap_class(cls: type[T]) -> type[T]:
+    """Make every method of ``cls`` (and of classes nested in it) restartable."""
+    return _wrap_class(cls, _CLASSIC)
+
+
+def _wrap_class(cls: type[T], options: Options) -> type[T]:
+    filename = getattr(sys.modules.get(cls.__module__), "__file__", None)
+    if filename is None:
+        methods = [fn for v in vars(cls).values() for fn in underlying_functions(v)]
+        filename = methods[0].__code__.co_filename if methods else ""
+    for fn in functions_of_class(cls, filename):
+        _instrument(fn, options, warn_level=0)
+    return cls
+
+
+def no_wrap(func_or_class: T) -> T:
+    """Leave this function or class alone (also honoured by the import hook)."""
+    if func_or_class is not None:
+        setattr(func_or_class, NO_WRAP_ATTR, True)
+    return func_or_class
+
+
+ignore = no_wrap
+
+
+def _module_namespace(module_or_name: Any, depth: int) -> tuple[str, dict[str, Any]]:
+    if module_or_name is None:
+        module_or_name = sys._getframe(depth + 1).f_globals["__name__"]
+    if isinstance(module_or_name, str):
+        name = module_or_name
+        if name in _reload_context:
+            return name, _reload_context[name]
+        if name not in sys.modules:
+            raise ValueError(f"hot_restart: no module named {name!r} is imported; import it first")
+        return name, vars(sys.modules[name])
+    if isinstance(module_or_name, ModuleType):
+        name = module_or_name.__name__
+        return name, _reload_context.get(name, vars(module_or_name))
+    raise TypeError(f"hot_restart: expected a module or a module name, not {module_or_name!r}")
+
+
+def wrap_module(module_or_name: ModuleType | str | None = None) -> None:
+    """Make every function and class defined in a module restartable.
+
+    Without an argument it wraps the calling module; call it after the
+    definitions, typically at the bottom of the file.
+    """
+    name, namespace = _module_namespace(module_or_name, 1)
+    filename = namespace.get("__file__")
+    if not filename:
+        code = sys._getframe(1).f_code if module_or_name is None else None
+        filename = code.co_filename if code is not None else None
+    if not filename:
+        warnings.warn(
+            f"hot_restart: cannot wrap module {name}: its source is not available",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+        return
+    STATE.by_file[filename] = _CLASSIC
+    registry.modules.add(name)
+    for fn in functions_of_namespace(namespace, name, filename):
+        _instrument(fn, None, warn_level=0)
+
+
+def wrap_modules(pattern: str) -> None:
+    """Wrap every imported module whose dotted name matches an fnmatch pattern."""
+    from .patterns import compile_patterns
+
+    patterns = compile_patterns([pattern])
+    for name, module in list(sys.modules.items()):
+        if module is None or name == "hot_restart" or name.startswith("hot_restart."):
+            continue
+        if patterns.matches(name) and getattr(module, "__file__", None):
+            try:
+                wrap_module(module)
+            except Exception as e:  # one odd module must not stop the others
+                warnings.warn(f"hot_restart: could not wrap {name}: {e}", RuntimeWarning, stacklevel=2)
+
+
+def is_restarting_module() -> bool:
+    """True while reload_module() re-runs a module's top-level code."""
+    return bool(getattr(_restarting, "value", False))
+
+
+def reload_module(module_or_name: ModuleType | str | None = None) -> None:
+    """Re-run a module's whole source in a copy of its namespace.
+
+    Unlike the per-function reload, this runs module-level code again (guard
+    your entry point with ``is_restarting_module()``), then copies the new
+    names back into the live module.
+    """
+    name, namespace = _module_namespace(module_or_name, 1)
+    filename = namespace.get("__file__")
+    if not filename:
+        raise ReloadException(f"cannot reload {name}: it has no source file")
+    try:
+        with open(filename, encoding="utf-8") as f:
+            source = f.read()
+    except OSError as e:
+        raise ReloadException(f"cannot read {filename}: {e}") from None
+    context = dict(namespace)
+    instrumented = name in registry.modules
+    code = instrument_source(source, filename) if instrumented else compile(source, filename, "exec")
+    context[HANDLER_NAME] = handle
+    _restarting.value = True
+    _reload_context[name] = context
+    try:
+        exec(code, context)
+    finally:
+        _restarting.value = False
+        del _reload_context[name]
+    namespace.update(context)
+
+
+restart_module = reload_module
+
+
+def exit() -> None:
+    """Stop offering restarts: every later crash propagates as usual."""
+    STATE.exiting = True
+
+
+def reraise() -> None:
+    """From the debugger prompt: let the current exception propagate on continue."""
+    STATE.reraise_requested = True
+

@@ -1,0 +1,184 @@
+"""Debugger adapters: open one at the crash site and report what the user chose.
+
+Every adapter answers the same question, "continue here, restart that
+frame, or let the exception go?", so the session logic is one piece of code
+for pdb, ipdb, pudb and pydevd alike.  Nothing is imported until a crash.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass
+from types import FrameType, TracebackType
+from typing import Any
+
+from ..transform import is_instrumented
+from .messages import say
+from .state import STATE
+
+KNOWN = ("pdb", "ipdb", "pudb", "pydevd")
+_ALIASES = {"debugpy": "pydevd"}
+
+
+@dataclass
+class Outcome:
+    action: str  # "continue", "restart" or "quit"
+    frame: FrameType | None = None
+
+
+def choose() -> str:
+    """The debugger to use: hot_restart.DEBUGGER, then the environment, then auto."""
+    module = sys.modules.get("hot_restart")
+    explicit = getattr(module, "DEBUGGER", None)
+    source = "hot_restart.DEBUGGER"
+    if not explicit:
+        explicit = os.environ.get("HOT_RESTART_DEBUGGER", "").strip()
+        source = "HOT_RESTART_DEBUGGER"
+    if explicit:
+        name = _ALIASES.get(explicit.lower(), explicit.lower())
+        if name not in KNOWN:
+            say(f"unknown debugger {explicit!r} in {source}; use one of {', '.join(KNOWN)} (using pdb)")
+            return "pdb"
+        if name != "pdb" and not _importable(name):
+            say(f"{source} asks for {name}, which is not installed; `pip install {name}` (using pdb)")
+            return "pdb"
+        return name
+    if "pydevd" in sys.modules:
+        return "pydevd"
+    if "pudb" in sys.modules:
+        return "pudb"
+    return "ipdb" if _importable("ipdb") else "pdb"
+
+
+def _importable(name: str) -> bool:
+    if name in sys.modules:
+        return True
+    from importlib.util import find_spec
+
+    try:
+        return find_spec(name) is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def run(name: str, exc: BaseException, frame: FrameType) -> Outcome:
+    """Open ``name`` post-mortem on ``exc``, with ``frame``'s callers live above it."""
+    tb = exc.__traceback__
+    if name in ("pdb", "ipdb"):
+        return _run_cmd_debugger(name, frame, tb)
+    if name == "pudb":
+        import pudb  # type: ignore[import-not-found,unused-ignore]
+
+        pudb.post_mortem(tb, type(exc), exc)
+    else:
+        _run_pydevd(exc, tb)
+    return Outcome("quit" if STATE.reraise_requested else "continue")
+
+
+_classes: dict[str, type] = {}
+
+
+def _run_cmd_debugger(name: str, frame: FrameType, tb: TracebackType | None) -> Outcome:
+    cls = _classes.get(name)
+    if cls is None:
+        cls = _classes[name] = _with_restart_commands(_base_class(name))
+    debugger = cls(nosigint=True) if name == "pdb" else cls()
+    debugger.reset()
+    try:
+        debugger.interaction(frame.f_back, tb)
+    except KeyboardInterrupt:
+        return Outcome("quit")
+    outcome: Outcome = debugger.hr_outcome
+    if STATE.reraise_requested:
+        return Outcome("quit")
+    return outcome
+
+
+def _base_class(name: str) -> type:
+    if name == "ipdb":
+        try:
+            from ipdb.__main__ import _get_debugger_cls  # type: ignore[import-untyped,unused-ignore]
+
+            base: type = _get_debugger_cls()
+            return base
+        except ImportError:
+            from IPython.terminal.debugger import TerminalPdb  # type: ignore[import-not-found,unused-ignore]
+
+            ipython_base: type = TerminalPdb
+            return ipython_base
+    import pdb
+
+    return pdb.Pdb
+
+
+def _with_restart_commands(base: type) -> type:
+    """A subclass of ``base`` that records the user's choice on leaving."""
+
+    class HotRestartDebugger(base):  # type: ignore[valid-type,misc]
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self.hr_outcome = Outcome("continue")
+
+        def do_continue(self, arg: str) -> Any:
+            """c(ont(inue))
+            Reload the crashed function from disk and run it again."""
+            self.hr_outcome = Outcome("continue")
+            return super().do_continue(arg)
+
+        do_c = do_cont = do_continue
+
+        def do_restart(self, arg: str) -> Any:
+            """restart
+            Reload the function of the current frame (see `up`) from disk and
+            run it again; the frames below it unwind first."""
+            frame = self.curframe
+            if frame is None or not is_instrumented(frame.f_code):
+                name = frame.f_code.co_name if frame is not None else "?"
+                self.error(f"cannot restart {name}: hot_restart does not instrument it; `up` to one it does")
+                return 0
+            if frame.f_code.co_flags & 0x220:  # CO_GENERATOR | CO_ASYNC_GENERATOR
+                self.error(f"cannot restart generator {frame.f_code.co_name}: `up` to its consumer")
+                return 0
+            self.hr_outcome = Outcome("restart", frame)
+            self.set_continue()
+            return 1
+
+        do_run = do_restart
+
+        def do_quit(self, arg: str) -> Any:
+            """q(uit)
+            Let the exception propagate as if hot_restart were not there."""
+            self.hr_outcome = Outcome("quit")
+            return super().do_quit(arg)
+
+        do_q = do_exit = do_quit
+
+        def do_EOF(self, arg: str) -> Any:
+            self.hr_outcome = Outcome("quit")
+            return super().do_EOF(arg)
+
+    return HotRestartDebugger
+
+
+def _run_pydevd(exc: BaseException, tb: TracebackType | None) -> None:
+    import threading
+
+    try:
+        import pydevd  # type: ignore[import-not-found,unused-ignore]
+    except ImportError:
+        say("pydevd is not importable; using breakpoint()")
+        breakpoint()
+        return
+    py_db = pydevd.get_global_debugger()
+    if py_db is None:
+        say("no debug session is attached (start one with debugpy); using breakpoint()")
+        breakpoint()
+        return
+    thread = threading.current_thread()
+    info = py_db.set_additional_thread_info(thread)
+    info.is_tracing += 1
+    try:
+        py_db.stop_on_unhandled_exception(py_db, thread, info, (type(exc), exc, tb))
+    finally:
+        info.is_tracing -= 1

@@ -1,0 +1,26 @@
+"""What hot_restart knows about the live program: versions and wrapped defs.
+
+Code objects are swapped in place, so a frame that is still running an old
+version no longer finds its function through ``gc``: ``superseded`` keeps
+the link from every replaced code object to the function now running it.
+"""
+
+from __future__ import annotations
+
+import weakref
+from types import CodeType, FunctionType
+
+superseded: weakref.WeakValueDictionary[CodeType, FunctionType] = weakref.WeakValueDictionary()
+
+# Functions wrapped with the classic API, by source file (for RELOAD_ALL).
+wrapped: dict[str, weakref.WeakSet[FunctionType]] = {}
+
+# Module names instrumented wholesale (import hook, wrap_module).
+modules: set[str] = set()
+
+# (mtime_ns, size) of each source file when its functions were last loaded.
+stamps: dict[str, tuple[int, int]] = {}
+
+
+def note_wrapped(fn: FunctionType) -> None:
+    wrapped.setdefault(fn.__code__.co_filename, weakref.WeakSet()).add(fn)

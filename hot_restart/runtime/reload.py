@@ -1,0 +1,142 @@
+"""Reload one function (or every edited one) from the files on disk."""
+
+from __future__ import annotations
+
+import linecache
+import os
+from types import CodeType, FunctionType
+from typing import Any
+
+from ..errors import ReloadException
+from ..transform import iter_code
+from . import classes, rebind, registry, surrogate
+from .locate import scope_path
+
+
+def read_lines(filename: str) -> list[str]:
+    """The file as it is now, and make the debugger's line cache agree."""
+    try:
+        with open(filename, encoding="utf-8") as f:
+            text = f.read()
+    except FileNotFoundError:
+        raise ReloadException(
+            f"{filename} no longer exists; restore it, or `q` to let the exception propagate"
+        ) from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise ReloadException(
+            f"cannot read {filename} ({e.__class__.__name__}: {e}); fix it and continue again"
+        ) from None
+    lines = text.splitlines(keepends=True)
+    try:
+        st = os.stat(filename)
+        linecache.cache[filename] = (len(text), st.st_mtime, lines, filename)
+        registry.stamps[filename] = (st.st_mtime_ns, st.st_size)
+    except OSError:
+        pass
+    return lines
+
+
+def reload_function(fn: FunctionType, qualname: str) -> FunctionType:
+    """Rebuild ``fn`` from its file and swap the new code into it.
+
+    On any problem this raises ReloadException and the running version is
+    left exactly as it was.
+    """
+    old = fn.__code__
+    filename = old.co_filename
+    lines = read_lines(filename)
+    built = surrogate.build(
+        lines,
+        filename,
+        qualname,
+        old.co_firstlineno,
+        surrogate.future_flags(old),
+        old.co_freevars,
+    )
+    defaults: dict[str, Any] = {}
+    cls: type | None = None
+    if not built.nested:
+        cls = _resolve_class(fn.__globals__, built.class_path) if built.class_path else None
+        fresh = _evaluate_def(fn, built, cls)
+        if fresh is not None:
+            defaults = {"defaults": fresh.__defaults__, "kwdefaults": fresh.__kwdefaults__}
+    rebind.swap(fn, built.code, doc=built.doc, **defaults)
+    if built.nested:
+        root = _enclosing_root(fn, qualname)
+        if root is not None:
+            rebind.patch_enclosing(root, old, built.code)
+    if cls is not None:
+        classes.add_new_methods(cls, lines, filename, built.class_path, fn.__globals__)
+    return fn
+
+
+def _evaluate_def(
+    fn: FunctionType, built: surrogate.Surrogate, cls: type | None
+) -> FunctionType | None:
+    """Run the new ``def`` statement alone to evaluate its new defaults.
+
+    For a method it runs in a copy of the class namespace, so defaults that
+    name class-level constants resolve as they did when the class was built.
+    """
+    body = built.module_code
+    namespace: dict[str, Any] = {}
+    if built.class_path:
+        if cls is None:
+            return None
+        for name in built.class_path:
+            body = next(c for c in body.co_consts if isinstance(c, CodeType) and c.co_name == name)
+        namespace = dict(vars(cls))
+    try:
+        exec(body, fn.__globals__, namespace)
+    except Exception as e:
+        raise ReloadException(
+            f"evaluating the new def of {fn.__qualname__} failed: {e.__class__.__name__}: {e}; "
+            "fix it and continue again"
+        ) from None
+    for value in namespace.values():
+        for candidate in _functions_in(value):
+            if candidate.__code__ is built.code:
+                return candidate
+    return None
+
+
+def _functions_in(value: Any) -> list[FunctionType]:
+    """Functions under a class attribute (staticmethod, property, wrappers)."""
+    found: list[FunctionType] = []
+    for attr in ("__func__", "fget", "fset", "fdel", "__wrapped__"):
+        inner = getattr(value, attr, None)
+        if inner is not None and inner is not value:
+            found.extend(_functions_in(inner))
+    if isinstance(value, FunctionType):
+        found.append(value)
+    return found
+
+
+def _resolve_class(globals_: dict[str, Any], path: tuple[str, ...]) -> type | None:
+    obj: Any = globals_.get(path[0]) if path else None
+    for name in path[1:]:
+        obj = getattr(obj, name, None)
+    return obj if isinstance(obj, type) else None
+
+
+def _enclosing_root(fn: FunctionType, qualname: str) -> FunctionType | None:
+    """The outermost def enclosing ``fn``, found from the module's globals."""
+    spath = scope_path(qualname)
+    obj: Any = fn.__globals__.get(spath[0][0])
+    for name, kind in spath[1:]:
+        if kind == "def":
+            break
+        obj = getattr(obj, name, None)
+    for candidate in _functions_in(obj):
+        if any(c is fn.__code__ for c in iter_code(candidate.__code__)):
+            return candidate
+    return None
+
+
+def changed_since_load(filename: str) -> bool:
+    stamp = registry.stamps.get(filename)
+    try:
+        st = os.stat(filename)
+    except OSError:
+        return False
+    return stamp is None or stamp != (st.st_mtime_ns, st.st_size)

@@ -1,0 +1,176 @@
+"""One crash, from the prompt to the re-run.
+
+Only one debugger session runs at a time: a crash in another thread waits
+for the current one to end, and its banner names its thread.  The lock is
+released before the re-run, so a crash inside the re-run can prompt again.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+from collections.abc import Callable
+from types import FrameType, FunctionType
+from typing import Any
+
+from ..errors import ReloadException
+from ..transform import (
+    ARG_SNAPSHOT_PREFIX,
+    KIND_ASYNC_GENERATOR,
+    KIND_GENERATOR,
+    is_instrumented,
+)
+from . import debuggers, rebind, registry
+from .messages import say
+from .reload import changed_since_load, reload_function
+from .state import STATE
+from .trampoline import DECLINED, RestartRequest, handle
+
+_lock = threading.RLock()
+_CO_VARARGS = 0x04
+_CO_VARKEYWORDS = 0x08
+_CO_ANY_GENERATOR = 0x20 | 0x200
+
+
+def stop(exc: BaseException, frame: FrameType, qualname: str, kind: int) -> Any:
+    with _lock:
+        target, call = _prompt_until_ready(exc, frame, qualname, kind)
+    if target is None:
+        exc.__dict__[DECLINED] = True
+        return handle
+    if target is frame:
+        return call()
+    exc.__dict__[DECLINED] = True
+    raise RestartRequest(target, call)
+
+
+def _prompt_until_ready(
+    exc: BaseException, frame: FrameType, qualname: str, kind: int
+) -> tuple[FrameType | None, Callable[[], Any]]:
+    name = debuggers.choose()
+    _banner(exc, frame, qualname, kind)
+    while True:
+        STATE.reraise_requested = False
+        outcome = debuggers.run(name, exc, frame)
+        if STATE.exiting or outcome.action == "quit":
+            STATE.reraise_requested = False
+            return None, _nothing
+        target = outcome.frame if outcome.frame is not None else frame
+        if kind in (KIND_GENERATOR, KIND_ASYNC_GENERATOR) and target is frame:
+            target = _restartable_caller(frame)
+            if target is None:
+                say(f"{qualname} is a generator and no caller can be restarted; `q` to let it go")
+                continue
+            say(f"{qualname} is a generator: restarting its caller {target.f_code.co_name} instead")
+        try:
+            return target, _prepare(target)
+        except ReloadException as e:
+            say(str(e))
+
+
+def _nothing() -> None:
+    return None
+
+
+def _banner(exc: BaseException, frame: FrameType, qualname: str, kind: int) -> None:
+    module = sys.modules.get("hot_restart")
+    where = f"{frame.f_globals.get('__name__', '?')}.{qualname}"
+    thread = threading.current_thread()
+    in_thread = "" if thread is threading.main_thread() else f" [thread {thread.name}]"
+    short = qualname.rsplit(".", 1)[-1]
+    print(f"> hot_restart: {where} raised {exc!r}{in_thread}", flush=True)
+    if getattr(module, "PRINT_HELP_MESSAGE", True):
+        what = "its caller" if kind in (KIND_GENERATOR, KIND_ASYNC_GENERATOR) else short
+        print(
+            f"> (c)ontinue: reload {what} from disk and run it again | `up` then `restart`: "
+            "re-run that frame | (q)uit: let the exception propagate",
+            flush=True,
+        )
+        if module is not None:
+            module.PRINT_HELP_MESSAGE = False
+
+
+def _restartable_caller(frame: FrameType) -> FrameType | None:
+    caller = frame.f_back
+    while caller is not None:
+        if is_instrumented(caller.f_code) and not caller.f_code.co_flags & _CO_ANY_GENERATOR:
+            return caller
+        caller = caller.f_back
+    return None
+
+
+def _prepare(target: FrameType) -> Callable[[], Any]:
+    """Reload the target's function and return the call that re-runs it."""
+    fn = rebind.frame_function(target)
+    if fn is None:
+        raise ReloadException(
+            f"cannot find the function running {target.f_code.co_name}; `up` and `restart` a caller"
+        )
+    args, kwargs = original_arguments(target)
+    module = sys.modules.get("hot_restart")
+    qualname = _qualname(fn)
+    if getattr(module, "RELOAD_ON_CONTINUE", True):
+        if getattr(module, "RELOAD_ALL_ON_CONTINUE", False):
+            reload_all(skip=fn)
+        reload_function(fn, qualname)
+        say(f"reloaded {qualname}")
+
+    def call() -> Any:
+        return fn(*args, **kwargs)
+
+    return call
+
+
+def _qualname(fn: FunctionType) -> str:
+    return getattr(fn.__code__, "co_qualname", None) or fn.__qualname__
+
+
+def original_arguments(frame: FrameType) -> tuple[list[Any], dict[str, Any]]:
+    """The arguments of the call a frame is running, as they were at entry.
+
+    Parameters the body rebinds were copied to ``_hr__<name>`` on entry by
+    the transform; the others still hold the objects the caller passed.
+    """
+    code = frame.f_code
+    values = frame.f_locals
+
+    def get(name: str) -> Any:
+        snapshot = ARG_SNAPSHOT_PREFIX + name
+        return values[snapshot] if snapshot in values else values[name]
+
+    names = code.co_varnames
+    positional = [get(n) for n in names[: code.co_argcount]]
+    end = code.co_argcount + code.co_kwonlyargcount
+    keywords = {n: get(n) for n in names[code.co_argcount : end]}
+    if code.co_flags & _CO_VARARGS:
+        positional.extend(get(names[end]))
+        end += 1
+    if code.co_flags & _CO_VARKEYWORDS:
+        keywords.update(get(names[end]))
+    return positional, keywords
+
+
+def reload_all(skip: FunctionType | None = None) -> list[str]:
+    """Reload every wrapped or instrumented function whose file was edited."""
+    from .walk import functions_of_modules
+
+    done: list[str] = []
+    candidates: list[FunctionType] = [f for group in registry.wrapped.values() for f in group]
+    candidates.extend(functions_of_modules(registry.modules))
+    seen: set[int] = set()
+    changed: dict[str, bool] = {}
+    for fn in candidates:
+        filename = fn.__code__.co_filename
+        if fn is skip or id(fn) in seen:
+            continue
+        seen.add(id(fn))
+        if filename not in changed:
+            changed[filename] = changed_since_load(filename)
+        if not changed[filename]:
+            continue
+        try:
+            reload_function(fn, _qualname(fn))
+            done.append(_qualname(fn))
+        except ReloadException as e:
+            say(str(e))
+    return done

@@ -1,0 +1,93 @@
+"""Process-wide settings the trampoline reads on every exception.
+
+Kept apart from the public ``hot_restart`` module so that the hot path does
+one attribute read instead of a module lookup, and so that nothing here
+imports anything heavy.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, field
+from types import CodeType
+from typing import Literal
+
+StopOn = Literal["unhandled", "all"]
+STOP_ON_VALUES: tuple[str, ...] = ("unhandled", "all")
+
+
+@dataclass(frozen=True)
+class Options:
+    """How one wrapped function (or a whole wrapped file) decides to stop."""
+
+    propagated: tuple[type[BaseException], ...] = ()
+    propagate_keyboard_interrupt: bool = True
+    stop_on: StopOn | None = None  # None: the process default
+
+
+@dataclass
+class State:
+    exiting: bool = False  # hot_restart.exit() was called: never prompt again
+    reraise_requested: bool = False  # hot_restart.reraise() was called at a prompt
+    stop_on: StopOn = "unhandled"  # install()'s default
+    forced_stop_on: StopOn | None = None  # HOT_RESTART_STOP_ON wins over everything
+    # Options set by the classic API, by (filename, qualname) and by filename.
+    by_def: dict[tuple[str, str], Options] = field(default_factory=dict)
+    by_file: dict[str, Options] = field(default_factory=dict)
+    _tty_key: tuple[int, int] = (0, 0)
+    _tty: bool = False
+
+    def options_for(self, code: CodeType, qualname: str) -> Options:
+        filename = code.co_filename
+        found = self.by_def.get((filename, qualname))
+        if found is None:
+            found = self.by_file.get(filename, _DEFAULT)
+        return found
+
+    def interactive(self) -> bool:
+        """A prompt is possible: stdin and stdout are terminals (or forced).
+
+        Cached per pair of stream objects: isatty() is a system call and this
+        runs on every exception that leaves instrumented code.
+        """
+        stdin, stdout = sys.stdin, sys.stdout
+        key = (id(stdin), id(stdout))
+        if key != self._tty_key:
+            self._tty_key = key
+            self._tty = _force_prompt() or (_isatty(stdin) and _isatty(stdout))
+        return self._tty
+
+
+def _isatty(stream: object) -> bool:
+    try:
+        return bool(stream.isatty())  # type: ignore[attr-defined]
+    except Exception:
+        return False
+
+
+def _force_prompt() -> bool:
+    return os.environ.get("HOT_RESTART_FORCE_PROMPT", "") not in ("", "0")
+
+
+def stop_on_from_env() -> StopOn | None:
+    value = os.environ.get("HOT_RESTART_STOP_ON", "").strip().lower()
+    if value in STOP_ON_VALUES:
+        return value  # type: ignore[return-value]
+    return None
+
+
+_DEFAULT = Options()
+STATE = State()
+STATE.forced_stop_on = stop_on_from_env()
+
+
+def set_stop_on(value: str | None) -> None:
+    """Set install()'s default policy; HOT_RESTART_STOP_ON still wins."""
+    if value is None:
+        return
+    if value not in STOP_ON_VALUES:
+        raise ValueError(
+            f"hot_restart: stop_on={value!r} is not a policy; use 'unhandled' or 'all'"
+        )
+    STATE.stop_on = value  # type: ignore[assignment]
