@@ -1,0 +1,122 @@
+"""Drive a program through a real terminal, the way a person would.
+
+A scenario is a folder under ``tests/scenarios`` holding ``in_1.py`` (the
+buggy program) and ``in_2.py`` (the fixed one), plus any helper modules.
+The test copies it to a temporary folder, runs ``prog.py`` (a copy of
+``in_1.py``) in a pseudo-terminal, waits for the debugger, "edits" the file
+by copying ``in_2.py`` over it, and types commands.  Every wait has a short
+timeout, so a broken scenario fails instead of hanging.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import sys
+from pathlib import Path
+
+import pexpect
+
+ROOT = Path(__file__).resolve().parent.parent
+SCENARIOS = Path(__file__).resolve().parent / "scenarios"
+PROMPT = r"\(Pdb\) |ipdb> "
+TIMEOUT = 20  # ipdb's first start imports IPython; pdb answers in well under a second
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+
+def plain(text: str) -> str:
+    """Terminal output without colours or cursor moves (ipdb colours its listings)."""
+    return _ANSI.sub("", text).replace("\r\n", "\n")
+
+
+def debugger() -> str:
+    return os.environ.get("HOT_RESTART_DEBUGGER", "pdb")
+
+
+class Session:
+    def __init__(
+        self,
+        tmp_path: Path,
+        scenario: str,
+        *,
+        args: list[str] | None = None,
+        env: dict[str, str] | None = None,
+        main: str = "prog.py",
+    ) -> None:
+        self.dir = tmp_path / scenario
+        shutil.copytree(SCENARIOS / scenario, self.dir)
+        self.prog = self.dir / main
+        shutil.copy(self.dir / "in_1.py", self.prog)
+        full_env = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "HOME": str(tmp_path),  # no ~/.pdbrc or IPython profile of the machine's
+            "PYTHONPATH": os.pathsep.join([str(ROOT), str(self.dir)]),
+            "HOT_RESTART_DEBUGGER": debugger(),
+            "TERM": "dumb",
+            "PYTHONDONTWRITEBYTECODE": "1",
+            "PYTHONUNBUFFERED": "1",
+        }
+        full_env.update(env or {})
+        self.child = pexpect.spawn(
+            sys.executable,
+            [*(args if args is not None else [str(self.prog)])],
+            cwd=str(self.dir),
+            env=full_env,
+            encoding="utf-8",
+            timeout=TIMEOUT,
+            dimensions=(50, 200),
+        )
+        self.transcript: list[str] = []
+
+        class _Log:
+            def write(inner, data: str) -> None:
+                self.transcript.append(data)
+
+            def flush(inner) -> None:
+                pass
+
+        self.child.logfile_read = _Log()
+
+    @property
+    def output(self) -> str:
+        return plain("".join(self.transcript))
+
+    def expect(self, pattern: str, timeout: float = TIMEOUT) -> str:
+        try:
+            self.child.expect(pattern, timeout=timeout)
+        except (pexpect.TIMEOUT, pexpect.EOF) as e:
+            raise AssertionError(
+                f"expected {pattern!r}; got {type(e).__name__}. Transcript:\n{self.output}"
+            ) from None
+        return plain(str(self.child.before) + str(self.child.after))
+
+    def prompt(self) -> str:
+        """Wait for the debugger prompt; returns what came before it."""
+        return self.expect(PROMPT)
+
+    def send(self, line: str) -> None:
+        self.child.sendline(line)
+
+    def fix(self, version: str = "in_2.py", target: str | None = None) -> None:
+        """Play the editor: overwrite the program (or ``target``) with a version."""
+        dest = self.dir / (target or self.prog.name)
+        text = (self.dir / version).read_text()
+        dest.write_text(text)
+
+    def write(self, name: str, text: str) -> None:
+        (self.dir / name).write_text(text)
+
+    def finish(self, status: int = 0) -> str:
+        """Wait for the program to end; check its exit status."""
+        self.expect(pexpect.EOF)
+        self.child.close()
+        assert self.child.exitstatus == status, (
+            f"exit status {self.child.exitstatus} (signal {self.child.signalstatus}), "
+            f"expected {status}. Transcript:\n{self.output}"
+        )
+        return self.output
+
+    def close(self) -> None:
+        if self.child.isalive():
+            self.child.terminate(force=True)

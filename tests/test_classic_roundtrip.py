@@ -1,0 +1,65 @@
+"""The classic round-trip of the issue's example, and the ways out of a prompt."""
+
+from __future__ import annotations
+
+import re
+
+
+def test_fix_and_continue(session):
+    s = session("basic")
+    before = s.prompt()
+    assert "__main__.inner raised AssertionError('too big')" in before
+    assert "(c)ontinue" in before
+    assert 'assert x < 5, "too big"' in before  # the failing line is listed
+    s.send("up")  # the live callers are reachable
+    assert "outer()" in s.prompt()
+    s.fix()
+    s.send("c")
+    # Re-run with the same argument; the line reported by the reloaded code
+    # is the line in the file on disk; the fix also applies to later calls.
+    s.expect(r"result: \(5, 14\)")
+    s.expect(r"second call: \(4, 14\)")
+    s.finish(0)
+
+
+def test_continue_without_edit_prompts_again(session):
+    s = session("basic")
+    s.prompt()
+    s.send("c")
+    again = s.prompt()
+    assert "reloaded inner" in again
+    assert "AssertionError('too big')" in again
+    s.fix()
+    s.send("c")
+    s.expect(r"result: \(5, 14\)")
+    s.finish(0)
+
+
+def test_quit_lets_the_exception_propagate(session):
+    s = session("basic")
+    s.prompt()
+    s.send("q")
+    out = s.finish(1)
+    assert "AssertionError: too big" in out
+    # One prompt only: outer frames do not prompt again for the same exception.
+    assert len(re.findall(r"\(Pdb\) |ipdb> ", out)) == 1
+
+
+def test_exit_ends_the_program(session):
+    s = session("basic")
+    s.prompt()
+    s.send("hot_restart.exit()")
+    s.prompt()
+    s.send("c")
+    out = s.finish(1)
+    assert "AssertionError: too big" in out
+
+
+def test_reraise_then_continue_propagates(session):
+    s = session("basic")
+    s.prompt()
+    s.send("hot_restart.reraise()")
+    s.prompt()
+    s.send("c")
+    out = s.finish(1)
+    assert "AssertionError: too big" in out
