@@ -74,13 +74,15 @@ def _own_scope_nodes(body: list[ast.stmt]) -> Iterator[ast.AST]:
     while stack:
         node = stack.pop()
         yield node
-        for child in ast.iter_child_nodes(node):
-            if isinstance(child, _NESTED_SCOPES):
-                yield child  # its name binds here; its body does not
-                for deco in child.decorator_list:
-                    stack.append(deco)
-                continue
-            stack.append(child)
+        if isinstance(node, _NESTED_SCOPES):
+            # Its name binds here; its decorators and defaults run here; its
+            # body is another scope.
+            stack.extend(getattr(node, "decorator_list", []))
+            args = getattr(node, "args", None)
+            if args is not None:
+                stack.extend(d for d in (*args.defaults, *args.kw_defaults) if d is not None)
+            continue
+        stack.extend(ast.iter_child_nodes(node))
 
 
 def _bound_names(node: ast.AST) -> Iterator[str]:

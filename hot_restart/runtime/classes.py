@@ -14,14 +14,18 @@ from types import CodeType
 from typing import Any
 
 from ..transform import instrument_tree
-from .locate import block_source, index_definitions
+from .locate import block_source, find_block
 
 
 def add_new_methods(
-    cls: type, lines: list[str], filename: str, path: tuple[str, ...], globals_: dict[str, Any]
+    cls: type,
+    lines: list[str],
+    filename: str,
+    path: tuple[str, ...],
+    near: int,
+    globals_: dict[str, Any],
 ) -> list[str]:
-    blocks = index_definitions(lines)
-    block = next((b for b in blocks if b.path == path and b.kind == "class"), None)
+    block = find_block(lines, path, "class", near)
     if block is None:
         return []
     try:

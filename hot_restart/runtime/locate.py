@@ -12,8 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_DEF_LINE = re.compile(r"^([ \t]*)(?:async[ \t]+)?(def|class)[ \t]+([A-Za-z_]\w*)")
 _CODE_LINE = re.compile(r"^([ \t]*)(\S)")
+_HEADER = re.compile(r"^([ \t]*)(?:async[ \t]+)?(def|class)[ \t]+([A-Za-z_]\w*)")
 
 
 @dataclass(frozen=True)
@@ -44,24 +44,74 @@ def scope_path(qualname: str) -> list[tuple[str, str]]:
     return out
 
 
-def index_definitions(lines: list[str]) -> list[Block]:
-    """Every def/class header with its enclosing path and its block's extent."""
-    headers: list[tuple[int, int, str, str]] = []  # (line, indent, kind, name)
-    for number, text in enumerate(lines, 1):
-        if "def" not in text and "class" not in text:
+def find_block(
+    lines: list[str], path: tuple[str, ...], kind: str, near: int, *, above: bool = False
+) -> Block | None:
+    """The ``kind`` block with this name path whose header is nearest line ``near``.
+
+    Nearest, because lines may have been added or removed above it since the
+    running version was compiled.  Candidates are found by a search for the
+    name in the whole text (done in C), then each one's enclosing path is
+    read by walking up to the headers indented less than it.  With
+    ``above``, only headers at or above ``near`` whose block holds it count.
+    """
+    text = "".join(lines)
+    needle = re.compile(rf"{kind}[ \t]+{re.escape(path[-1])}\b")
+    best: tuple[int, int] | None = None  # (distance, line)
+    counted_to, number = 0, 1  # line numbers are counted incrementally
+    for m in needle.finditer(text):
+        line_start = text.rfind("\n", 0, m.start()) + 1
+        lead = text[line_start : m.start()]
+        if lead.strip() not in ("", "async"):
             continue
-        m = _DEF_LINE.match(text)
-        if m:
-            headers.append((number, len(m.group(1).expandtabs()), m.group(2), m.group(3)))
-    blocks: list[Block] = []
-    stack: list[tuple[int, str]] = []  # (indent, name) of enclosing headers
-    for number, indent, kind, name in headers:
-        while stack and stack[-1][0] >= indent:
-            stack.pop()
-        path = (*(n for _, n in stack), name)
-        blocks.append(Block(path, kind, number, _block_end(lines, number, indent), indent))
-        stack.append((indent, name))
-    return blocks
+        number += text.count("\n", counted_to, line_start)
+        counted_to = line_start
+        if above and number > near:
+            break
+        if header_path(lines, number) != path:
+            continue
+        distance = abs(number - near)
+        if best is None or distance < best[0] or above:
+            best = (distance, number)
+    if best is None:
+        return None
+    number = best[1]
+    indent = _indent(lines[number - 1])
+    block = Block(path, kind, number, _block_end(lines, number, indent), indent)
+    if above and block.end < near:
+        return None
+    return block
+
+
+def header_path(lines: list[str], number: int) -> tuple[str, ...]:
+    """Names of the def/class headers enclosing the header at line ``number``."""
+    m = _HEADER.match(lines[number - 1])
+    if m is None:
+        return ()
+    names = [m.group(3)]
+    indent = len(m.group(1).expandtabs())
+    for i in range(number - 2, -1, -1):
+        if indent == 0:
+            break
+        text = lines[i]
+        code = _CODE_LINE.match(text)
+        if code is None or code.group(2) == "#":
+            continue
+        this = len(code.group(1).expandtabs())
+        if this >= indent:
+            continue
+        indent = this
+        header = _HEADER.match(text)
+        if header is not None:
+            names.append(header.group(3))
+        elif this == 0:
+            break
+    return tuple(reversed(names))
+
+
+def _indent(text: str) -> int:
+    m = _CODE_LINE.match(text)
+    return len(m.group(1).expandtabs()) if m else 0
 
 
 def _block_end(lines: list[str], start: int, indent: int) -> int:
@@ -94,19 +144,6 @@ def _bracket_depth(text: str) -> int:
     return code.count("(") + code.count("[") + code.count("{") - (
         code.count(")") + code.count("]") + code.count("}")
     )
-
-
-def find_block(blocks: list[Block], path: tuple[str, ...], near: int) -> Block | None:
-    """The block with this name path whose header is nearest to line ``near``.
-
-    Nearest, because lines may have been added or removed above it since the
-    running version was compiled.
-    """
-    best: Block | None = None
-    for block in blocks:
-        if block.path == path and (best is None or abs(block.start - near) < abs(best.start - near)):
-            best = block
-    return best
 
 
 def block_source(lines: list[str], block: Block) -> str:

@@ -66,7 +66,9 @@ def reload_function(fn: FunctionType, qualname: str) -> FunctionType:
         if root is not None:
             rebind.patch_enclosing(root, old, built.code)
     if cls is not None:
-        classes.add_new_methods(cls, lines, filename, built.class_path, fn.__globals__)
+        classes.add_new_methods(
+            cls, lines, filename, built.class_path, old.co_firstlineno, fn.__globals__
+        )
     return fn
 
 

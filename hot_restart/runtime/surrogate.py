@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from types import CodeType
 
 from ..errors import ReloadException
-from ..transform import FunctionNode, instrument_tree, iter_code
-from .locate import Block, block_source, find_block, index_definitions, scope_path
+from ..transform import HANDLER_NAME, FunctionNode, instrument_tree, iter_code
+from .locate import Block, block_source, find_block, scope_path
 
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 
@@ -85,11 +85,14 @@ def build(
 def _root_node(
     lines: list[str], filename: str, names: tuple[str, ...], root_at: int, near: int, qualname: str
 ) -> ast.stmt:
-    blocks = index_definitions(lines)
-    target = find_block(blocks, names, near)
+    target = find_block(lines, names, "def", near)
     root: Block | None = None
     if target is not None:
-        root = target if root_at == len(names) - 1 else _enclosing(blocks, names[: root_at + 1], target)
+        root = (
+            target
+            if root_at == len(names) - 1
+            else find_block(lines, names[: root_at + 1], "def", target.start, above=True)
+        )
     if root is not None:
         try:
             tree = ast.parse(block_source(lines, root), filename)
@@ -101,13 +104,6 @@ def _root_node(
         except SyntaxError:
             pass  # the fast path cut the block wrongly, or the file is broken
     return _root_from_full_parse(lines, filename, names, root_at, near, qualname)
-
-
-def _enclosing(blocks: list[Block], path: tuple[str, ...], inner: Block) -> Block | None:
-    for block in blocks:
-        if block.path == path and block.start <= inner.start <= block.end:
-            return block
-    return None
 
 
 def _root_from_full_parse(
@@ -203,10 +199,12 @@ def _explicit_super(target: FunctionNode, classes: tuple[str, ...]) -> None:
             cls: ast.expr = ast.Name(classes[0], ast.Load())
             for name in classes[1:]:
                 cls = ast.Attribute(cls, name, ast.Load())
+            # Not the name ``super``: any use of it makes the compiler add the
+            # __class__ cell this rewrite exists to avoid.
+            node.func = ast.Attribute(ast.Name(HANDLER_NAME, ast.Load()), "super", ast.Load())
             node.args = [cls, ast.Name(first, ast.Load())]
-            for n in node.args:
-                for part in ast.walk(n):
-                    ast.copy_location(part, node)
+            for part in [*ast.walk(node.func), *(p for a in node.args for p in ast.walk(a))]:
+                ast.copy_location(part, node)
 
 
 def _compile(module: ast.Module, filename: str, flags: int) -> CodeType:

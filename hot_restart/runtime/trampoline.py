@@ -60,6 +60,12 @@ def handle(exc: BaseException, qualname: str, kind: int) -> Any:
     return _session.stop(exc, frame, qualname, kind)
 
 
+# Reloaded methods that newly call super() reach it as __hot_restart__.super:
+# the surrogate cannot give a running method the __class__ cell that a bare
+# ``super`` would make the compiler require.
+handle.super = super  # type: ignore[attr-defined]
+
+
 def _handled_by_instrumented(frame: FrameType, exc: BaseException) -> bool:
     global _catchers
     if _catchers is None:

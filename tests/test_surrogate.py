@@ -1,0 +1,106 @@
+"""Locating a definition in edited source and compiling only it."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from hot_restart.errors import ReloadException
+from hot_restart.runtime import locate, surrogate
+
+SOURCE = textwrap.dedent(
+    '''\
+    import math
+
+    class A:
+        LIMIT = 3
+
+        def m(self, x=LIMIT):
+            return super().m(x)
+
+        class B:
+            def n(self):
+                return 1
+
+    def outer(k):
+        def inner(x):
+            return x + k
+        return inner
+
+    def outer(k):  # a second, later definition with the same name
+        return k
+    '''
+)
+
+
+def lines(text: str = SOURCE) -> list[str]:
+    return text.splitlines(keepends=True)
+
+
+def test_scope_path():
+    assert locate.scope_path("A.f.<locals>.g") == [("A", "class"), ("f", "def"), ("g", "def")]
+
+
+def test_find_block_picks_the_nearest_definition():
+    first = locate.find_block(lines(), ("outer",), "def", 13)
+    second = locate.find_block(lines(), ("outer",), "def", 19)
+    assert first is not None and second is not None
+    assert (first.start, first.end) == (13, 16)
+    assert (second.start, second.end) == (18, 19)
+    nested = locate.find_block(lines(), ("A", "B", "n"), "def", 10)
+    assert nested is not None and (nested.start, nested.end, nested.indent) == (10, 11, 8)
+    assert locate.find_block(lines(), ("B", "n"), "def", 10) is None  # path must match
+
+
+def test_block_source_keeps_line_numbers():
+    block = locate.find_block(lines(), ("A", "m"), "def", 6)
+    assert block is not None
+    src = locate.block_source(lines(), block)
+    assert src.splitlines()[5].strip() == "def m(self, x=LIMIT):"
+    compile(src, "x", "exec")
+
+
+def test_build_method_keeps_super_and_lines():
+    built = surrogate.build(lines(), "mod.py", "A.m", 6, 0, ("__class__",))
+    assert built.code.co_firstlineno == 6
+    assert built.code.co_freevars == ("__class__",)
+    assert built.class_path == ("A",) and not built.nested
+
+
+def test_build_nested_gets_the_closure_from_the_new_source():
+    built = surrogate.build(lines(), "mod.py", "outer.<locals>.inner", 14, 0, ("k",))
+    assert built.code.co_freevars == ("k",) and built.nested
+
+
+def test_new_closure_variable_is_refused_with_a_clear_message():
+    edited = SOURCE.replace("return x + k", "return x + k + j").replace(
+        "    def inner(x):", "    j = 1\n    def inner(x):"
+    )
+    with pytest.raises(ReloadException, match=r"now uses 'j' from outer.*`up`.*`restart`"):
+        surrogate.build(lines(edited), "mod.py", "outer.<locals>.inner", 14, 0, ("k",))
+
+
+def test_lines_added_above_are_followed():
+    edited = "\n\n\n" + SOURCE
+    built = surrogate.build(lines(edited), "mod.py", "A.B.n", 10, 0, ())
+    assert built.code.co_firstlineno == 13
+
+
+def test_syntax_error_names_file_and_line():
+    edited = SOURCE.replace("return 1\n", "return (1\n", 1)
+    with pytest.raises(ReloadException, match=r"syntax error in mod.py:\d+"):
+        surrogate.build(lines(edited), "mod.py", "A.B.n", 10, 0, ())
+
+
+def test_deleted_function_is_reported():
+    edited = SOURCE.replace("def n(self)", "def renamed(self)")
+    with pytest.raises(ReloadException, match="no longer defined"):
+        surrogate.build(lines(edited), "mod.py", "A.B.n", 10, 0, ())
+
+
+def test_gaining_super_falls_back_to_explicit_super():
+    edited = SOURCE.replace("return 1\n", "return super().n()\n", 1)
+    built = surrogate.build(lines(edited), "mod.py", "A.B.n", 10, 0, ())
+    assert built.code.co_freevars == ()
+    assert "A" in built.code.co_names and "B" in built.code.co_names

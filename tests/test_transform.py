@@ -1,0 +1,115 @@
+"""The AST transform: what it injects, where, and what it leaves alone."""
+
+from __future__ import annotations
+
+import ast
+
+import pytest
+
+from hot_restart import transform
+
+
+def instrumented(src: str) -> tuple[str, int]:
+    tree = ast.parse(src)
+    count = transform.instrument_tree(tree)
+    return ast.unparse(tree), count
+
+
+def handler_calls(src: str) -> list[tuple[str, int]]:
+    tree = ast.parse(src)
+    transform.instrument_tree(tree)
+    return [
+        (node.args[1].value, node.args[2].value)  # type: ignore[attr-defined]
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id == transform.HANDLER_NAME
+    ]
+
+
+def test_qualnames_follow_cpython():
+    src = """
+def f():
+    def g():
+        return 1
+    return g
+class C:
+    def m(self):
+        return 1
+    class D:
+        async def n(self):
+            return 2
+"""
+    calls = dict(handler_calls(src))
+    assert set(calls) == {"f", "f.<locals>.g", "C.m", "C.D.n"}
+    assert calls["C.D.n"] == transform.KIND_COROUTINE
+
+
+@pytest.mark.parametrize(
+    ("src", "kind"),
+    [
+        ("def f():\n    yield 1\n", transform.KIND_GENERATOR),
+        ("def f():\n    yield from ()\n", transform.KIND_GENERATOR),
+        ("async def f():\n    yield 1\n", transform.KIND_ASYNC_GENERATOR),
+        ("async def f():\n    return 1\n", transform.KIND_COROUTINE),
+        ("def f():\n    return (lambda: (yield))\n", transform.KIND_FUNCTION),
+    ],
+)
+def test_kinds(src: str, kind: int) -> None:
+    assert handler_calls(src)[-1][1] == kind
+
+
+def test_docstring_stays_first_and_empty_bodies_are_left_alone():
+    code, count = instrumented('def f():\n    "doc"\n    return 1\n\ndef g():\n    "only a docstring"\n')
+    assert count == 1
+    ns: dict[str, object] = {}
+    exec(compile(ast.parse(code), "x", "exec"), ns)
+    assert ns["f"].__doc__ == "doc"  # type: ignore[attr-defined]
+
+
+def test_only_rebound_parameters_are_snapshotted():
+    code, _ = instrumented(
+        "def f(a, b, *c, d, **e):\n"
+        "    a += 1\n"
+        "    for d in c:\n"
+        "        pass\n"
+        "    def b():\n"
+        "        e = 1\n"  # binds in the nested scope, not in f
+        "    return a\n"
+    )
+    snapshots = [line.strip() for line in code.splitlines() if "_hr__" in line]
+    assert snapshots == ["_hr__a = a", "_hr__b = b", "_hr__d = d"]
+
+
+def test_opt_out_decorators_and_module_marker():
+    src = (
+        "import hot_restart\n"
+        "@hot_restart.no_wrap\n"
+        "def a():\n    return 1\n"
+        "@no_wrap\n"
+        "class B:\n    def m(self):\n        return 1\n"
+        "@hot_restart.ignore\n"
+        "def c():\n    return 1\n"
+        "def d():\n    return 1\n"
+    )
+    assert [name for name, _ in handler_calls(src)] == ["d"]
+    assert transform.module_opts_out(ast.parse("__hot_restart_skip__ = True\n"))
+
+
+def test_line_numbers_and_behaviour_are_unchanged():
+    src = "def f(x):\n    y = 1\n    return 10 // x + y\n"
+    code = transform.instrument_source(src, "mod.py")
+    ns: dict[str, object] = {}
+
+    def passthrough(exc: BaseException, qualname: str, kind: int) -> object:
+        return passthrough
+
+    ns[transform.HANDLER_NAME] = passthrough
+    exec(code, ns)
+    f = ns["f"]
+    assert f(5) == 3  # type: ignore[operator]
+    with pytest.raises(ZeroDivisionError) as info:
+        f(0)  # type: ignore[operator]
+    assert info.traceback[-1].lineno + 1 == 3  # pytest's lineno is 0-based
+    assert transform.is_instrumented(f.__code__)  # type: ignore[attr-defined]
+    assert f.__code__.co_firstlineno == 1  # type: ignore[attr-defined]
