@@ -16,10 +16,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from _common import best_of, generated_module, row, write_module  # noqa: E402
+from _common import best_of, generated_module, row, write_module
 
-import hot_restart  # noqa: E402
-from hot_restart.runtime.reload import reload_function  # noqa: E402
+import hot_restart
+from hot_restart.runtime.reload import reload_function
 
 
 def bench_call() -> None:
@@ -38,7 +38,15 @@ def bench_call() -> None:
     value = best_of(lambda: wrapped(1, 2), number=n)
     # Subtract the lambda's own call so the ratio compares the calls themselves.
     empty = best_of(lambda: None, number=n)
-    print(row("wrap()-decorated add(1, 2), per call", value - empty, base - empty, "ns", "target <= 2x"))
+    print(
+        row(
+            "wrap()-decorated add(1, 2), per call",
+            value - empty,
+            base - empty,
+            "ns",
+            "target <= 2x",
+        )
+    )
 
 
 def bench_reload() -> None:
@@ -52,7 +60,9 @@ def bench_reload() -> None:
     lines = len(text.splitlines())
     parse = best_of(lambda: ast.parse(path.read_text()), repeat=5)
     reload = best_of(lambda: reload_function(fn, "func_1500"), repeat=5)
-    print(row(f"reload one function of a {lines}-line module", reload, parse, "ms", "target <= 15 ms"))
+    print(
+        row(f"reload one function of a {lines}-line module", reload, parse, "ms", "target <= 15 ms")
+    )
     method = module.Class_150.method
     reload_m = best_of(lambda: reload_function(method, "Class_150.method"), repeat=5)
     print(row("reload one method there (class patching included)", reload_m, parse, "ms"))

@@ -20,7 +20,12 @@ from .errors import ReloadException
 from .runtime import rebind, registry
 from .runtime.state import STATE, Options
 from .runtime.trampoline import handle
-from .runtime.walk import NO_WRAP_ATTR, functions_of_class, functions_of_namespace, underlying_functions
+from .runtime.walk import (
+    NO_WRAP_ATTR,
+    functions_of_class,
+    functions_of_namespace,
+    underlying_functions,
+)
 from .transform import HANDLER_NAME, instrument_source, is_instrumented, iter_code
 
 T = TypeVar("T")
@@ -206,7 +211,9 @@ def wrap_modules(pattern: str) -> None:
             try:
                 wrap_module(module)
             except Exception as e:  # one odd module must not stop the others
-                warnings.warn(f"hot_restart: could not wrap {name}: {e}", RuntimeWarning, stacklevel=2)
+                warnings.warn(
+                    f"hot_restart: could not wrap {name}: {e}", RuntimeWarning, stacklevel=2
+                )
 
 
 def is_restarting_module() -> bool:
@@ -232,7 +239,9 @@ def reload_module(module_or_name: ModuleType | str | None = None) -> None:
         raise ReloadException(f"cannot read {filename}: {e}") from None
     context = dict(namespace)
     instrumented = name in registry.modules
-    code = instrument_source(source, filename) if instrumented else compile(source, filename, "exec")
+    code = (
+        instrument_source(source, filename) if instrumented else compile(source, filename, "exec")
+    )
     context[HANDLER_NAME] = handle
     _restarting.value = True
     _reload_context[name] = context
@@ -255,4 +264,3 @@ def exit() -> None:
 def reraise() -> None:
     """From the debugger prompt: let the current exception propagate on continue."""
     STATE.reraise_requested = True
-

@@ -52,8 +52,10 @@ def is_opt_out_decorator(node: ast.expr) -> bool:
     if isinstance(node, ast.Attribute):
         if node.attr == "no_wrap":
             return True
-        return node.attr == "ignore" and isinstance(node.value, ast.Name) and (
-            node.value.id == "hot_restart"
+        return (
+            node.attr == "ignore"
+            and isinstance(node.value, ast.Name)
+            and (node.value.id == "hot_restart")
         )
     return False
 

@@ -10,7 +10,7 @@ from hot_restart.errors import ReloadException
 from hot_restart.runtime import locate, surrogate
 
 SOURCE = textwrap.dedent(
-    '''\
+    """\
     import math
 
     class A:
@@ -30,7 +30,7 @@ SOURCE = textwrap.dedent(
 
     def outer(k):  # a second, later definition with the same name
         return k
-    '''
+    """
 )
 
 

@@ -60,7 +60,9 @@ def test_kinds(src: str, kind: int) -> None:
 
 
 def test_docstring_stays_first_and_empty_bodies_are_left_alone():
-    code, count = instrumented('def f():\n    "doc"\n    return 1\n\ndef g():\n    "only a docstring"\n')
+    code, count = instrumented(
+        'def f():\n    "doc"\n    return 1\n\ndef g():\n    "only a docstring"\n'
+    )
     assert count == 1
     ns: dict[str, object] = {}
     exec(compile(ast.parse(code), "x", "exec"), ns)

@@ -38,10 +38,14 @@ def choose() -> str:
     if explicit:
         name = _ALIASES.get(explicit.lower(), explicit.lower())
         if name not in KNOWN:
-            say(f"unknown debugger {explicit!r} in {source}; use one of {', '.join(KNOWN)} (using pdb)")
+            say(
+                f"unknown debugger {explicit!r} in {source}; use one of {', '.join(KNOWN)} (using pdb)"
+            )
             return "pdb"
         if name != "pdb" and not _importable(name):
-            say(f"{source} asks for {name}, which is not installed; `pip install {name}` (using pdb)")
+            say(
+                f"{source} asks for {name}, which is not installed; `pip install {name}` (using pdb)"
+            )
             return "pdb"
         return name
     if "pydevd" in sys.modules:
@@ -115,7 +119,7 @@ def _base_class(name: str) -> type:
 def _with_restart_commands(base: type) -> type:
     """A subclass of ``base`` that records the user's choice on leaving."""
 
-    class HotRestartDebugger(base):  # type: ignore[valid-type,misc]
+    class HotRestartDebugger(base):  # type: ignore[misc]
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
             self.hr_outcome = Outcome("continue")
@@ -135,7 +139,9 @@ def _with_restart_commands(base: type) -> type:
             frame = self.curframe
             if frame is None or not is_instrumented(frame.f_code):
                 name = frame.f_code.co_name if frame is not None else "?"
-                self.error(f"cannot restart {name}: hot_restart does not instrument it; `up` to one it does")
+                self.error(
+                    f"cannot restart {name}: hot_restart does not instrument it; `up` to one it does"
+                )
                 return 0
             if frame.f_code.co_flags & 0x220:  # CO_GENERATOR | CO_ASYNC_GENERATOR
                 self.error(f"cannot restart generator {frame.f_code.co_name}: `up` to its consumer")

@@ -141,8 +141,11 @@ def _block_end(lines: list[str], start: int, indent: int) -> int:
 
 def _bracket_depth(text: str) -> int:
     code = text.split("#", 1)[0]
-    return code.count("(") + code.count("[") + code.count("{") - (
-        code.count(")") + code.count("]") + code.count("}")
+    return (
+        code.count("(")
+        + code.count("[")
+        + code.count("{")
+        - (code.count(")") + code.count("]") + code.count("}"))
     )
 
 

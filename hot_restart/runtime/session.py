@@ -57,11 +57,12 @@ def _prompt_until_ready(
             return None, _nothing
         target = outcome.frame if outcome.frame is not None else frame
         if kind in (KIND_GENERATOR, KIND_ASYNC_GENERATOR) and target is frame:
-            target = _restartable_caller(frame)
-            if target is None:
+            caller = _restartable_caller(frame)
+            if caller is None:
                 say(f"{qualname} is a generator and no caller can be restarted; `q` to let it go")
                 continue
-            say(f"{qualname} is a generator: restarting its caller {target.f_code.co_name} instead")
+            say(f"{qualname} is a generator: restarting its caller {caller.f_code.co_name} instead")
+            target = caller
         try:
             return target, _prepare(target)
         except ReloadException as e:
@@ -87,7 +88,7 @@ def _banner(exc: BaseException, frame: FrameType, qualname: str, kind: int) -> N
             flush=True,
         )
         if module is not None:
-            module.PRINT_HELP_MESSAGE = False
+            setattr(module, "PRINT_HELP_MESSAGE", False)  # noqa: B010 (a setting users read)
 
 
 def _restartable_caller(frame: FrameType) -> FrameType | None:

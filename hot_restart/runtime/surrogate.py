@@ -11,8 +11,8 @@ private names are mangled and zero-argument ``super()`` still finds
 """
 
 from __future__ import annotations
-
 import __future__
+
 import ast
 import sys
 from collections.abc import Iterator
@@ -209,7 +209,8 @@ def _explicit_super(target: FunctionNode, classes: tuple[str, ...]) -> None:
 
 def _compile(module: ast.Module, filename: str, flags: int) -> CodeType:
     ast.fix_missing_locations(module)
-    return compile(module, filename, "exec", flags=flags, dont_inherit=True)
+    code: CodeType = compile(module, filename, "exec", flags=flags, dont_inherit=True)
+    return code
 
 
 def _find_code(code: CodeType, target: FunctionNode) -> CodeType:

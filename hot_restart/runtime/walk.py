@@ -26,7 +26,9 @@ def underlying_functions(value: Any, _depth: int = 0) -> Iterator[FunctionType]:
             yield from underlying_functions(inner, _depth + 1)
 
 
-def functions_of_class(cls: type, filename: str, _seen: set[int] | None = None) -> Iterator[FunctionType]:
+def functions_of_class(
+    cls: type, filename: str, _seen: set[int] | None = None
+) -> Iterator[FunctionType]:
     seen = _seen if _seen is not None else set()
     if id(cls) in seen or getattr(cls, NO_WRAP_ATTR, False):
         return
@@ -41,7 +43,9 @@ def functions_of_class(cls: type, filename: str, _seen: set[int] | None = None) 
                 yield fn
 
 
-def functions_of_namespace(namespace: dict[str, Any], module_name: str, filename: str) -> Iterator[FunctionType]:
+def functions_of_namespace(
+    namespace: dict[str, Any], module_name: str, filename: str
+) -> Iterator[FunctionType]:
     seen: set[int] = set()
     for value in list(namespace.values()):
         if isinstance(value, type):
