@@ -64,9 +64,12 @@ def _prompt_until_ready(
             say(f"{qualname} is a generator: restarting its caller {caller.f_code.co_name} instead")
             target = caller
         try:
-            return target, _prepare(target)
+            call = _prepare(target)
         except ReloadException as e:
             say(str(e))
+            continue
+        _reload_frames_below(target, exc)
+        return target, call
 
 
 def _nothing() -> None:
@@ -120,6 +123,42 @@ def _prepare(target: FrameType) -> Callable[[], Any]:
         return fn(*args, **kwargs)
 
     return call
+
+
+def _reload_frames_below(target: FrameType, exc: BaseException) -> None:
+    """Reload the instrumented functions the re-run of ``target`` will enter.
+
+    The edit that fixes the crash may be in any of them (in the crashed
+    generator, when its consumer is restarted); a failure here is reported
+    and leaves that function as it was, since the target itself reloaded.
+    """
+    module = sys.modules.get("hot_restart")
+    if not getattr(module, "RELOAD_ON_CONTINUE", True):
+        return
+    seen = {target.f_code}
+    tb = exc.__traceback__
+    frames = []
+    while tb is not None:
+        frames.append(tb.tb_frame)
+        tb = tb.tb_next
+    # Live frames between the target and the crashed one, then the crashed ones.
+    caller = frames[0].f_back if frames else None
+    while caller is not None and caller is not target:
+        frames.append(caller)
+        caller = caller.f_back
+    if caller is None:
+        return  # the target is below the crash site: nothing between
+    for frame in frames:
+        if frame.f_code in seen or not is_instrumented(frame.f_code):
+            continue
+        seen.add(frame.f_code)
+        fn = rebind.frame_function(frame)
+        if fn is None:
+            continue
+        try:
+            reload_function(fn, _qualname(fn))
+        except ReloadException as e:
+            say(str(e))
 
 
 def _qualname(fn: FunctionType) -> str:

@@ -1,0 +1,19 @@
+import hot_restart
+
+
+def produce(n):
+    for i in range(n):
+        yield 10 // (2 - i)  # the bug
+
+
+def consume():
+    total = 0
+    for x in produce(4):
+        print("got", x)
+        total += x
+    return total
+
+
+hot_restart.wrap_module()
+if __name__ == "__main__":
+    print("total:", consume())

@@ -1,0 +1,68 @@
+"""Where to restart: outer frames, coroutines, generators, threads."""
+
+from __future__ import annotations
+
+
+def test_up_and_restart_reruns_the_outer_frame_after_unwinding(session):
+    s = session("restart_frame")
+    assert "middle cleanup ran" not in s.prompt()  # middle is still live at the prompt
+    s.send("up")
+    s.prompt()
+    s.send("up")
+    assert "outer()" in s.prompt()
+    s.fix()
+    s.send("restart")
+    out = s.expect(r"result: 30")
+    # middle was unwound (its finally ran) before outer re-ran, then ran again.
+    assert out.count("middle cleanup ran") == 2
+    assert out.index("reloaded outer") < out.index("middle cleanup ran")
+    s.finish(0)
+
+
+def test_restart_refuses_an_uninstrumented_frame(session):
+    s = session("restart_frame")
+    s.prompt()
+    for _ in range(3):
+        s.send("up")
+        s.prompt()
+    s.send("up")  # the module-level frame: not a function hot_restart instruments
+    s.prompt()
+    s.send("restart")
+    assert "cannot restart" in s.prompt()
+    s.send("q")
+    s.finish(1)
+
+
+def test_coroutine_is_restarted_by_awaiting_the_reloaded_version(session):
+    s = session("async_restart")
+    assert "fetch raised ZeroDivisionError" in s.prompt()
+    s.fix()
+    s.send("c")
+    s.expect(r"direct: 20")
+    s.expect(r"task: 20")  # the fix also applies to the task created later
+    s.finish(0)
+
+
+def test_generator_crash_restarts_its_consumer(session):
+    s = session("generator_restart")
+    before = s.prompt()
+    assert "produce raised ZeroDivisionError" in before
+    assert "reload its caller" in before
+    s.fix()
+    s.send("c")
+    out = s.expect(r"total: 60")
+    assert "restarting its caller consume instead" in out
+    # A fresh generator in the re-run consumer: the items consumed before the
+    # crash are produced again by it, not re-yielded by the crashed generator.
+    assert out.count("got 0") == 1 and "got 30" in out
+    s.finish(0)
+
+
+def test_worker_thread_crash_prompts_in_that_thread(session):
+    s = session("thread_crash")
+    before = s.prompt()
+    assert "[thread Worker-1]" in before
+    s.fix()
+    s.send("c")
+    s.expect(r"results: \{'a': 1.0\}")
+    s.finish(0)
