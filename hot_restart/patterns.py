@@ -1,0 +1,105 @@
+"""Which modules the import hook instruments, decided by one regex match.
+
+The finder asks on every import in the process, so a non-matching name must
+cost a single ``re.match``: all patterns are folded into one compiled regex.
+Patterns are fnmatch patterns over dotted module names; ``pkg.*`` also covers
+``pkg`` itself, because a package's ``__init__`` is code the user owns too.
+The set is published as one immutable ``(patterns, regex)`` pair, so readers
+in other threads never see a half-updated state and need no lock.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+import threading
+from collections.abc import Iterable
+
+_HINT = "patterns are fnmatch patterns over dotted module names, like 'myapp.*'"
+
+
+def _as_list(patterns: str | Iterable[str]) -> list[str]:
+    # A bare string is one pattern, not a sequence of one-letter patterns.
+    if isinstance(patterns, (str, bytes)):
+        return [patterns]  # bytes is rejected by _validate
+    try:
+        return list(patterns)
+    except TypeError:
+        raise ValueError(
+            f"hot_restart: invalid patterns {patterns!r}: pass a list of module patterns; {_HINT}"
+        ) from None
+
+
+def _validate(pattern: object) -> str:
+    if not isinstance(pattern, str):
+        problem = "is not a string"
+    elif not pattern:
+        problem = "is empty"
+    elif any(ch.isspace() for ch in pattern):
+        problem = "contains whitespace"
+    else:
+        return pattern
+    raise ValueError(f"hot_restart: invalid pattern {pattern!r} {problem}: {_HINT}")
+
+
+def _translate(pattern: str) -> str:
+    regex = fnmatch.translate(pattern)
+    if pattern.endswith(".*"):
+        regex += "|" + fnmatch.translate(pattern[:-2])
+    return regex
+
+
+def _compile(patterns: tuple[str, ...]) -> re.Pattern[str] | None:
+    if not patterns:
+        return None
+    return re.compile("|".join(f"(?:{_translate(p)})" for p in patterns))
+
+
+class PatternSet:
+    """An ordered, duplicate-free set of module patterns with one combined regex."""
+
+    __slots__ = ("_lock", "_state")
+
+    def __init__(self, patterns: str | Iterable[str] = ()) -> None:
+        self._lock = threading.Lock()
+        self._state: tuple[tuple[str, ...], re.Pattern[str] | None] = ((), None)
+        self.add(patterns)
+
+    @property
+    def patterns(self) -> tuple[str, ...]:
+        return self._state[0]
+
+    def add(self, patterns: str | Iterable[str]) -> tuple[str, ...]:
+        """Add patterns; returns those that were new, so a caller can undo exactly them."""
+        wanted = [_validate(p) for p in _as_list(patterns)]
+        with self._lock:
+            current = self._state[0]
+            new = tuple(dict.fromkeys(p for p in wanted if p not in current))
+            if new:
+                merged = current + new
+                self._state = (merged, _compile(merged))
+            return new
+
+    def remove(self, patterns: str | Iterable[str]) -> None:
+        """Forget patterns; unknown ones are ignored (undoing twice is harmless)."""
+        unwanted = set(_as_list(patterns))
+        with self._lock:
+            current = self._state[0]
+            kept = tuple(p for p in current if p not in unwanted)
+            if kept != current:
+                self._state = (kept, _compile(kept))
+
+    def matches(self, name: str) -> bool:
+        regex = self._state[1]
+        return regex is not None and regex.match(name) is not None
+
+    def __bool__(self) -> bool:
+        return bool(self._state[0])
+
+    def __repr__(self) -> str:
+        return f"PatternSet({list(self._state[0])!r})"
+
+
+def compile_patterns(patterns: str | Iterable[str]) -> PatternSet:
+    """Validate ``patterns`` up front, so a typo fails at install time, not silently."""
+    return PatternSet(patterns)
