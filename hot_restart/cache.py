@@ -1,0 +1,89 @@
+"""Bytecode cache for instrumented modules, beside (never over) the normal .pyc.
+
+Instrumenting means parsing and compiling the module ourselves, which costs
+more than loading a .pyc; caching keeps warm imports as fast as plain ones.
+The file gets its own tag (``mod.cpython-311.hot_restart-v1.pyc``) so that
+the interpreter's own .pyc, used whenever the hook is off, is never touched,
+and a new transform version never loads code built by an old one.
+
+It is a checked hash-based pyc (PEP 552): an edit is picked up even when it
+keeps the file's size and modification second.  Any unreadable, truncated or
+foreign file is a miss, and any failure to write is ignored: the cache can
+only make imports faster, never break them.
+"""
+
+from __future__ import annotations
+
+import marshal
+import os
+import sys
+import threading
+from importlib.util import MAGIC_NUMBER, cache_from_source, source_hash
+from types import CodeType
+
+from .transform import TRANSFORM_VERSION
+
+TAG = f"hot_restart-v{TRANSFORM_VERSION}"
+_FLAGS = (0b11).to_bytes(4, "little")  # hash-based, check the source
+_HEADER_SIZE = 16
+
+
+def cache_path(source_path: str) -> str | None:
+    """Where the instrumented code of ``source_path`` is cached; None if nowhere.
+
+    Built on ``cache_from_source`` so that ``sys.pycache_prefix`` and the
+    optimization level (``.opt-1``: asserts are compiled out) are honoured.
+    """
+    try:
+        normal = cache_from_source(source_path)
+    except NotImplementedError:  # sys.implementation.cache_tag is None
+        return None
+    stem = normal[: -len(".pyc")]
+    head, dot, last = stem.rpartition(".")
+    if dot and last.startswith("opt-"):
+        return f"{head}.{TAG}.{last}.pyc"
+    return f"{stem}.{TAG}.pyc"
+
+
+def read(path: str, source: bytes, filename: str) -> CodeType | None:
+    """The cached code for exactly this ``source``, or None to rebuild."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError:
+        return None
+    if (
+        len(data) < _HEADER_SIZE
+        or data[:4] != MAGIC_NUMBER
+        or data[4:8] != _FLAGS
+        or data[8:16] != source_hash(source)
+    ):
+        return None
+    try:
+        code = marshal.loads(memoryview(data)[_HEADER_SIZE:])
+    except Exception:  # EOFError, ValueError, TypeError: whatever corruption gives
+        return None
+    # A moved tree would otherwise report the old path in tracebacks.
+    if not isinstance(code, CodeType) or code.co_filename != filename:
+        return None
+    return code
+
+
+def write(path: str, source: bytes, code: CodeType) -> None:
+    """Store ``code`` atomically, so a concurrent reader sees all of it or nothing."""
+    if sys.dont_write_bytecode:
+        return
+    data = b"".join((MAGIC_NUMBER, _FLAGS, source_hash(source), marshal.dumps(code)))
+    tmp = f"{path}.{os.getpid()}.{threading.get_ident()}.tmp"
+    try:
+        os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+        # Truncate rather than require a fresh name: a crashed run may have
+        # left this very name behind (pids repeat, e.g. in containers).
+        with open(tmp, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except OSError:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
