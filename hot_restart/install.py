@@ -1,0 +1,179 @@
+"""``hot_restart.install``: opt modules into instrumentation by name, at import.
+
+One finder serves every ``install`` call, so patterns from several places
+(a ``conftest.py``, the program's ``main``) combine instead of stacking
+finders that each stat the filesystem.  Importing this module and calling
+``install`` must stay cheap: the runtime is imported only when the first
+instrumented module is executed.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+from collections.abc import Iterable
+from importlib.machinery import PathFinder
+from types import FrameType, TracebackType
+
+from .finder import HotRestartFinder, is_own_module
+from .loader import HotRestartLoader
+from .patterns import PatternSet
+
+STOP_ON_VALUES = ("unhandled", "all")
+_MAX_LISTED = 10
+
+_lock = threading.Lock()
+_finder: HotRestartFinder | None = None
+
+
+class InstallHandle:
+    """Undoes one ``install`` call: removes the patterns that call added."""
+
+    __slots__ = ("_finder", "patterns")
+
+    def __init__(self, finder: HotRestartFinder, patterns: tuple[str, ...]) -> None:
+        self._finder: HotRestartFinder | None = finder
+        #: The patterns this call added (ones already installed are not its to remove).
+        self.patterns = patterns
+
+    def uninstall(self) -> None:
+        """Stop instrumenting this call's patterns in future imports; idempotent.
+
+        Modules already imported stay instrumented: their functions exist.
+        """
+        with _lock:
+            finder, self._finder = self._finder, None
+            # After a global uninstall() and a new install(), the patterns
+            # belong to the new finder's owners, not to this handle.
+            if finder is None or finder is not _finder:
+                return
+            finder.patterns.remove(self.patterns)
+            if not finder.patterns:
+                _drop_finder()
+
+    def __enter__(self) -> InstallHandle:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.uninstall()
+
+    def __repr__(self) -> str:
+        state = "active" if self._finder is not None else "uninstalled"
+        return f"<InstallHandle {list(self.patterns)!r} {state}>"
+
+
+def install(patterns: str | Iterable[str], *, stop_on: str | None = None) -> InstallHandle:
+    """Instrument the modules matching ``patterns`` when they are next imported.
+
+    ``patterns`` are fnmatch patterns over dotted module names (``'myapp.*'``
+    also covers ``myapp``); a single string is one pattern.  Only plain
+    source modules are instrumented, never hot_restart's own, and never a
+    module imported before this call: those are named in a ``RuntimeWarning``
+    (see ``hot_restart.wrap_modules``).  Calling again adds patterns to the
+    same hook; the returned handle removes what its call added.
+
+    The hook goes first on ``sys.meta_path`` so that no other finder takes
+    the module, except that it goes after pytest's ``AssertionRewritingHook``:
+    test modules keep pytest's assertion rewriting and are not instrumented.
+
+    ``stop_on`` ('unhandled' or 'all') sets when the debugger stops by
+    default; ``HOT_RESTART_STOP_ON`` in the environment takes precedence.
+    """
+    if stop_on is not None and stop_on not in STOP_ON_VALUES:
+        raise ValueError(
+            f"hot_restart: stop_on={stop_on!r} is not a policy; use 'unhandled' or 'all'"
+        )
+    wanted = PatternSet(patterns)  # validate everything before changing anything
+    global _finder
+    with _lock:
+        if _finder is None:
+            _finder = HotRestartFinder(PatternSet())
+        finder = _finder
+        added = finder.patterns.add(wanted.patterns)
+        if finder.patterns and not any(f is finder for f in sys.meta_path):
+            sys.meta_path.insert(_insertion_index(), finder)
+    if stop_on is not None:
+        from .runtime.state import set_stop_on
+
+        set_stop_on(stop_on)
+    _warn_already_imported(wanted)
+    return InstallHandle(finder, added)
+
+
+def uninstall() -> None:
+    """Remove the hook and every pattern, whoever installed them."""
+    with _lock:
+        _drop_finder()
+
+
+def _drop_finder() -> None:
+    global _finder
+    finder, _finder = _finder, None
+    if finder is None:
+        return
+    finder.patterns.remove(finder.patterns.patterns)  # inert even if someone kept it
+    while any(f is finder for f in sys.meta_path):
+        sys.meta_path.remove(finder)
+
+
+def _insertion_index() -> int:
+    meta_path = sys.meta_path
+    index = 0
+    for i, f in enumerate(meta_path):
+        if type(f).__name__ == "AssertionRewritingHook":
+            index = i + 1
+    # Never behind PathFinder, or we would never see a path-based import.
+    for i, f in enumerate(meta_path):
+        if f is PathFinder:
+            return min(index, i)
+    return index
+
+
+def _warn_already_imported(wanted: PatternSet) -> None:
+    names = sorted(
+        name
+        for name, module in list(sys.modules.items())
+        if wanted.matches(name) and not is_own_module(name) and _left_plain(module)
+    )
+    if not names:
+        return
+    listed = ", ".join(names[:_MAX_LISTED])
+    if len(names) > _MAX_LISTED:
+        listed += f" and {len(names) - _MAX_LISTED} more"
+    pattern = repr(wanted.patterns[0]) if len(wanted.patterns) == 1 else "pattern"
+    import warnings
+
+    warnings.warn(
+        f"hot_restart: {listed} already imported before install(), so not instrumented; "
+        f"call install() before importing them, or use hot_restart.wrap_modules({pattern})",
+        RuntimeWarning,
+        stacklevel=_stacklevel_outside_package(),
+    )
+
+
+def _left_plain(module: object) -> bool:
+    """A source module that the hook would have instrumented had it come first."""
+    file = getattr(module, "__file__", None)
+    if not isinstance(file, str) or not file.endswith((".py", ".pyw")):
+        return False
+    loader = getattr(getattr(module, "__spec__", None), "loader", None)
+    return not isinstance(loader, HotRestartLoader)
+
+
+def _stacklevel_outside_package() -> int:
+    """The stacklevel of the first caller outside hot_restart, seen from our caller.
+
+    The warning must point at the user's ``install`` call, whether it came
+    through ``hot_restart.install`` or straight from this module.
+    """
+    level = 1
+    frame: FrameType | None = sys._getframe(1)
+    while frame is not None and is_own_module(frame.f_globals.get("__name__", "")):
+        frame = frame.f_back
+        level += 1
+    return level
