@@ -17,7 +17,7 @@ def activate_from_environment() -> None:
     if not patterns:
         return
     try:
-        from .install import install
+        from .hook import install
 
         install(patterns)
     except ValueError as e:

@@ -17,11 +17,11 @@ from __future__ import annotations
 import marshal
 import os
 import sys
-import threading
+from _thread import get_ident
 from importlib.util import MAGIC_NUMBER, cache_from_source, source_hash
 from types import CodeType
 
-from .transform import TRANSFORM_VERSION
+from .constants import TRANSFORM_VERSION
 
 TAG = f"hot_restart-v{TRANSFORM_VERSION}"
 _FLAGS = (0b11).to_bytes(4, "little")  # hash-based, check the source
@@ -74,7 +74,7 @@ def write(path: str, source: bytes, code: CodeType) -> None:
     if sys.dont_write_bytecode:
         return
     data = b"".join((MAGIC_NUMBER, _FLAGS, source_hash(source), marshal.dumps(code)))
-    tmp = f"{path}.{os.getpid()}.{threading.get_ident()}.tmp"
+    tmp = f"{path}.{os.getpid()}.{get_ident()}.tmp"
     try:
         os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
         # Truncate rather than require a fresh name: a crashed run may have

@@ -11,10 +11,13 @@ from __future__ import annotations
 import builtins
 from importlib.machinery import SourceFileLoader
 from types import CodeType, ModuleType
-from typing import Any
 
 from . import cache
-from .transform import HANDLER_NAME, instrument_source
+from .constants import HANDLER_NAME
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def _handler() -> Any:
@@ -39,6 +42,8 @@ class HotRestartLoader(SourceFileLoader):
             code = cache.read(cached_at, source, path)
             if code is not None:
                 return code
+        from .transform import instrument_source  # imports ast: only on a cache miss
+
         code = instrument_source(source, path)
         if cached_at is not None:
             cache.write(cached_at, source, code)
@@ -48,4 +53,7 @@ class HotRestartLoader(SourceFileLoader):
         # Set before any of the module's code runs: a function defined and
         # called at import time may already need it.
         module.__dict__[HANDLER_NAME] = _handler()
+        from .runtime import registry
+
+        registry.modules.add(module.__name__)  # for RELOAD_ALL_ON_CONTINUE
         super().exec_module(module)

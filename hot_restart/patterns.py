@@ -12,8 +12,11 @@ from __future__ import annotations
 
 import fnmatch
 import re
-import threading
-from collections.abc import Iterable
+from _thread import allocate_lock
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterable
 
 _HINT = "patterns are fnmatch patterns over dotted module names, like 'myapp.*'"
 
@@ -61,7 +64,7 @@ class PatternSet:
     __slots__ = ("_lock", "_state")
 
     def __init__(self, patterns: str | Iterable[str] = ()) -> None:
-        self._lock = threading.Lock()
+        self._lock = allocate_lock()
         self._state: tuple[tuple[str, ...], re.Pattern[str] | None] = ((), None)
         self.add(patterns)
 

@@ -35,6 +35,6 @@ def pytest_configure(config: Any) -> None:
     if not patterns:
         patterns = [p for p in os.environ.get("HOT_RESTART_PATTERNS", "").split(",") if p.strip()]
     if patterns:
-        from .install import install
+        from .hook import install
 
         install(patterns)

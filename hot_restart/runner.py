@@ -78,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
         options.target, program = program[0], program[1:]
     if options.module is None and options.target is None:
         parser.error("give a script to run, or -m MODULE")
-    from .install import install
+    from .hook import install
 
     try:
         if options.module is not None:
@@ -185,10 +185,8 @@ def _run_module(name: str, args: list[str]) -> int:
     except SystemExit:
         raise
     except ImportError as e:
-        if (
-            (e.__traceback__ is not None
-            and e.__traceback__.tb_next is None)
-            or (getattr(e, "name", None) == name)
+        if (e.__traceback__ is not None and e.__traceback__.tb_next is None) or (
+            getattr(e, "name", None) == name
         ):
             print(f"{sys.executable}: No module named {name}", file=sys.stderr)
             return 1

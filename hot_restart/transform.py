@@ -19,17 +19,9 @@ import ast
 from collections.abc import Iterator
 from types import CodeType
 
-#: Bumped whenever the generated code changes; part of the bytecode-cache tag.
-TRANSFORM_VERSION = 1
+from .constants import ARG_SNAPSHOT_PREFIX, HANDLER_NAME, SKIP_MARKER, TRANSFORM_VERSION
 
-#: The global name through which instrumented code reaches the runtime.
-HANDLER_NAME = "__hot_restart__"
-
-#: Prefix of the entry snapshot of a parameter that the body rebinds.
-ARG_SNAPSHOT_PREFIX = "_hr__"
-
-#: A module that assigns this name at top level is left alone by the hook.
-SKIP_MARKER = "__hot_restart_skip__"
+__all__ = ["ARG_SNAPSHOT_PREFIX", "HANDLER_NAME", "SKIP_MARKER", "TRANSFORM_VERSION"]
 
 # Kinds passed to the handler; the runtime restarts each kind differently.
 KIND_FUNCTION = 0

@@ -175,11 +175,11 @@ def test_a_stale_temp_file_does_not_block_writing(writable: None, module: Path) 
 
 IMPORT = """\
     import json, sys
-    import hot_restart.install as hri
-    import hot_restart.loader as hrl
+    import hot_restart.hook as hri
+    import hot_restart.transform as hrt
     calls = []
-    real = hrl.instrument_source
-    hrl.instrument_source = lambda src, path: calls.append(path) or real(src, path)
+    real = hrt.instrument_source
+    hrt.instrument_source = lambda src, path: calls.append(path) or real(src, path)
     hri.install("app.*")
     import app.mod
     from hot_restart.transform import is_instrumented
@@ -287,7 +287,7 @@ def test_optimized_runs_get_their_own_file(tmp_path: Path, app: Path) -> None:
 
 def test_new_transform_version_ignores_old_files(tmp_path: Path, app: Path) -> None:
     run_json(tmp_path, IMPORT)
-    bumped = "import hot_restart.transform as t\nt.TRANSFORM_VERSION += 1000\n" + textwrap.dedent(
+    bumped = "import hot_restart.constants as t\nt.TRANSFORM_VERSION += 1000\n" + textwrap.dedent(
         IMPORT
     )
     assert run_json(tmp_path, bumped)["built"] == 2

@@ -190,7 +190,7 @@ def test_matching_modules_are_instrumented_and_others_not(tmp_path: Path) -> Non
         tmp_path,
         """\
         import json, sys
-        import hot_restart.install as hri
+        import hot_restart.hook as hri
         from hot_restart.loader import HotRestartLoader
         from hot_restart.transform import is_instrumented
         hri.install(["app.*"])
@@ -266,7 +266,7 @@ def test_namespace_sourceless_zip_frozen_and_extension_modules_pass_through(tmp_
             and (spec := importlib.util.find_spec(name)) is not None
             and type(spec.loader).__name__ == "ExtensionFileLoader"
         )
-        import hot_restart.install as hri
+        import hot_restart.hook as hri
         from hot_restart.transform import is_instrumented
         hri.install(["ns.*", "legacy", "zmod", ext, "__hello__", "__phello__.*"])
         import ns.inside, legacy, zmod
@@ -301,7 +301,7 @@ def test_install_twice_is_idempotent_and_handles_undo_their_own(tmp_path: Path) 
         tmp_path,
         """\
         import json, sys
-        import hot_restart.install as hri
+        import hot_restart.hook as hri
         from hot_restart.finder import HotRestartFinder
 
         def finders():
@@ -361,7 +361,7 @@ def test_finder_goes_after_pytest_assertion_rewriting(tmp_path: Path) -> None:
         """\
         import json, sys
         from importlib.machinery import PathFinder
-        import hot_restart.install as hri
+        import hot_restart.hook as hri
 
         class AssertionRewritingHook:
             def find_spec(self, *args):
@@ -384,7 +384,7 @@ def test_invalid_arguments_change_nothing(tmp_path: Path) -> None:
         tmp_path,
         """\
         import json, sys
-        import hot_restart.install as hri
+        import hot_restart.hook as hri
         before = list(sys.meta_path)
         errors = []
         for kwargs in ({"patterns": ["app.*", ""]}, {"patterns": ["app.*"], "stop_on": "never"}):
@@ -406,7 +406,7 @@ def test_stop_on_is_accepted(tmp_path: Path) -> None:
         tmp_path,
         """\
         import json
-        import hot_restart.install as hri
+        import hot_restart.hook as hri
         hri.install("app.*", stop_on="all")
         from hot_restart.runtime.state import STATE
         print(json.dumps(STATE.stop_on))
@@ -420,7 +420,7 @@ def test_already_imported_warning(tmp_path: Path) -> None:
     script = """\
         import json, sys, warnings
         import app.mod, other.mod
-        import hot_restart.install as hri
+        import hot_restart.hook as hri
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             hri.install(["app.*"])  # MARK
@@ -478,7 +478,7 @@ BOOM = {
 TRACEBACKS = """\
     import json, os, sys, traceback
     if sys.argv[1:] == ["hook"]:
-        import hot_restart.install as hri
+        import hot_restart.hook as hri
         hri.install("app.*")
     import app.boom
     out = []
@@ -508,7 +508,7 @@ def test_tracebacks_are_identical_to_plain_ones(tmp_path: Path) -> None:
 SYNTAX = """\
     import json, sys
     if sys.argv[1:] == ["hook"]:
-        import hot_restart.install as hri
+        import hot_restart.hook as hri
         hri.install("app.*")
     out = []
     for name in ("app.parse_error", "app.compile_error", "app.indent_error"):
@@ -542,7 +542,7 @@ def test_module_api_is_unchanged(tmp_path: Path) -> None:
         tmp_path,
         """\
         import importlib.resources, inspect, json, pickle, sys
-        import hot_restart.install as hri
+        import hot_restart.hook as hri
         from hot_restart.transform import is_instrumented
         hri.install("app.*")
         import app.mod
@@ -584,7 +584,7 @@ def test_reload_picks_up_an_edit_and_stays_instrumented(tmp_path: Path) -> None:
         tmp_path,
         """\
         import importlib, json, os
-        import hot_restart.install as hri
+        import hot_restart.hook as hri
         from hot_restart.transform import is_instrumented
         hri.install("app.*")
         import app.mod
@@ -623,7 +623,7 @@ def test_python_dash_m_runs_instrumented_code(tmp_path: Path) -> None:
                     print(__name__, main(), is_instrumented(main.__code__), sys.argv[1:])
                 """,
             "boot/sitecustomize.py": PRELUDE
-            + "import hot_restart.install\nhot_restart.install.install('app.*')\n",
+            + "import hot_restart.hook\nhot_restart.hook.install('app.*')\n",
         },
     )
     env = {"PYTHONPATH": os.pathsep.join([str(tmp_path / "boot"), str(tmp_path), str(ROOT)])}
@@ -651,7 +651,7 @@ def test_concurrent_imports_from_threads(tmp_path: Path) -> None:
         tmp_path,
         """\
         import importlib, json, sys, threading
-        import hot_restart.install as hri
+        import hot_restart.hook as hri
         from hot_restart.transform import is_instrumented
         hri.install("app.*")
         results = {}
@@ -675,7 +675,7 @@ def test_install_is_import_light(tmp_path: Path) -> None:
         """\
         import json, sys
         before = set(sys.modules)
-        import hot_restart.install as hri
+        import hot_restart.hook as hri
         hri.install(["x.*"])
         heavy = {"inspect", "tempfile", "dis", "tokenize", "logging", "pdb", "IPython"}
         print(json.dumps(sorted(heavy & (set(sys.modules) - before))))

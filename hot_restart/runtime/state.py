@@ -9,34 +9,47 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass, field
 from types import CodeType
-from typing import Literal
 
-StopOn = Literal["unhandled", "all"]
+TYPE_CHECKING = False  # typing costs ~5 ms; this module loads with every hook
+if TYPE_CHECKING:
+    from typing import Literal
+
+    StopOn = Literal["unhandled", "all"]
 STOP_ON_VALUES: tuple[str, ...] = ("unhandled", "all")
 
 
-@dataclass(frozen=True)
 class Options:
-    """How one wrapped function (or a whole wrapped file) decides to stop."""
+    """How one wrapped function (or a whole wrapped file) decides to stop.
 
-    propagated: tuple[type[BaseException], ...] = ()
-    propagate_keyboard_interrupt: bool = True
-    stop_on: StopOn | None = None  # None: the process default
+    A plain class, not a dataclass: ``dataclasses`` imports ``inspect``, and
+    this module is imported by every instrumented module.
+    """
+
+    __slots__ = ("propagate_keyboard_interrupt", "propagated", "stop_on")
+
+    def __init__(
+        self,
+        propagated: tuple[type[BaseException], ...] = (),
+        propagate_keyboard_interrupt: bool = True,
+        stop_on: StopOn | None = None,  # None: the process default
+    ) -> None:
+        self.propagated = propagated
+        self.propagate_keyboard_interrupt = propagate_keyboard_interrupt
+        self.stop_on = stop_on
 
 
-@dataclass
 class State:
-    exiting: bool = False  # hot_restart.exit() was called: never prompt again
-    reraise_requested: bool = False  # hot_restart.reraise() was called at a prompt
-    stop_on: StopOn = "unhandled"  # install()'s default
-    forced_stop_on: StopOn | None = None  # HOT_RESTART_STOP_ON wins over everything
-    # Options set by the classic API, by (filename, qualname) and by filename.
-    by_def: dict[tuple[str, str], Options] = field(default_factory=dict)
-    by_file: dict[str, Options] = field(default_factory=dict)
-    _tty_key: tuple[int, int] = (0, 0)
-    _tty: bool = False
+    def __init__(self) -> None:
+        self.exiting = False  # hot_restart.exit() was called: never prompt again
+        self.reraise_requested = False  # hot_restart.reraise() was called at a prompt
+        self.stop_on: StopOn = "unhandled"  # install()'s default
+        self.forced_stop_on: StopOn | None = None  # HOT_RESTART_STOP_ON wins over everything
+        # Options set by the classic API, by (filename, qualname) and by filename.
+        self.by_def: dict[tuple[str, str], Options] = {}
+        self.by_file: dict[str, Options] = {}
+        self._tty_key: tuple[int, int] = (0, 0)
+        self._tty = False
 
     def options_for(self, code: CodeType, qualname: str) -> Options:
         filename = code.co_filename

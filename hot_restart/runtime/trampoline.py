@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import sys
 from types import FrameType, ModuleType
-from typing import Any
 
 from .state import STATE
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 _ALWAYS_PROPAGATE = (SystemExit, GeneratorExit, StopIteration, StopAsyncIteration)
 DECLINED = "__hot_restart_declined__"

@@ -1,0 +1,719 @@
+"""Will a suspended frame catch an exception?  Answered from source, fast.
+
+Why this exists: under the "unhandled" stop policy the runtime opens the
+debugger only when nothing in instrumented code is going to handle the
+exception.  Python offers no way to ask a frame "would you catch this?", so
+the answer is read from the source of each caller: the ``try`` statements and
+the ``with`` statements whose body contains the line where the caller is
+suspended, innermost first.  The trampoline's own ``try/except BaseException``
+is generated code that is not in the file on disk, so it is ignored for free.
+
+This runs on every exception that leaves an instrumented function, so:
+
+* nothing heavy is imported with this module (``ast`` and ``linecache`` are
+  imported on the first cold lookup only);
+* the regions of a code object are computed once (one parse of just the
+  def or class block) and kept per code object;
+* a decision is cached per (code, instruction offset, exception type) when
+  every handler expression it needed resolved through globals or builtins.
+  The offset (``f_lasti``) stands for the line: it determines the line, and
+  unlike ``f_lineno`` it is a plain read (the line needs a walk of the
+  code's line table).
+* both caches are keyed by ``id(code)``, not by the code object: hashing a
+  code object hashes its bytecode and constants on every call (5 us for a
+  600-line module on 3.11, 17 us on 3.12), which would dominate the walk.
+  The regions table holds each code object, so its id cannot be reused
+  while any entry for it exists.
+
+Limits, each chosen to err towards "handled" only where a wrong "handled"
+merely delays a stop, and towards "not handled" for context managers, whose
+``__exit__`` nearly never suppresses:
+
+* Handler types are evaluated without calling anything: names (locals, then
+  globals, then builtins), attribute chains and tuples of those.  Anything
+  else (a call, a subscript, an unbound name) counts as catching.  Matching
+  follows the interpreter (the exception type's MRO), so a metaclass
+  ``__instancecheck__``/``__subclasscheck__`` is not consulted.
+* A handler whose whole body is a bare ``raise`` (or ``raise e`` of its own
+  ``as e`` name) does not count as catching: the exception goes on to the
+  enclosing ``try``, and the debugger can stop where the exception started.
+* ``except*``: caught only if every leaf of the group (or the exception
+  itself) is taken by a handler that does not simply re-raise.
+* Only these context managers are known to suppress: ``contextlib.suppress``,
+  ``pytest.raises`` and ``unittest.TestCase.assertRaises`` /
+  ``assertRaisesRegex`` (as ``with f(...)`` calls, and for ``suppress`` and
+  unittest's assert-raises context also as ``with obj:``, which is how
+  ``assertRaises(E, func)`` runs ``func``).  ``assertWarns`` lets exceptions
+  through, so it does not count.  Every other context manager (``ExitStack``,
+  ``@contextmanager`` generators with an ``except``, custom ``__exit__``
+  returning true) is assumed not to suppress.
+* Only the ``body`` of a ``try`` or ``with`` is protected; an exception from
+  a later with-item's ``__enter__``, and a ``return`` inside ``finally``
+  (which swallows exceptions), are not modelled.
+* The source is what ``linecache`` has now.  If the file changed since the
+  code was compiled the answer may be wrong; without source (frozen modules,
+  ``-c``, ``exec`` of a string) a frame is taken not to catch.
+* Cached decisions assume that module-level exception names keep their
+  values; call :func:`clear_cache` after rebinding them (a reload that
+  re-executes a module) to drop the decisions made with the old values.
+"""
+
+from __future__ import annotations
+
+import builtins
+import sys
+
+# A plain constant instead of importing typing: this module must stay cheap
+# to import; mypy treats any name ``TYPE_CHECKING`` as true.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import ast
+    from collections.abc import Iterator
+    from types import CodeType, FrameType
+    from typing import Any, TypeAlias
+
+    # Compiled handler/argument expression: (_NAME, name, scope),
+    # (_ATTR, base, (attr, ...)), (_TUPLE, (expr, ...)) or (_OPAQUE,).
+    Expr: TypeAlias = tuple[Any, ...]
+    # One except clause: (type expression or None for a bare except, re-raises).
+    Handler: TypeAlias = tuple["Expr | None", bool]
+    # One with-item: (_CALL, func, args, ((keyword, expr), ...), has_star)
+    # or (_OBJ, expr).
+    WithItem: TypeAlias = tuple[Any, ...]
+    # (first line, last line, nesting depth, kind, handlers or with-items)
+    Region: TypeAlias = tuple[int, int, int, int, tuple[Any, ...]]
+
+__all__ = ["clear_cache", "nearest_catcher", "will_catch"]
+
+# Region kinds.
+_TRY = 0
+_TRY_STAR = 1
+_WITH = 2
+
+# Expression tags.
+_NAME = 0
+_ATTR = 1
+_TUPLE = 2
+_OPAQUE = 3
+
+# Where a name is looked up.
+_FAST = 0  # a function's local, cell or free variable: f_locals only
+_GLOBAL = 1  # f_globals, then f_builtins
+_NAMESPACE = 2  # module or class body: f_locals, then f_globals, then builtins
+
+# With-item tags.
+_CALL = 0
+_OBJ = 1
+
+_CO_OPTIMIZED = 0x1  # inspect.CO_OPTIMIZED: set for function code only
+
+_MISSING: Any = object()  # a value that could not be resolved without calling code
+
+# Exception groups exist from 3.11 on; an empty tuple makes isinstance() false.
+_GROUP_TYPES: tuple[type[BaseException], ...] = tuple(
+    getattr(builtins, name) for name in ("BaseExceptionGroup",) if hasattr(builtins, name)
+)
+_SUPPRESS_SPLITS_GROUPS: bool = sys.version_info >= (3, 12)
+
+
+class _CodeRegions:
+    """The protected regions of one code object, plus a per-line memo.
+
+    Holds the code object itself, which keeps ``id(code)`` keys valid.
+    """
+
+    __slots__ = ("by_line", "code", "regions")
+
+    def __init__(self, code: CodeType, regions: tuple[Region, ...]) -> None:
+        self.code = code
+        self.regions = regions
+        self.by_line: dict[int, tuple[Region, ...]] = {}
+
+    def chain(self, line: int) -> tuple[Region, ...]:
+        """Regions whose body contains ``line``, innermost first."""
+        found = self.by_line.get(line)
+        if found is None:
+            inside = [r for r in self.regions if r[0] <= line <= r[1]]
+            inside.sort(key=_depth, reverse=True)
+            found = tuple(inside)
+            self.by_line[line] = found
+        return found
+
+
+def _depth(region: Region) -> int:
+    return region[2]
+
+
+_regions: dict[int, _CodeRegions] = {}  # id(code) -> regions
+_decisions: dict[tuple[int, int, type], bool] = {}  # (id(code), f_lasti, type) -> caught
+# The last few whole-file parses, for the fallback path: filename -> (lines, tree).
+_whole_files: dict[str, tuple[list[str], ast.Module]] = {}
+_WHOLE_FILES_KEPT = 4
+
+
+def will_catch(frame: FrameType, exc: BaseException) -> bool:
+    """True if `frame`, suspended at its current line (frame.f_lineno, a call in progress), will catch `exc`."""
+    key = (id(frame.f_code), frame.f_lasti, type(exc))
+    caught = _decisions.get(key)
+    if caught is None:
+        caught = _decide(frame, exc, key)
+    return caught
+
+
+def nearest_catcher(frame: FrameType | None, exc: BaseException) -> FrameType | None:
+    """Walk frame, frame.f_back, ... and return the first frame that will catch exc, or None."""
+    cls = type(exc)
+    decisions = _decisions
+    while frame is not None:
+        key = (id(frame.f_code), frame.f_lasti, cls)
+        caught = decisions.get(key)
+        if caught is None:
+            caught = _decide(frame, exc, key)
+        if caught:
+            return frame
+        frame = frame.f_back
+    return None
+
+
+def clear_cache() -> None:
+    """Forget every region and decision, e.g. after module globals were rebound."""
+    _decisions.clear()  # first: no decision may outlive the code it names
+    _regions.clear()
+    _whole_files.clear()
+
+
+# ---------------------------------------------------------------------------
+# Deciding (the cold path: first time for this code, offset and type)
+
+
+def _decide(frame: FrameType, exc: BaseException, key: tuple[int, int, type]) -> bool:
+    """Evaluate the regions around the frame's line; cache when the answer can't vary."""
+    lineno = frame.f_lineno
+    if lineno is None:  # no line for this instruction (3.12+ artificial code)
+        return False
+    code = frame.f_code
+    info = _regions.get(key[0])
+    if info is None or info.code is not code:
+        info = _CodeRegions(code, _build_regions(code, frame.f_globals))
+        _regions[key[0]] = info
+    chain = info.chain(lineno)
+    if not chain:
+        _remember(key, False, info)
+        return False
+    resolver = _Resolver(frame)
+    caught = False
+    for region in chain:
+        kind = region[3]
+        if kind == _TRY:
+            caught = _try_catches(region[4], exc, resolver)
+        elif kind == _TRY_STAR:
+            caught = _try_star_catches(region[4], exc, resolver)
+        else:
+            caught = _with_suppresses(region[4], exc, resolver)
+        if caught:
+            break
+    if resolver.cacheable and not isinstance(exc, _GROUP_TYPES):
+        _remember(key, caught, info)
+    return caught
+
+
+def _remember(key: tuple[int, int, type], caught: bool, info: _CodeRegions) -> None:
+    """Cache a decision, unless clear_cache() ran meanwhile (in another thread)
+    and dropped the entry that keeps the id in the key from being reused."""
+    _decisions[key] = caught
+    if _regions.get(key[0]) is not info:
+        _decisions.pop(key, None)
+
+
+class _Resolver:
+    """Evaluates compiled expressions in one frame without calling any code.
+
+    Records whether the result depended on anything but globals and builtins
+    (``cacheable`` false), so that such decisions are not cached.
+    """
+
+    __slots__ = ("_locals", "cacheable", "frame")
+
+    def __init__(self, frame: FrameType) -> None:
+        self.frame = frame
+        self.cacheable = True
+        self._locals: Any = None
+
+    def value(self, expr: Expr) -> Any:
+        """The object ``expr`` denotes, or ``_MISSING``."""
+        tag = expr[0]
+        if tag == _NAME:
+            return self._name(expr[1], expr[2])
+        if tag == _ATTR:
+            value = self.value(expr[1])
+            for attr in expr[2]:
+                if value is _MISSING:
+                    break
+                try:
+                    value = getattr(value, attr)
+                except Exception:
+                    value = _MISSING
+                    self.cacheable = False  # the attribute may appear later
+            return value
+        if tag == _TUPLE:
+            items = tuple(self.value(item) for item in expr[1])
+            return _MISSING if _MISSING in items else items
+        return _MISSING  # _OPAQUE: would need a call to evaluate
+
+    def _name(self, name: str, scope: int) -> Any:
+        frame = self.frame
+        if scope != _GLOBAL:
+            namespace = self._locals
+            if namespace is None:
+                # f_locals builds a dict (<= 3.12) or a proxy (3.13): only when needed.
+                namespace = self._locals = frame.f_locals
+            if namespace is not frame.f_globals:
+                self.cacheable = False
+                value = namespace.get(name, _MISSING)
+                if value is not _MISSING or scope == _FAST:
+                    return value
+        value = frame.f_globals.get(name, _MISSING)
+        if value is _MISSING:
+            value = frame.f_builtins.get(name, _MISSING)
+            if value is _MISSING:
+                self.cacheable = False  # may be defined later
+        return value
+
+
+# ---------------------------------------------------------------------------
+# Matching, as the interpreter and the known context managers do it
+
+
+def _is_exception_class(obj: object) -> bool:
+    return isinstance(obj, type) and BaseException in obj.__mro__
+
+
+def _except_matches(exc_type: type, spec: Any) -> bool:
+    """``except spec`` takes ``exc_type``; an invalid spec counts as catching.
+
+    The interpreter compares against the MRO (PyErr_GivenExceptionMatches)
+    and raises TypeError for anything but a class or a flat tuple of classes;
+    that TypeError replaces the exception, which we count as "handled".
+    """
+    if isinstance(spec, tuple):
+        if not all(_is_exception_class(item) for item in spec):
+            return True
+        mro = exc_type.__mro__
+        return any(item in mro for item in spec)
+    if _is_exception_class(spec):
+        return spec in exc_type.__mro__
+    return True
+
+
+def _subclass_matches(exc_type: type, spec: Any) -> bool:
+    """``issubclass(exc_type, spec)`` as the context managers call it (nested
+    tuples allowed); anything that would raise TypeError counts as a match."""
+    if isinstance(spec, tuple):
+        return any(_subclass_matches(exc_type, item) for item in spec)
+    if isinstance(spec, type):
+        return spec in exc_type.__mro__
+    return True
+
+
+def _leaves(exc: BaseException) -> Iterator[BaseException]:
+    """The non-group exceptions inside ``exc`` (``exc`` itself if not a group)."""
+    if isinstance(exc, _GROUP_TYPES):
+        for inner in getattr(exc, "exceptions", ()):
+            yield from _leaves(inner)
+    else:
+        yield exc
+
+
+def _try_catches(handlers: tuple[Handler, ...], exc: BaseException, resolver: _Resolver) -> bool:
+    """The first matching clause decides: it catches unless it only re-raises."""
+    exc_type = type(exc)
+    for expr, reraises in handlers:
+        if expr is not None:
+            spec = resolver.value(expr)
+            if spec is not _MISSING and not _except_matches(exc_type, spec):
+                continue
+        return not reraises
+    return False
+
+
+def _try_star_catches(
+    handlers: tuple[Handler, ...], exc: BaseException, resolver: _Resolver
+) -> bool:
+    """Every leaf must go to a clause that does not re-raise (first match wins)."""
+    specs = [(resolver.value(expr), reraises) for expr, reraises in handlers if expr is not None]
+    for leaf in _leaves(exc):
+        leaf_type = type(leaf)
+        for spec, reraises in specs:
+            if spec is _MISSING or _except_matches(leaf_type, spec):
+                if reraises:
+                    return False
+                break
+        else:
+            return False
+    return True
+
+
+def _with_suppresses(items: tuple[WithItem, ...], exc: BaseException, resolver: _Resolver) -> bool:
+    """Any recognised suppressing item whose types match suppresses."""
+    for item in items:
+        if item[0] == _CALL:
+            if _call_suppresses(item, exc, resolver):
+                return True
+        elif _object_suppresses(resolver.value(item[1]), exc):
+            return True
+    return False
+
+
+def _call_suppresses(item: WithItem, exc: BaseException, resolver: _Resolver) -> bool:
+    """``with suppress(...)``, ``with pytest.raises(...)``, ``with self.assertRaises(...)``."""
+    _, func_expr, args, keywords, has_star = item
+    func = resolver.value(func_expr)
+    if func is _MISSING:
+        return False  # an unknown context manager: assumed not to suppress
+    contextlib = sys.modules.get("contextlib")
+    if contextlib is not None and func is getattr(contextlib, "suppress", None):
+        if has_star:
+            return True
+        specs = tuple(resolver.value(arg) for arg in args)
+        return _MISSING in specs or _suppress_matches(exc, specs)
+    if _is_pytest_raises(func) or _is_unittest_assert_raises(func):
+        if has_star:
+            return True
+        if args:
+            spec_expr = args[0]
+        else:
+            spec_expr = next((e for name, e in keywords if name == "expected_exception"), None)
+            if spec_expr is None:
+                return True  # pytest.raises(match=...) / missing argument
+        spec = resolver.value(spec_expr)
+        return spec is _MISSING or _subclass_matches(type(exc), spec)
+    return False
+
+
+def _is_pytest_raises(func: object) -> bool:
+    pytest = sys.modules.get("pytest")
+    return pytest is not None and func is getattr(pytest, "raises", None)
+
+
+def _is_unittest_assert_raises(func: object) -> bool:
+    """A bound ``assertRaises``/``assertRaisesRegex`` of a TestCase instance."""
+    unittest = sys.modules.get("unittest")
+    if unittest is None:
+        return False
+    owner = getattr(func, "__self__", None)
+    test_case = getattr(unittest, "TestCase", None)
+    if owner is None or not isinstance(test_case, type) or not isinstance(owner, test_case):
+        return False
+    name = getattr(getattr(func, "__func__", None), "__name__", None)
+    return name in ("assertRaises", "assertRaisesRegex")
+
+
+def _object_suppresses(obj: object, exc: BaseException) -> bool:
+    """``with cm:`` where ``cm`` is a suppress object or unittest's assert-raises context."""
+    if obj is _MISSING:
+        return False
+    contextlib = sys.modules.get("contextlib")
+    suppress = getattr(contextlib, "suppress", None)
+    if isinstance(suppress, type) and isinstance(obj, suppress):
+        return _suppress_matches(exc, getattr(obj, "_exceptions", _MISSING))
+    case = sys.modules.get("unittest.case")
+    context = getattr(case, "_AssertRaisesContext", None)
+    if isinstance(context, type) and isinstance(obj, context):
+        spec = getattr(obj, "expected", _MISSING)
+        return spec is _MISSING or _subclass_matches(type(exc), spec)
+    return False
+
+
+def _suppress_matches(exc: BaseException, specs: Any) -> bool:
+    """contextlib.suppress: a type match, or (3.12+) a group whose leaves all match."""
+    if specs is _MISSING:
+        return True
+    if _subclass_matches(type(exc), specs):
+        return True
+    if _SUPPRESS_SPLITS_GROUPS and isinstance(exc, _GROUP_TYPES):
+        return all(_subclass_matches(type(leaf), specs) for leaf in _leaves(exc))
+    return False
+
+
+# ---------------------------------------------------------------------------
+# Building regions from source (once per code object)
+
+
+def _build_regions(code: CodeType, module_globals: dict[str, Any]) -> tuple[Region, ...]:
+    """The try/with regions of ``code``'s own body; empty without source.
+
+    Never raises: a failure to read or parse means "no regions", which makes
+    the frame a non-catcher, the safe direction (the debugger may open).
+    """
+    name = code.co_name
+    if name.startswith("<") and name != "<module>":
+        return ()  # lambda, comprehension, genexpr, annotation scope: expressions only
+    try:
+        import linecache
+
+        lines = linecache.getlines(code.co_filename, module_globals)
+        if not lines:
+            return ()
+        if name == "<module>":
+            body = _parse_whole_file(code.co_filename, lines).body
+        else:
+            node = _find_definition(code, lines)
+            if node is None:
+                return ()
+            body = node.body
+        return _collect_regions(body, _name_scope(code))
+    except Exception:
+        return ()
+
+
+def _name_scope(code: CodeType) -> dict[str, int] | None:
+    """For function code, which names are locals; ``None`` for namespace scopes."""
+    if not code.co_flags & _CO_OPTIMIZED:
+        return None
+    return dict.fromkeys(code.co_varnames + code.co_cellvars + code.co_freevars, _FAST)
+
+
+def _find_definition(
+    code: CodeType, lines: list[str]
+) -> ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | None:
+    """The def (or class, for a class body) that compiled to ``code``.
+
+    Parses only its block when possible; falls back to the whole file when
+    the indentation scan gets the block wrong (the block then fails to parse).
+    """
+    import ast
+
+    first = code.co_firstlineno
+    want: tuple[type[ast.AST], ...] = (
+        (ast.FunctionDef, ast.AsyncFunctionDef)
+        if code.co_flags & _CO_OPTIMIZED
+        else (ast.ClassDef,)
+    )
+
+    def fits(node: ast.AST) -> bool:
+        return (
+            isinstance(node, want)
+            and getattr(node, "name", None) == code.co_name
+            and _first_line(node) == first
+        )
+
+    block = _parse_block(lines, first)
+    if block is not None and fits(block):
+        return block  # type: ignore[return-value]
+    tree = _parse_whole_file(code.co_filename, lines)
+    for node in ast.walk(tree):
+        if fits(node):
+            return node  # type: ignore[return-value]
+    return None
+
+
+def _first_line(node: ast.AST) -> int:
+    """A def's or class's first line, decorators included (like co_firstlineno)."""
+    line: int = getattr(node, "lineno", 0)
+    for decorator in getattr(node, "decorator_list", ()):
+        line = min(line, decorator.lineno)
+    return line
+
+
+def _parse_block(lines: list[str], first: int) -> ast.stmt | None:
+    """Parse the block starting at line ``first`` with the file's line numbers.
+
+    An indented block goes under a synthetic ``if 1:`` on the line above it,
+    so neither line numbers nor columns change.
+    """
+    import ast
+
+    if not 1 <= first <= len(lines):
+        return None
+    header = lines[first - 1]
+    indent = _width(header)
+    end = _block_end(lines, first, indent)
+    text = "".join(lines[first - 1 : end])
+    if indent == 0:
+        source = "\n" * (first - 1) + text
+    elif first >= 2:
+        source = "\n" * (first - 2) + "if 1:\n" + text
+    else:
+        return None
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return None
+    body = tree.body
+    if indent and body and isinstance(body[0], ast.If):
+        body = body[0].body
+    return body[0] if body else None
+
+
+def _width(text: str) -> int:
+    """Indentation of a line, tabs expanded."""
+    if "\t" in text:
+        text = text.expandtabs()
+    return len(text) - len(text.lstrip(" "))
+
+
+_DEF_STARTS = ("def ", "def\t", "async ", "async\t", "class ", "class\t")
+
+
+def _block_end(lines: list[str], first: int, indent: int) -> int:
+    """Last line of the def/class block whose first line (or decorator) is ``first``.
+
+    The header runs through the decorators and the def/class line up to where
+    its brackets close (black puts ``) -> T:`` at the def's own indentation);
+    the body is every later line indented deeper, blanks and comments included.
+    Brackets are counted naively; a miscount only costs the whole-file parse.
+    """
+    total = len(lines)
+    number = first
+    depth = 0
+    seen_def = False
+    while number <= total:
+        text = lines[number - 1]
+        if not seen_def and depth <= 0 and text.lstrip().startswith(_DEF_STARTS):
+            seen_def = True
+        depth += _bracket_delta(text)
+        if seen_def and depth <= 0:
+            break
+        number += 1
+    else:
+        return total
+    end = number
+    for number in range(end + 1, total + 1):
+        text = lines[number - 1]
+        stripped = text.strip()
+        if not stripped or stripped[0] == "#":
+            continue
+        if _width(text) <= indent:
+            break
+        end = number
+    return end
+
+
+def _bracket_delta(text: str) -> int:
+    code = text.split("#", 1)[0]
+    return (
+        code.count("(")
+        + code.count("[")
+        + code.count("{")
+        - code.count(")")
+        - code.count("]")
+        - code.count("}")
+    )
+
+
+def _parse_whole_file(filename: str, lines: list[str]) -> ast.Module:
+    """Parse a whole file, keeping the last few trees (one per ``lines`` list)."""
+    import ast
+
+    kept = _whole_files.get(filename)
+    if kept is not None and kept[0] is lines:
+        return kept[1]
+    tree = ast.parse("".join(lines))
+    if len(_whole_files) >= _WHOLE_FILES_KEPT:
+        _whole_files.pop(next(iter(_whole_files)))
+    _whole_files[filename] = (lines, tree)
+    return tree
+
+
+def _collect_regions(
+    body: list[ast.stmt], local_names: dict[str, int] | None
+) -> tuple[Region, ...]:
+    """Try/with regions of one scope's statements, not entering nested scopes
+    (their bodies are other code objects; decorators and defaults are
+    expressions, which cannot contain try or with)."""
+    import ast
+
+    try_types: tuple[type[ast.stmt], ...] = tuple(
+        getattr(ast, name) for name in ("Try", "TryStar") if hasattr(ast, name)
+    )
+    scopes = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+    regions: list[Region] = []
+    stack: list[tuple[ast.AST, int]] = [(stmt, 0) for stmt in reversed(body)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, scopes):
+            continue
+        if isinstance(node, try_types):
+            handlers: list[ast.ExceptHandler] = node.handlers  # type: ignore[attr-defined]
+            try_body: list[ast.stmt] = node.body  # type: ignore[attr-defined]
+            if handlers and try_body:
+                kind = _TRY if isinstance(node, ast.Try) else _TRY_STAR
+                compiled = tuple(_compile_handler(h, local_names) for h in handlers)
+                regions.append((try_body[0].lineno, _end_line(try_body[-1]), depth, kind, compiled))
+        elif isinstance(node, (ast.With, ast.AsyncWith)) and node.body:
+            items = tuple(
+                item
+                for item in (_compile_with_item(i.context_expr, local_names) for i in node.items)
+                if item is not None
+            )
+            if items:
+                regions.append((node.body[0].lineno, _end_line(node.body[-1]), depth, _WITH, items))
+        for field in ("body", "orelse", "finalbody", "handlers", "cases"):
+            children = getattr(node, field, None)
+            if isinstance(children, list):
+                stack.extend((child, depth + 1) for child in reversed(children))
+    return tuple(regions)
+
+
+def _end_line(node: ast.stmt) -> int:
+    end = node.end_lineno
+    return node.lineno if end is None else end
+
+
+def _compile_handler(handler: ast.ExceptHandler, local_names: dict[str, int] | None) -> Handler:
+    """(type expression or None, whether the clause only re-raises)."""
+    import ast
+
+    expr = None if handler.type is None else _compile_expr(handler.type, local_names)
+    body = handler.body
+    reraises = False
+    if len(body) == 1 and isinstance(body[0], ast.Raise) and body[0].cause is None:
+        raised = body[0].exc
+        reraises = raised is None or (
+            isinstance(raised, ast.Name) and handler.name is not None and raised.id == handler.name
+        )
+    return (expr, reraises)
+
+
+def _compile_expr(node: ast.expr, local_names: dict[str, int] | None) -> Expr:
+    """Names, attribute chains on a name, and tuples of those; else opaque."""
+    import ast
+
+    if isinstance(node, ast.Name):
+        if local_names is None:
+            return (_NAME, node.id, _NAMESPACE)
+        return (_NAME, node.id, local_names.get(node.id, _GLOBAL))
+    if isinstance(node, ast.Attribute):
+        attrs: list[str] = []
+        base: ast.expr = node
+        while isinstance(base, ast.Attribute):
+            attrs.append(base.attr)
+            base = base.value
+        if isinstance(base, ast.Name):
+            return (_ATTR, _compile_expr(base, local_names), tuple(reversed(attrs)))
+        return (_OPAQUE,)
+    if isinstance(node, ast.Tuple):
+        return (_TUPLE, tuple(_compile_expr(item, local_names) for item in node.elts))
+    return (_OPAQUE,)
+
+
+def _compile_with_item(node: ast.expr, local_names: dict[str, int] | None) -> WithItem | None:
+    """A with-item that might be a known suppressor, or None if it cannot be."""
+    import ast
+
+    if isinstance(node, ast.Call):
+        func = _compile_expr(node.func, local_names)
+        if func[0] == _OPAQUE:
+            return None
+        has_star = any(isinstance(a, ast.Starred) for a in node.args) or any(
+            k.arg is None for k in node.keywords
+        )
+        args = tuple(_compile_expr(a, local_names) for a in node.args)
+        keywords = tuple(
+            (k.arg, _compile_expr(k.value, local_names)) for k in node.keywords if k.arg is not None
+        )
+        return (_CALL, func, args, keywords, has_star)
+    if isinstance(node, (ast.Name, ast.Attribute)):
+        expr = _compile_expr(node, local_names)
+        return None if expr[0] == _OPAQUE else (_OBJ, expr)
+    return None
