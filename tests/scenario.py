@@ -43,11 +43,15 @@ class Session:
         args: list[str] | None = None,
         env: dict[str, str] | None = None,
         main: str = "prog.py",
+        run: str | None = None,
     ) -> None:
+        """``in_1.py`` is copied to ``main``; ``run`` (default: ``main``) is run."""
         self.dir = tmp_path / scenario
         shutil.copytree(SCENARIOS / scenario, self.dir)
         self.prog = self.dir / main
         shutil.copy(self.dir / "in_1.py", self.prog)
+        if args is None:
+            args = [str(self.dir / (run or main))]
         full_env = {
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
             "HOME": str(tmp_path),  # no ~/.pdbrc or IPython profile of the machine's
@@ -60,7 +64,7 @@ class Session:
         full_env.update(env or {})
         self.child = pexpect.spawn(
             sys.executable,
-            [*(args if args is not None else [str(self.prog)])],
+            args,
             cwd=str(self.dir),
             env=full_env,
             encoding="utf-8",
@@ -100,7 +104,7 @@ class Session:
 
     def fix(self, version: str = "in_2.py", target: str | None = None) -> None:
         """Play the editor: overwrite the program (or ``target``) with a version."""
-        dest = self.dir / (target or self.prog.name)
+        dest = self.dir / target if target else self.prog
         text = (self.dir / version).read_text()
         dest.write_text(text)
 
