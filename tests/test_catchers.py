@@ -424,6 +424,19 @@ def test_except_star(tmp_path: Path) -> None:
             except* TypeError:
                 raise
 
+        def rewrapped(exc):
+            try:
+                try:
+                    return probe(exc)
+                except* TypeError:
+                    raise  # a naked TypeError leaves wrapped in an ExceptionGroup
+                except* ValueError:
+                    pass
+            except TypeError:
+                return "plain except saw TypeError"
+            except ExceptionGroup:
+                pass
+
         def groups():
             return [
                 guarded(KeyError()),
@@ -431,13 +444,16 @@ def test_except_star(tmp_path: Path) -> None:
                 guarded(ExceptionGroup("g", [KeyError(), KeyError()])),
                 guarded(ExceptionGroup("g", [KeyError(), ValueError()])),
                 guarded(ExceptionGroup("g", [KeyError(), TypeError()])),
+                rewrapped(TypeError()),
+                rewrapped(ExceptionGroup("g", [ValueError(), KeyError()])),
+                rewrapped(KeyboardInterrupt()),
             ]
         """,
         probe=probe,
     )
     groups = namespace["groups"]
     assert callable(groups)
-    assert groups() == [[True], [False], [True], [False], [False]]
+    assert groups() == [[True], [False], [True], [False], [False], [True], [True], [False]]
 
 
 @pytest.mark.skipif(sys.version_info < (3, 12), reason="suppress splits groups from 3.12")
@@ -446,6 +462,19 @@ def test_suppress_exception_group_leaves() -> None:
     with contextlib.suppress(KeyError):
         got = probe(group_type("g", [KeyError()]), group_type("g", [KeyError(), ValueError()]))
     assert got == [True, False]
+    # The ValueError leaf goes on alone, in a new group: not a ValueError.
+    try:
+        with contextlib.suppress(KeyError):
+            got = probe(group_type("g", [KeyError(), ValueError()]))
+    except ValueError:
+        pass
+    assert got == [False]
+    try:
+        with contextlib.suppress(KeyError):
+            got = probe(group_type("g", [KeyError(), ValueError()]))
+    except group_type:
+        pass
+    assert got == [True]
 
 
 def test_frame_without_source_does_not_catch() -> None:

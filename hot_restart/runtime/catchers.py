@@ -38,7 +38,9 @@ merely delays a stop, and towards "not handled" for context managers, whose
   ``as e`` name) does not count as catching: the exception goes on to the
   enclosing ``try``, and the debugger can stop where the exception started.
 * ``except*``: caught only if every leaf of the group (or the exception
-  itself) is taken by a handler that does not simply re-raise.
+  itself) is taken by a clause that does not simply re-raise; what goes on
+  to the enclosing regions is what the interpreter would raise (the leftover
+  leaves, or a naked exception wrapped in a group once a clause re-raised it).
 * Only these context managers are known to suppress: ``contextlib.suppress``,
   ``pytest.raises`` and ``unittest.TestCase.assertRaises`` /
   ``assertRaisesRegex`` (as ``with f(...)`` calls, and for ``suppress`` and
@@ -113,30 +115,39 @@ _MISSING: Any = object()  # a value that could not be resolved without calling c
 _GROUP_TYPES: tuple[type[BaseException], ...] = tuple(
     getattr(builtins, name) for name in ("BaseExceptionGroup",) if hasattr(builtins, name)
 )
+_EXCEPTION_GROUP_TYPES: tuple[type[BaseException], ...] = tuple(
+    getattr(builtins, name) for name in ("ExceptionGroup",) if hasattr(builtins, name)
+)
 _SUPPRESS_SPLITS_GROUPS: bool = sys.version_info >= (3, 12)
 
 
 class _CodeRegions:
-    """The protected regions of one code object, plus a per-line memo.
+    """The protected regions of one code object, plus a per-offset memo.
 
-    Holds the code object itself, which keeps ``id(code)`` keys valid.
+    Holds the code object itself, which keeps ``id(code)`` keys valid.  The
+    memo is keyed by ``f_lasti`` so that undecidable-in-advance lookups (a
+    handler named by a local) skip ``f_lineno`` too.
     """
 
-    __slots__ = ("by_line", "code", "regions")
+    __slots__ = ("by_offset", "code", "regions")
 
     def __init__(self, code: CodeType, regions: tuple[Region, ...]) -> None:
         self.code = code
         self.regions = regions
-        self.by_line: dict[int, tuple[Region, ...]] = {}
+        self.by_offset: dict[int, tuple[Region, ...]] = {}
 
-    def chain(self, line: int) -> tuple[Region, ...]:
-        """Regions whose body contains ``line``, innermost first."""
-        found = self.by_line.get(line)
+    def chain(self, frame: FrameType) -> tuple[Region, ...]:
+        """Regions whose body contains the frame's line, innermost first."""
+        offset = frame.f_lasti
+        found = self.by_offset.get(offset)
         if found is None:
+            line = frame.f_lineno
+            if line is None:  # no line for this instruction (3.12+ artificial code)
+                return ()
             inside = [r for r in self.regions if r[0] <= line <= r[1]]
             inside.sort(key=_depth, reverse=True)
             found = tuple(inside)
-            self.by_line[line] = found
+            self.by_offset[offset] = found
         return found
 
 
@@ -188,28 +199,26 @@ def clear_cache() -> None:
 
 def _decide(frame: FrameType, exc: BaseException, key: tuple[int, int, type]) -> bool:
     """Evaluate the regions around the frame's line; cache when the answer can't vary."""
-    lineno = frame.f_lineno
-    if lineno is None:  # no line for this instruction (3.12+ artificial code)
-        return False
     code = frame.f_code
     info = _regions.get(key[0])
     if info is None or info.code is not code:
         info = _CodeRegions(code, _build_regions(code, frame.f_globals))
         _regions[key[0]] = info
-    chain = info.chain(lineno)
+    chain = info.chain(frame)
     if not chain:
         _remember(key, False, info)
         return False
     resolver = _Resolver(frame)
+    escaping = _Escaping(exc)
     caught = False
     for region in chain:
         kind = region[3]
         if kind == _TRY:
-            caught = _try_catches(region[4], exc, resolver)
+            caught = _try_catches(region[4], escaping.cls, resolver)
         elif kind == _TRY_STAR:
-            caught = _try_star_catches(region[4], exc, resolver)
+            caught = _try_star_catches(region[4], escaping, resolver)
         else:
-            caught = _with_suppresses(region[4], exc, resolver)
+            caught = _with_suppresses(region[4], escaping, resolver)
         if caught:
             break
     if resolver.cacheable and not isinstance(exc, _GROUP_TYPES):
@@ -324,9 +333,36 @@ def _leaves(exc: BaseException) -> Iterator[BaseException]:
         yield exc
 
 
-def _try_catches(handlers: tuple[Handler, ...], exc: BaseException, resolver: _Resolver) -> bool:
+class _Escaping:
+    """The exception as it leaves one region for the enclosing one.
+
+    Usually the original exception all the way out, but ``except*`` changes
+    it: a naked exception that a clause re-raises leaves wrapped in a new
+    group, and a group leaves with only its unhandled leaves (as does a group
+    that ``suppress`` matches in part, on 3.12+).  ``cls`` is what a plain
+    ``except`` sees; ``leaves`` what ``except*`` and ``suppress`` split.
+    """
+
+    __slots__ = ("cls", "grouped", "leaves")
+
+    def __init__(self, exc: BaseException) -> None:
+        self.cls: type = type(exc)
+        self.grouped = isinstance(exc, _GROUP_TYPES)
+        self.leaves: tuple[BaseException, ...] = tuple(_leaves(exc)) if self.grouped else (exc,)
+
+    def narrow(self, remaining: list[BaseException]) -> None:
+        """Only ``remaining`` leaves go on, in a group built by the interpreter
+        (``derive``), whose class depends only on what the leaves are."""
+        self.grouped = True
+        self.leaves = tuple(remaining)
+        if all(isinstance(leaf, Exception) for leaf in remaining):
+            self.cls = _EXCEPTION_GROUP_TYPES[0]
+        else:
+            self.cls = _GROUP_TYPES[0]
+
+
+def _try_catches(handlers: tuple[Handler, ...], exc_type: type, resolver: _Resolver) -> bool:
     """The first matching clause decides: it catches unless it only re-raises."""
-    exc_type = type(exc)
     for expr, reraises in handlers:
         if expr is not None:
             spec = resolver.value(expr)
@@ -337,34 +373,46 @@ def _try_catches(handlers: tuple[Handler, ...], exc: BaseException, resolver: _R
 
 
 def _try_star_catches(
-    handlers: tuple[Handler, ...], exc: BaseException, resolver: _Resolver
+    handlers: tuple[Handler, ...], escaping: _Escaping, resolver: _Resolver
 ) -> bool:
-    """Every leaf must go to a clause that does not re-raise (first match wins)."""
+    """Each leaf goes to the first clause that matches it; caught if every
+    leaf went to a clause that does not re-raise.  Otherwise the leaves left
+    over go on (see _Escaping); untouched if no clause matched at all."""
     specs = [(resolver.value(expr), reraises) for expr, reraises in handlers if expr is not None]
-    for leaf in _leaves(exc):
+    remaining: list[BaseException] = []
+    matched = False
+    for leaf in escaping.leaves:
         leaf_type = type(leaf)
         for spec, reraises in specs:
             if spec is _MISSING or _except_matches(leaf_type, spec):
+                matched = True
                 if reraises:
-                    return False
+                    remaining.append(leaf)
                 break
         else:
-            return False
-    return True
+            remaining.append(leaf)
+    if not remaining:
+        return True
+    if matched:
+        escaping.narrow(remaining)
+    return False
 
 
-def _with_suppresses(items: tuple[WithItem, ...], exc: BaseException, resolver: _Resolver) -> bool:
-    """Any recognised suppressing item whose types match suppresses."""
-    for item in items:
+def _with_suppresses(items: tuple[WithItem, ...], escaping: _Escaping, resolver: _Resolver) -> bool:
+    """Any recognised suppressing item whose types match suppresses.
+
+    Items exit last first, so they are checked in that order.
+    """
+    for item in reversed(items):
         if item[0] == _CALL:
-            if _call_suppresses(item, exc, resolver):
+            if _call_suppresses(item, escaping, resolver):
                 return True
-        elif _object_suppresses(resolver.value(item[1]), exc):
+        elif _object_suppresses(resolver.value(item[1]), escaping):
             return True
     return False
 
 
-def _call_suppresses(item: WithItem, exc: BaseException, resolver: _Resolver) -> bool:
+def _call_suppresses(item: WithItem, escaping: _Escaping, resolver: _Resolver) -> bool:
     """``with suppress(...)``, ``with pytest.raises(...)``, ``with self.assertRaises(...)``."""
     _, func_expr, args, keywords, has_star = item
     func = resolver.value(func_expr)
@@ -375,7 +423,7 @@ def _call_suppresses(item: WithItem, exc: BaseException, resolver: _Resolver) ->
         if has_star:
             return True
         specs = tuple(resolver.value(arg) for arg in args)
-        return _MISSING in specs or _suppress_matches(exc, specs)
+        return _MISSING in specs or _suppress_matches(escaping, specs)
     if _is_pytest_raises(func) or _is_unittest_assert_raises(func):
         if has_star:
             return True
@@ -386,7 +434,7 @@ def _call_suppresses(item: WithItem, exc: BaseException, resolver: _Resolver) ->
             if spec_expr is None:
                 return True  # pytest.raises(match=...) / missing argument
         spec = resolver.value(spec_expr)
-        return spec is _MISSING or _subclass_matches(type(exc), spec)
+        return spec is _MISSING or _subclass_matches(escaping.cls, spec)
     return False
 
 
@@ -408,30 +456,36 @@ def _is_unittest_assert_raises(func: object) -> bool:
     return name in ("assertRaises", "assertRaisesRegex")
 
 
-def _object_suppresses(obj: object, exc: BaseException) -> bool:
+def _object_suppresses(obj: object, escaping: _Escaping) -> bool:
     """``with cm:`` where ``cm`` is a suppress object or unittest's assert-raises context."""
     if obj is _MISSING:
         return False
     contextlib = sys.modules.get("contextlib")
     suppress = getattr(contextlib, "suppress", None)
     if isinstance(suppress, type) and isinstance(obj, suppress):
-        return _suppress_matches(exc, getattr(obj, "_exceptions", _MISSING))
+        return _suppress_matches(escaping, getattr(obj, "_exceptions", _MISSING))
     case = sys.modules.get("unittest.case")
     context = getattr(case, "_AssertRaisesContext", None)
     if isinstance(context, type) and isinstance(obj, context):
         spec = getattr(obj, "expected", _MISSING)
-        return spec is _MISSING or _subclass_matches(type(exc), spec)
+        return spec is _MISSING or _subclass_matches(escaping.cls, spec)
     return False
 
 
-def _suppress_matches(exc: BaseException, specs: Any) -> bool:
-    """contextlib.suppress: a type match, or (3.12+) a group whose leaves all match."""
-    if specs is _MISSING:
+def _suppress_matches(escaping: _Escaping, specs: Any) -> bool:
+    """contextlib.suppress: a type match, or on 3.12+ a group split by type;
+    a group matched in part goes on with the leaves that did not match."""
+    if specs is _MISSING or _subclass_matches(escaping.cls, specs):
         return True
-    if _subclass_matches(type(exc), specs):
+    if not (_SUPPRESS_SPLITS_GROUPS and escaping.grouped):
+        return False
+    if not all(_is_exception_class(spec) for spec in specs):
+        return True  # split() raises TypeError, which replaces the exception
+    remaining = [leaf for leaf in escaping.leaves if not _subclass_matches(type(leaf), specs)]
+    if not remaining:
         return True
-    if _SUPPRESS_SPLITS_GROUPS and isinstance(exc, _GROUP_TYPES):
-        return all(_subclass_matches(type(leaf), specs) for leaf in _leaves(exc))
+    if len(remaining) < len(escaping.leaves):
+        escaping.narrow(remaining)
     return False
 
 
