@@ -15,7 +15,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from scenario import PROMPT, ROOT, SCENARIOS, debugger
 
 WRAP_LINE = "hot_restart.wrap_module()\n"
