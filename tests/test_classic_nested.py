@@ -44,3 +44,21 @@ def test_restart_an_outer_frame(session):
     s.expect(r"log: \['a', 'b', 'c', 'b', 'c'\]\r?\n")
     out = s.finish(0)
     assert len(re.findall(PROMPT, out)) == 2
+
+
+def test_restart_refuses_the_module_frame_then_restarts_the_outermost(session):
+    s = session("nested")
+    s.prompt()
+    for _ in range(3):  # c -> b -> a -> <module>
+        s.send("up")
+        s.prompt()
+    s.send("restart")
+    refused = s.prompt()
+    assert "cannot restart <module>: hot_restart does not instrument it" in refused
+    s.send("down")
+    assert "a(" in s.prompt()
+    s.fix()
+    s.send("restart")
+    s.expect(r"result: a\(b\(c4\)\)\r?\n")
+    s.expect(r"log: \['a', 'b', 'c', 'a', 'b', 'c'\]\r?\n")
+    s.finish(0)
