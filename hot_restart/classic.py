@@ -52,6 +52,7 @@ def _instrument(fn: FunctionType, options: Options | None, warn_level: int) -> b
     qualname = getattr(code, "co_qualname", fn.__qualname__)
     if options is not None:
         STATE.by_def[(code.co_filename, qualname)] = options
+        STATE.settings_changed()
     if is_instrumented(code):
         return True
     lines = linecache.getlines(code.co_filename, fn.__globals__)
@@ -194,6 +195,7 @@ def wrap_module(module_or_name: ModuleType | str | None = None) -> None:
         )
         return
     STATE.by_file[filename] = _CLASSIC
+    STATE.settings_changed()
     registry.modules.add(name)
     for fn in functions_of_namespace(namespace, name, filename):
         _instrument(fn, None, warn_level=0)
@@ -251,6 +253,9 @@ def reload_module(module_or_name: ModuleType | str | None = None) -> None:
         _restarting.value = False
         del _reload_context[name]
     namespace.update(context)
+    from .runtime.trampoline import forget
+
+    forget()  # exception classes the module defines were rebound
 
 
 restart_module = reload_module

@@ -18,6 +18,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 from types import CodeType
+from typing import Any
 
 from .constants import ARG_SNAPSHOT_PREFIX, HANDLER_NAME, SKIP_MARKER, TRANSFORM_VERSION
 
@@ -29,8 +30,8 @@ KIND_GENERATOR = 1
 KIND_COROUTINE = 2
 KIND_ASYNC_GENERATOR = 3
 
-_EXC = "_hr_exc"
-_RES = "_hr_res"
+_LOAD = ast.Load()
+_STORE = ast.Store()
 _NESTED_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
 
@@ -111,6 +112,17 @@ def function_kind(node: FunctionNode) -> int:
     return KIND_GENERATOR if yields else KIND_FUNCTION
 
 
+def kind_of(flags: int) -> int:
+    """The kind of a running function, from its code flags (for the runtime)."""
+    if flags & 0x200:  # CO_ASYNC_GENERATOR
+        return KIND_ASYNC_GENERATOR
+    if flags & 0x80:  # CO_COROUTINE
+        return KIND_COROUTINE
+    if flags & 0x20:  # CO_GENERATOR
+        return KIND_GENERATOR
+    return KIND_FUNCTION
+
+
 def _split_docstring(body: list[ast.stmt]) -> tuple[list[ast.stmt], list[ast.stmt]]:
     first = body[0] if body else None
     if (
@@ -122,118 +134,192 @@ def _split_docstring(body: list[ast.stmt]) -> tuple[list[ast.stmt], list[ast.stm
     return [], body
 
 
-def _handler_body(qualname: str, kind: int) -> list[ast.stmt]:
-    call = (
-        f"{HANDLER_NAME}({_EXC}, {qualname!r}, {kind})"
-        if kind in (KIND_GENERATOR, KIND_ASYNC_GENERATOR)
-        else f"{_RES} = {HANDLER_NAME}({_EXC}, {qualname!r}, {kind})"
+class _Placer:
+    """Makes generated nodes at one source position, in one constructor call each."""
+
+    __slots__ = ("pos",)
+
+    def __init__(self, where: ast.stmt) -> None:
+        # Any: typeshed wants ints, and end positions are Optional on nodes.
+        self.pos: dict[str, Any] = {
+            "lineno": where.lineno,
+            "col_offset": where.col_offset,
+            "end_lineno": where.end_lineno,
+            "end_col_offset": where.end_col_offset,
+        }
+
+    def name(self, name: str, store: bool = False) -> ast.Name:
+        return ast.Name(name, _STORE if store else _LOAD, **self.pos)
+
+
+def _handler(qualname: str, is_async: bool, at: _Placer) -> ast.ExceptHandler:
+    """``except BaseException:`` asking the runtime what to do.
+
+    ``__hot_restart__(qualname)`` is true for "re-raise": the bare ``raise``
+    keeps the traceback exactly as it was.  Otherwise the function was re-run
+    and ``__hot_restart__.take()`` hands over its result (a coroutine to
+    await, for an ``async def``).  No local variable is involved: each one
+    would cost every call a little, exception or not.  A generator never gets
+    a result back (re-yielding consumed items would be wrong): for it the
+    runtime either re-raises or unwinds to a caller it restarts.
+    """
+    pos = at.pos
+    ask = ast.Call(at.name(HANDLER_NAME), [ast.Constant(qualname, **pos)], [], **pos)
+    take: ast.expr = ast.Call(
+        ast.Attribute(at.name(HANDLER_NAME), "take", _LOAD, **pos), [], [], **pos
     )
-    if kind in (KIND_GENERATOR, KIND_ASYNC_GENERATOR):
-        # A generator is never re-run in place: items already consumed would
-        # be yielded again.  The runtime either lets it propagate or raises a
-        # restart request aimed at a caller.
-        src = f"{call}\nraise\n"
-    else:
-        result = f"await {_RES}" if kind == KIND_COROUTINE else _RES
-        src = f"{call}\nif {_RES} is {HANDLER_NAME}:\n    raise\nreturn {result}\n"
-    return ast.parse(src).body
+    if is_async:
+        take = ast.Await(take, **pos)
+    body: list[ast.stmt] = [
+        ast.If(ask, [ast.Raise(**pos)], [], **pos),
+        ast.Return(take, **pos),
+    ]
+    return ast.ExceptHandler(at.name("BaseException"), None, body, **pos)
 
 
-def instrument_function(node: FunctionNode, qualname: str) -> bool:
-    """Wrap one def's body in the trampoline, in place; False if nothing to wrap."""
+def instrument_function(
+    node: FunctionNode, qualname: str, rebound: frozenset[str] | None = None
+) -> bool:
+    """Wrap one def's body in the trampoline, in place; False if nothing to wrap.
+
+    ``rebound``: the parameters the body assigns, when the caller already
+    knows them (from ``symtable``); otherwise they are found by a walk.
+    """
     doc, rest = _split_docstring(node.body)
     if not rest:
         return False
-    kind = function_kind(node)
-    params = set(parameter_names(node.args))
-    rebound = sorted(
-        params.intersection(name for n in _own_scope_nodes(rest) for name in _bound_names(n))
-    )
-    snapshots: list[ast.stmt] = [
-        ast.Assign(
-            targets=[ast.Name(ARG_SNAPSHOT_PREFIX + name, ast.Store())],
-            value=ast.Name(name, ast.Load()),
+    is_async = isinstance(node, ast.AsyncFunctionDef)
+    if is_async and function_kind(node) == KIND_ASYNC_GENERATOR:
+        # ``return <value>`` is a syntax error in an async generator; like a
+        # generator it is never re-run in place, so it only ever re-raises.
+        is_async = False
+        handler = _async_generator_handler(qualname, _Placer(node))
+    else:
+        handler = _handler(qualname, is_async, _Placer(node))
+    if rebound is None:
+        params = set(parameter_names(node.args))
+        rebound = frozenset(
+            params.intersection(name for n in _own_scope_nodes(rest) for name in _bound_names(n))
         )
-        for name in rebound
+    at = _Placer(node)
+    snapshots: list[ast.stmt] = [
+        ast.Assign([at.name(ARG_SNAPSHOT_PREFIX + name, store=True)], at.name(name), **at.pos)
+        for name in sorted(rebound)
     ]
-    handler = ast.ExceptHandler(
-        type=ast.Name("BaseException", ast.Load()), name=_EXC, body=_handler_body(qualname, kind)
-    )
-    trampoline = ast.Try(body=rest, handlers=[handler], orelse=[], finalbody=[])
-    # Positions: the try itself sits on the first body line so that 3.10's
-    # SETUP_FINALLY adds no line event; the handler reports the def line.
-    ast.copy_location(trampoline, rest[0])
-    for stmt in snapshots:
-        _locate_all(stmt, node)
-    _locate_all(handler, node)
+    # The try sits on the first body line so that 3.10's SETUP_FINALLY adds no
+    # line event of its own; the handler reports the def line.
+    trampoline = ast.Try(rest, [handler], [], [], **_Placer(rest[0]).pos)
     node.body = [*doc, *snapshots, trampoline]
     return True
 
 
-def _locate_all(tree: ast.AST, where: ast.AST) -> None:
-    for n in ast.walk(tree):
-        if "lineno" in n._attributes:
-            ast.copy_location(n, where)
+def _async_generator_handler(qualname: str, at: _Placer) -> ast.ExceptHandler:
+    pos = at.pos
+    ask = ast.Call(at.name(HANDLER_NAME), [ast.Constant(qualname, **pos)], [], **pos)
+    body: list[ast.stmt] = [ast.Expr(ask, **pos), ast.Raise(**pos)]
+    return ast.ExceptHandler(at.name("BaseException"), None, body, **pos)
 
 
-class _Instrumenter(ast.NodeVisitor):
-    """Walks a module, tracking qualified names the way CPython computes them."""
-
-    def __init__(self) -> None:
-        self.prefix: list[str] = []
-        self.count = 0
-
-    def _visit_scope(self, node: ast.AST, name: str, child_prefix: str) -> None:
-        self.prefix.append(child_prefix)
-        for stmt in getattr(node, "body", []):
-            self.visit(stmt)
-        self.prefix.pop()
-
-    def _qualname(self, name: str) -> str:
-        return (self.prefix[-1] if self.prefix else "") + name
-
-    def visit_FunctionDef(self, node: ast.FunctionDef) -> None:
-        self._visit_def(node)
-
-    def visit_AsyncFunctionDef(self, node: ast.AsyncFunctionDef) -> None:
-        self._visit_def(node)
-
-    def _visit_def(self, node: FunctionNode) -> None:
-        if any(is_opt_out_decorator(d) for d in node.decorator_list):
-            return
-        qualname = self._qualname(node.name)
-        # Nested defs first: instrument_function moves the body into a try.
-        self._visit_scope(node, node.name, qualname + ".<locals>.")
-        if instrument_function(node, qualname):
-            self.count += 1
-
-    def visit_ClassDef(self, node: ast.ClassDef) -> None:
-        if any(is_opt_out_decorator(d) for d in node.decorator_list):
-            return
-        qualname = self._qualname(node.name)
-        self._visit_scope(node, node.name, qualname + ".")
+_SCOPE_DEFS = (ast.FunctionDef, ast.AsyncFunctionDef)
 
 
-def instrument_tree(tree: ast.Module, prefix: str = "") -> int:
+def _instrument_statements(
+    stmts: list[ast.stmt], prefix: str, rebinds: dict[tuple[str, int], frozenset[str]] | None
+) -> int:
+    """Instrument the defs among these statements and those nested in them.
+
+    Only statements are visited (defs cannot hide in expressions), which is
+    what keeps a 13,000-line module affordable.
+    """
+    count = 0
+    for stmt in stmts:
+        if isinstance(stmt, _SCOPE_DEFS):
+            if any(is_opt_out_decorator(d) for d in stmt.decorator_list):
+                continue
+            qualname = prefix + stmt.name
+            # Nested defs first: instrument_function moves the body into a try.
+            count += _instrument_statements(stmt.body, qualname + ".<locals>.", rebinds)
+            rebound = rebinds.get((stmt.name, stmt.lineno)) if rebinds is not None else None
+            if instrument_function(stmt, qualname, rebound):
+                count += 1
+        elif isinstance(stmt, ast.ClassDef):
+            if any(is_opt_out_decorator(d) for d in stmt.decorator_list):
+                continue
+            count += _instrument_statements(stmt.body, prefix + stmt.name + ".", rebinds)
+        else:
+            for field in ("body", "orelse", "finalbody"):
+                inner = getattr(stmt, field, None)
+                if inner:
+                    count += _instrument_statements(inner, prefix, rebinds)
+            for part in (*getattr(stmt, "handlers", ()), *getattr(stmt, "cases", ())):
+                count += _instrument_statements(part.body, prefix, rebinds)
+    return count
+
+
+def _rebinds_from_symtable(
+    source: str | bytes, filename: str
+) -> dict[tuple[str, int], frozenset[str]] | None:
+    """Parameters each function assigns, by (name, def line), from C's symtable.
+
+    The symbol table is built in C, several times faster than walking every
+    expression of every function in Python.
+    """
+    import symtable
+
+    out: dict[tuple[str, int], frozenset[str]] = {}
+    try:
+        if isinstance(source, bytes):
+            from importlib.util import decode_source  # honours a coding cookie
+
+            source = decode_source(source)
+        stack = [symtable.symtable(source, filename, "exec")]
+    except (SyntaxError, ValueError, UnicodeDecodeError):
+        return None  # compile() reports it, exactly as a plain import would
+    while stack:
+        table = stack.pop()
+        stack.extend(table.get_children())
+        if isinstance(table, symtable.Function):
+            rebound = frozenset(
+                name
+                for name in table.get_parameters()
+                if (symbol := table.lookup(name)).is_assigned() or symbol.is_imported()
+            )
+            out[(table.get_name(), table.get_lineno())] = rebound
+    return out
+
+
+def instrument_tree(tree: ast.Module, prefix: str = "", source: str | bytes | None = None) -> int:
     """Instrument every def in ``tree`` in place; returns how many were wrapped.
 
     ``prefix`` is the qualified-name prefix of the scope the tree's top level
     stands for (``"C."`` for a class body, ``"f.<locals>."`` inside a def).
+    With ``source`` (the text ``tree`` was parsed from), rebound parameters
+    come from the symbol table instead of a walk of each function.
     """
-    visitor = _Instrumenter()
-    if prefix:
-        visitor.prefix.append(prefix)
-    for stmt in tree.body:
-        visitor.visit(stmt)
-    return visitor.count
+    rebinds = _rebinds_from_symtable(source, "<instrumented>") if source is not None else None
+    # (A file name is not needed: a SyntaxError from symtable is left to compile.)
+    return _instrument_statements(tree.body, prefix, rebinds)
 
 
 def instrument_source(source: str | bytes, filename: str) -> CodeType:
-    """Parse, instrument and compile a whole module (what the import hook runs)."""
-    tree = ast.parse(source, filename)
-    if not module_opts_out(tree):
-        instrument_tree(tree)
-    return compile(tree, filename, "exec", dont_inherit=True)
+    """Parse, instrument and compile a whole module (what the import hook runs).
+
+    The cyclic garbage collector is paused meanwhile: the AST of a large
+    module is hundreds of thousands of objects, and collections triggered by
+    allocating them would scan them all again and again (a third of the time).
+    """
+    import gc
+
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        tree = ast.parse(source, filename)
+        if not module_opts_out(tree):
+            instrument_tree(tree, source=source)
+        return compile(tree, filename, "exec", dont_inherit=True)
+    finally:
+        if paused:
+            gc.enable()
 
 
 def iter_code(code: CodeType) -> Iterator[CodeType]:

@@ -85,7 +85,7 @@ if TYPE_CHECKING:
     # (first line, last line, nesting depth, kind, handlers or with-items)
     Region: TypeAlias = tuple[int, int, int, int, tuple[Any, ...]]
 
-__all__ = ["clear_cache", "nearest_catcher", "will_catch"]
+__all__ = ["clear_cache", "decision_is_stable", "nearest_catcher", "will_catch"]
 
 # Region kinds.
 _TRY = 0
@@ -184,6 +184,11 @@ def nearest_catcher(frame: FrameType | None, exc: BaseException) -> FrameType | 
             return frame
         frame = frame.f_back
     return None
+
+
+def decision_is_stable(frame: FrameType, exc: BaseException) -> bool:
+    """The decision for this frame is cached, so it cannot vary: callers may cache theirs."""
+    return (id(frame.f_code), frame.f_lasti, type(exc)) in _decisions
 
 
 def clear_cache() -> None:

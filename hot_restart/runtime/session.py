@@ -19,12 +19,13 @@ from ..transform import (
     KIND_ASYNC_GENERATOR,
     KIND_GENERATOR,
     is_instrumented,
+    kind_of,
 )
 from . import debuggers, rebind, registry
 from .messages import say
 from .reload import changed_since_load, reload_function
 from .state import STATE
-from .trampoline import DECLINED, RestartRequest, handle
+from .trampoline import DECLINED, RestartRequest
 
 _lock = threading.RLock()
 _CO_VARARGS = 0x04
@@ -32,14 +33,16 @@ _CO_VARKEYWORDS = 0x08
 _CO_ANY_GENERATOR = 0x20 | 0x200
 
 
-def stop(exc: BaseException, frame: FrameType, qualname: str, kind: int) -> Any:
+def stop(exc: BaseException, frame: FrameType, qualname: str) -> tuple[bool, Any]:
+    """(True, None) to let ``exc`` propagate, or (False, result of the re-run)."""
+    kind = kind_of(frame.f_code.co_flags)
     with _lock:
         target, call = _prompt_until_ready(exc, frame, qualname, kind)
     if target is None:
         exc.__dict__[DECLINED] = True
-        return handle
+        return True, None
     if target is frame:
-        return call()
+        return False, call()
     exc.__dict__[DECLINED] = True
     raise RestartRequest(target, call)
 

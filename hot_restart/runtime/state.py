@@ -50,6 +50,12 @@ class State:
         self.by_file: dict[str, Options] = {}
         self._tty_key: tuple[int, int] = (0, 0)
         self._tty = False
+        # The trampoline's cache of "a caller catches this": it depends on the
+        # policy, so it is emptied (in place) whenever settings change.
+        self.fast_propagate: set[tuple[int, int, int, type[BaseException]]] = set()
+
+    def settings_changed(self) -> None:
+        self.fast_propagate.clear()
 
     def options_for(self, code: CodeType, qualname: str) -> Options:
         filename = code.co_filename
@@ -104,3 +110,4 @@ def set_stop_on(value: str | None) -> None:
             f"hot_restart: stop_on={value!r} is not a policy; use 'unhandled' or 'all'"
         )
     STATE.stop_on = value  # type: ignore[assignment]
+    STATE.settings_changed()

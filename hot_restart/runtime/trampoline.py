@@ -10,6 +10,7 @@ generated code use a bare ``raise`` and keep the traceback untouched.
 from __future__ import annotations
 
 import sys
+from _thread import _local
 from types import FrameType, ModuleType
 
 from .state import STATE
@@ -35,33 +36,85 @@ class RestartRequest(BaseException):
 _session: ModuleType | None = None
 _catchers: ModuleType | None = None
 
+# Exceptions as control flow: (id(code), id(caller's code), caller's
+# instruction offset, exception type) for callers found to catch such an
+# exception in instrumented code, where that decision cannot vary.  Then the
+# whole decision is one dict lookup.  Keyed by id: hashing a code object
+# rehashes its bytecode; instrumented code objects stay alive while the
+# functions running them do.  Emptied whenever settings change.
+_fast = STATE.fast_propagate
+_exception = getattr(sys, "exception", None) or (lambda: sys.exc_info()[1])
+_getframe = sys._getframe
 
-def handle(exc: BaseException, qualname: str, kind: int) -> Any:
-    if isinstance(exc, _ALWAYS_PROPAGATE) or STATE.exiting:
-        return handle
+
+def handle(qualname: str) -> bool:
+    """Called in the ``except`` clause of an instrumented function.
+
+    True means "re-raise"; False means the function was re-run and its
+    result waits in ``take()``.
+    """
+    frame = _getframe(1)
+    caller = frame.f_back
+    if (
+        caller is not None
+        and (id(frame.f_code), id(caller.f_code), caller.f_lasti, type(_exception())) in _fast
+    ):
+        return True
+    return _decide(_exception(), frame, caller, qualname)
+
+
+def _decide(
+    exc: BaseException | None, frame: FrameType, caller: FrameType | None, qualname: str
+) -> bool:
+    if exc is None or isinstance(exc, _ALWAYS_PROPAGATE) or STATE.exiting:
+        return True
     if type(exc) is RestartRequest:
-        frame = sys._getframe(1)
-        if exc.target is frame:
-            return exc.call()
-        return handle
-    if exc.__dict__.get(DECLINED) or not STATE.interactive():
-        return handle
-    frame = sys._getframe(1)
-    options = STATE.options_for(frame.f_code, qualname)
-    if options.propagated and isinstance(exc, options.propagated):
-        return handle
-    if isinstance(exc, KeyboardInterrupt) and options.propagate_keyboard_interrupt:
-        return handle
+        if exc.target is not frame:
+            return True
+        _results.value = exc.call()
+        return False
+    if not STATE.interactive():
+        return True
+    code = frame.f_code
+    options = STATE.options_for(code, qualname)
     policy = STATE.forced_stop_on or options.stop_on or STATE.stop_on
-    if policy == "unhandled" and _handled_by_instrumented(frame, exc):
-        return handle
+    if (
+        policy == "unhandled"
+        and caller is not None
+        and _handled_by_instrumented(frame, caller, exc)
+    ):
+        return True
+    if exc.__dict__.get(DECLINED):
+        return True
+    if options.propagated and isinstance(exc, options.propagated):
+        return True
+    if isinstance(exc, KeyboardInterrupt) and options.propagate_keyboard_interrupt:
+        return True
     global _session
     if _session is None:
         from . import session as _session_module
 
         _session = _session_module
-    return _session.stop(exc, frame, qualname, kind)
+    propagate, result = _session.stop(exc, frame, qualname)
+    if not propagate:
+        _results.value = result
+    return bool(propagate)
 
+
+class _Results(_local):
+    value: Any = None
+
+
+_results = _Results()
+
+
+def take() -> Any:
+    """The result of the re-run that ``handle`` just did (read once)."""
+    value, _results.value = _results.value, None
+    return value
+
+
+handle.take = take  # type: ignore[attr-defined]
 
 # Reloaded methods that newly call super() reach it as __hot_restart__.super:
 # the surrogate cannot give a running method the __class__ cell that a bare
@@ -69,11 +122,22 @@ def handle(exc: BaseException, qualname: str, kind: int) -> Any:
 handle.super = super  # type: ignore[attr-defined]
 
 
-def _handled_by_instrumented(frame: FrameType, exc: BaseException) -> bool:
+def forget() -> None:
+    """Drop cached decisions, after module globals (exception classes) were rebound."""
+    _fast.clear()
+    if _catchers is not None:
+        _catchers.clear_cache()
+
+
+def _handled_by_instrumented(frame: FrameType, caller: FrameType, exc: BaseException) -> bool:
     global _catchers
     if _catchers is None:
         from . import catchers as _catchers_module
 
         _catchers = _catchers_module
-    catcher = _catchers.nearest_catcher(frame.f_back, exc)
-    return catcher is not None and "__hot_restart__" in catcher.f_code.co_names
+    catcher = _catchers.nearest_catcher(caller, exc)
+    if catcher is None or "__hot_restart__" not in catcher.f_code.co_names:
+        return False
+    if catcher is caller and _catchers.decision_is_stable(caller, exc):
+        _fast.add((id(frame.f_code), id(caller.f_code), caller.f_lasti, type(exc)))
+    return True
