@@ -1,0 +1,40 @@
+import sys
+
+import hot_restart
+
+
+class Base:
+    def describe(self):
+        return "base"
+
+
+class Account(Base):
+    def __init__(self):
+        self.balance = 10
+
+    def __check(self, amount):
+        return amount <= self.balance
+
+    def withdraw(self, amount):
+        if not self.__check(amount):
+            raise ValueError("insufficient")
+        self.balance -= amount  # fixed
+        return self.balance
+
+    def report(self):
+        return self.summary()  # fixed
+
+    def summary(self):  # new; uses super() and a new private method
+        return super().describe() + self.__format()
+
+    def __format(self):  # new and private
+        return f" with {self.balance}"
+
+
+hot_restart.wrap_module()
+
+if __name__ == "__main__":
+    if sys.argv[1] == "existing":
+        print("left:", Account().withdraw(3))
+    else:
+        print("report:", Account().report())
