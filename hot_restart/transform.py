@@ -16,6 +16,7 @@ restart can re-run the function with the arguments as they were at entry.
 from __future__ import annotations
 
 import ast
+import sys
 from collections.abc import Iterator
 from types import CodeType
 from typing import Any
@@ -152,29 +153,38 @@ class _Placer:
         return ast.Name(name, _STORE if store else _LOAD, **self.pos)
 
 
-def _handler(qualname: str, is_async: bool, at: _Placer) -> ast.ExceptHandler:
-    """``except BaseException:`` asking the runtime what to do.
+# Python 3.10 has no ``co_qualname``, so there the handler is told the name.
+_PASS_QUALNAME = sys.version_info < (3, 11)
 
-    ``__hot_restart__(qualname)`` is true for "re-raise": the bare ``raise``
-    keeps the traceback exactly as it was.  Otherwise the function was re-run
-    and ``__hot_restart__.take()`` hands over its result (a coroutine to
-    await, for an ``async def``).  No local variable is involved: each one
-    would cost every call a little, exception or not.  A generator never gets
-    a result back (re-yielding consumed items would be wrong): for it the
-    runtime either re-raises or unwinds to a caller it restarts.
+
+def _ask(qualname: str, pos: dict[str, Any]) -> ast.Call:
+    args: list[ast.expr] = [ast.Constant(qualname, **pos)] if _PASS_QUALNAME else []
+    return ast.Call(ast.Name(HANDLER_NAME, _LOAD, **pos), args, [], **pos)
+
+
+def _handler(qualname: str, is_async: bool, at: _Placer) -> ast.ExceptHandler:
+    """A bare ``except:`` asking the runtime what to do.
+
+    ``__hot_restart__()`` is true for "re-raise": the bare ``raise`` keeps
+    the traceback exactly as it was.  Otherwise the function was re-run and
+    ``__hot_restart__(None)`` hands over its result (a coroutine to await,
+    for an ``async def``).  Every byte here is paid by every instrumented
+    function when a module loads, and every local variable by every call, so
+    there are none.  A generator never gets a result back (re-yielding
+    consumed items would be wrong): the runtime re-raises or unwinds to a
+    caller it restarts.
     """
     pos = at.pos
-    ask = ast.Call(at.name(HANDLER_NAME), [ast.Constant(qualname, **pos)], [], **pos)
     take: ast.expr = ast.Call(
-        ast.Attribute(at.name(HANDLER_NAME), "take", _LOAD, **pos), [], [], **pos
+        ast.Name(HANDLER_NAME, _LOAD, **pos), [ast.Constant(None, **pos)], [], **pos
     )
     if is_async:
         take = ast.Await(take, **pos)
     body: list[ast.stmt] = [
-        ast.If(ask, [ast.Raise(**pos)], [], **pos),
+        ast.If(_ask(qualname, pos), [ast.Raise(**pos)], [], **pos),
         ast.Return(take, **pos),
     ]
-    return ast.ExceptHandler(at.name("BaseException"), None, body, **pos)
+    return ast.ExceptHandler(None, None, body, **pos)
 
 
 def instrument_function(
@@ -215,9 +225,8 @@ def instrument_function(
 
 def _async_generator_handler(qualname: str, at: _Placer) -> ast.ExceptHandler:
     pos = at.pos
-    ask = ast.Call(at.name(HANDLER_NAME), [ast.Constant(qualname, **pos)], [], **pos)
-    body: list[ast.stmt] = [ast.Expr(ask, **pos), ast.Raise(**pos)]
-    return ast.ExceptHandler(at.name("BaseException"), None, body, **pos)
+    body: list[ast.stmt] = [ast.Expr(_ask(qualname, pos), **pos), ast.Raise(**pos)]
+    return ast.ExceptHandler(None, None, body, **pos)
 
 
 _SCOPE_DEFS = (ast.FunctionDef, ast.AsyncFunctionDef)

@@ -47,12 +47,15 @@ _exception = getattr(sys, "exception", None) or (lambda: sys.exc_info()[1])
 _getframe = sys._getframe
 
 
-def handle(qualname: str) -> bool:
-    """Called in the ``except`` clause of an instrumented function.
+def handle(qualname: str | None = "", /) -> Any:
+    """Called in the ``except:`` clause of an instrumented function.
 
-    True means "re-raise"; False means the function was re-run and its
-    result waits in ``take()``.
+    True means "re-raise"; False means the function was re-run and
+    ``handle(None)`` then hands over its result.  On 3.11+ the qualified
+    name comes from the code object; 3.10 code passes it.
     """
+    if qualname is None:
+        return take()
     frame = _getframe(1)
     caller = frame.f_back
     if (
@@ -66,6 +69,8 @@ def handle(qualname: str) -> bool:
 def _decide(
     exc: BaseException | None, frame: FrameType, caller: FrameType | None, qualname: str
 ) -> bool:
+    if not qualname:
+        qualname = getattr(frame.f_code, "co_qualname", frame.f_code.co_name)
     if exc is None or isinstance(exc, _ALWAYS_PROPAGATE) or STATE.exiting:
         return True
     if type(exc) is RestartRequest:
@@ -113,8 +118,6 @@ def take() -> Any:
     value, _results.value = _results.value, None
     return value
 
-
-handle.take = take  # type: ignore[attr-defined]
 
 # Reloaded methods that newly call super() reach it as __hot_restart__.super:
 # the surrogate cannot give a running method the __class__ cell that a bare
