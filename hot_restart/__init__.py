@@ -9,8 +9,8 @@ its original arguments.
 and no debugger is imported until a crash needs one.
 """
 
-from __future__ import annotations
-
+# No ``from __future__ import annotations`` here: even that statement imports
+# a module at run time, and ``import hot_restart`` is meant to be nearly free.
 from .errors import ReloadException
 
 TYPE_CHECKING = False  # not typing's: importing typing costs ~5 ms
@@ -79,13 +79,15 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> "Any":
     submodule = _LAZY.get(name)
     if submodule is None:
         raise AttributeError(f"module 'hot_restart' has no attribute {name!r}")
-    from importlib import import_module
+    # Not importlib.import_module: importing importlib costs start-up time.
+    __import__(f"{__name__}.{submodule}")
+    import sys
 
-    value = getattr(import_module(f".{submodule}", __name__), name)
+    value = getattr(sys.modules[f"{__name__}.{submodule}"], name)
     globals()[name] = value
     return value
 

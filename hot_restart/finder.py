@@ -10,12 +10,15 @@ threads or from inside an import (reentrancy) cannot deadlock on it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from importlib.machinery import FrozenImporter, ModuleSpec, PathFinder, SourceFileLoader
-from types import ModuleType
 
 from .loader import HotRestartLoader
 from .patterns import PatternSet
+
+TYPE_CHECKING = False  # typing and collections.abc cost start-up time
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from types import ModuleType
 
 
 def is_own_module(fullname: str) -> bool:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import sys
 from _thread import allocate_lock
 from importlib.machinery import PathFinder
-from types import FrameType, TracebackType
 
 from .finder import HotRestartFinder, is_own_module
 from .loader import HotRestartLoader
@@ -21,6 +20,7 @@ from .patterns import PatternSet
 TYPE_CHECKING = False  # mypy treats any TYPE_CHECKING as true; typing costs ~5 ms
 if TYPE_CHECKING:
     from collections.abc import Iterable
+    from types import FrameType, TracebackType
 
 STOP_ON_VALUES = ("unhandled", "all")
 _MAX_LISTED = 10

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import builtins
 from importlib.machinery import SourceFileLoader
-from types import CodeType, ModuleType
 
-from . import cache
 from .constants import HANDLER_NAME
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from types import CodeType, ModuleType
     from typing import Any
 
 
@@ -37,6 +36,8 @@ class HotRestartLoader(SourceFileLoader):
         # us; the builtins entry lets instrumented code reach the handler
         # there too.  Modules still get their own entry, found first.
         builtins.__dict__.setdefault(HANDLER_NAME, _handler())
+        from . import cache  # importlib.util: paid at the first instrumented import
+
         cached_at = cache.cache_path(path)
         if cached_at is not None:
             code = cache.read(cached_at, source, path)

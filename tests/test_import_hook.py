@@ -673,12 +673,15 @@ def test_install_is_import_light(tmp_path: Path) -> None:
     result = run_json(
         tmp_path,
         """\
-        import json, sys
+        import sys
         before = set(sys.modules)
-        import hot_restart.hook as hri
-        hri.install(["x.*"])
-        heavy = {"inspect", "tempfile", "dis", "tokenize", "logging", "pdb", "IPython"}
-        print(json.dumps(sorted(heavy & (set(sys.modules) - before))))
+        import hot_restart
+        hot_restart.install(["x.*"], stop_on="all")
+        heavy = {"inspect", "tempfile", "dis", "tokenize", "logging", "pdb", "IPython",
+                 "typing", "ast", "dataclasses", "re", "importlib.util"}
+        loaded = sorted(heavy & (set(sys.modules) - before))
+        import json
+        print(json.dumps(loaded))
         """,
         prelude=False,
     )
