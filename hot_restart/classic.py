@@ -62,6 +62,8 @@ def _instrument(fn: FunctionType, options: Options | None, warn_level: int) -> b
             new = _file_table(code.co_filename, lines).get((code.co_name, code.co_firstlineno))
         except SyntaxError:
             new = None
+    if new is None and lines:
+        new = _from_edited_source(fn, qualname, lines)
     if new is None or new.co_freevars != code.co_freevars:
         if warn_level:
             warnings.warn(
@@ -73,12 +75,37 @@ def _instrument(fn: FunctionType, options: Options | None, warn_level: int) -> b
         return False
     fn.__globals__[HANDLER_NAME] = handle
     rebind.swap(fn, new)
+    registry.note_origin(new, code)
     registry.note_wrapped(fn)
     from .runtime.reload import changed_since_load
 
     if changed_since_load(code.co_filename):
         _stamp(code.co_filename)
     return True
+
+
+def _from_edited_source(fn: FunctionType, qualname: str, lines: list[str]) -> CodeType | None:
+    """Instrumented code for ``fn`` when its file changed since it was compiled.
+
+    A closure made by an enclosing function that still runs old code has
+    line numbers the edited file no longer has; find its def by name instead.
+    """
+    from .runtime import surrogate
+
+    code = fn.__code__
+    try:
+        built = surrogate.build(
+            lines,
+            code.co_filename,
+            qualname,
+            code.co_firstlineno,
+            surrogate.future_flags(code),
+            code.co_freevars,
+            surrogate.shape(code),
+        )
+    except (ReloadException, SyntaxError):
+        return None
+    return built.code
 
 
 def _stamp(filename: str) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from scenario import PROMPT
 
 
@@ -35,12 +34,6 @@ def test_fix_that_needs_a_new_outer_variable_is_refused(session):
     assert not re.search(r"^first:", out, re.M)  # the program did not go on
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the next outer() call makes inner from outer's stale code (old line numbers); "
-    "classic._instrument looks it up by (name, first line) in the table of the edited file, "
-    "misses, warns 'source is not available' and runs the old buggy code unwrapped",
-)
 def test_fix_after_lines_were_added_above_applies_to_later_closures(session):
     s = session("closure")
     s.prompt()

@@ -63,13 +63,6 @@ def test_no_terminal_behaves_as_without_hot_restart(tmp_path):
     )
 
 
-@pytest.mark.xfail(
-    debugger() == "ipdb",
-    strict=True,
-    reason="debuggers._base_class('ipdb') initialises a TerminalIPythonApp, which sets "
-    "sys.excepthook to IPython's crash handler and never restores it: the final "
-    "traceback gets an 'If you suspect this is an IPython bug' report appended",
-)
 def test_quit_leaves_the_same_traceback_as_without_hot_restart(session):
     """After ``q`` the final report is the program's usual traceback, nothing more."""
     s = session("basic")

@@ -7,8 +7,6 @@ source are not.
 
 from __future__ import annotations
 
-import pytest
-
 MANGLING = (
     "classes.add_new_methods compares and looks up unmangled def names ('__check') against "
     "the mangled class dict ('_Account__check'): an existing private method counts as new, "
@@ -16,7 +14,6 @@ MANGLING = (
 )
 
 
-@pytest.mark.xfail(strict=True, reason=MANGLING)
 def test_fixing_a_method_of_a_class_with_a_private_method(session):
     s = session("private_method", args=["prog.py", "existing"])
     assert "> hot_restart: __main__.Account.withdraw raised ZeroDivisionError(" in s.prompt()
@@ -26,7 +23,6 @@ def test_fixing_a_method_of_a_class_with_a_private_method(session):
     s.finish(0)
 
 
-@pytest.mark.xfail(strict=True, reason=MANGLING)
 def test_fix_adds_a_method_using_super_and_a_new_private_method(session):
     s = session("private_method", args=["prog.py", "new"])
     assert "> hot_restart: __main__.Account.report raised AttributeError(" in s.prompt()

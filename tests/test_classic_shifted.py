@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from scenario import SCENARIOS
 
 
@@ -44,12 +43,6 @@ def test_property_setter_fix_in_place(session):
     s.finish(0)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="surrogate.build/locate.find_block pick the def named Box.value nearest the old "
-    "first line; after lines are added above, that is the getter, whose code is swapped "
-    "into the setter (TypeError: takes 1 positional argument but 2 were given)",
-)
 def test_property_setter_fix_after_lines_were_added_above(session):
     s = property_setter_session(session)
     s.fix()

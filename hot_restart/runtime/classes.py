@@ -41,7 +41,8 @@ def add_new_methods(
     new_defs: list[ast.stmt] = [
         stmt
         for stmt in node.body
-        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and stmt.name not in existing
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef))
+        and mangle(cls.__name__, stmt.name) not in existing
     ]
     if not new_defs:
         return []
@@ -67,7 +68,19 @@ def add_new_methods(
     cell = namespace.pop("__classcell__", None)
     if cell is not None:
         cell.cell_contents = cls
-    added = [d.name for d in new_defs if isinstance(d, (ast.FunctionDef, ast.AsyncFunctionDef))]
+    added = [
+        mangle(cls.__name__, d.name)
+        for d in new_defs
+        if isinstance(d, (ast.FunctionDef, ast.AsyncFunctionDef))
+    ]
     for name in added:
         setattr(cls, name, namespace[name])
     return added
+
+
+def mangle(class_name: str, name: str) -> str:
+    """The name a def gets in the class dict: ``__x`` in ``C`` is ``_C__x``."""
+    if not name.startswith("__") or name.endswith("__"):
+        return name
+    stripped = class_name.lstrip("_")
+    return f"_{stripped}{name}" if stripped else name

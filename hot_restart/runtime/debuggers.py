@@ -86,7 +86,13 @@ _classes: dict[str, type] = {}
 def _run_cmd_debugger(name: str, frame: FrameType, tb: TracebackType | None) -> Outcome:
     cls = _classes.get(name)
     if cls is None:
-        cls = _classes[name] = _with_restart_commands(_base_class(name))
+        # IPython's app installs its crash handler as sys.excepthook and never
+        # puts the old one back: a declined crash must end as it would have.
+        hook = sys.excepthook
+        try:
+            cls = _classes[name] = _with_restart_commands(_base_class(name))
+        finally:
+            sys.excepthook = hook
     debugger = cls(nosigint=True) if name == "pdb" else cls()
     debugger.reset()
     try:

@@ -44,20 +44,40 @@ def scope_path(qualname: str) -> list[tuple[str, str]]:
     return out
 
 
-def find_block(
-    lines: list[str], path: tuple[str, ...], kind: str, near: int, *, above: bool = False
-) -> Block | None:
-    """The ``kind`` block with this name path whose header is nearest line ``near``.
+def find_blocks(lines: list[str], path: tuple[str, ...], kind: str, near: int) -> list[Block]:
+    """Every ``kind`` block with this name path, the nearest to line ``near`` first.
 
     Nearest, because lines may have been added or removed above it since the
-    running version was compiled.  Candidates are found by a search for the
-    name in the whole text (done in C), then each one's enclosing path is
-    read by walking up to the headers indented less than it.  With
-    ``above``, only headers at or above ``near`` whose block holds it count.
+    running version was compiled; all of them, because a getter and a setter
+    share a name and the caller tells them apart by signature.  Candidates
+    are found by a search for the name in the whole text (done in C), then
+    each one's enclosing path is read by walking up to the headers indented
+    less than it.
     """
+    found = [number for number in _headers(lines, path, kind)]
+    found.sort(key=lambda number: abs(number - near))
+    return [_block(lines, path, kind, number) for number in found]
+
+
+def find_block(lines: list[str], path: tuple[str, ...], kind: str, near: int) -> Block | None:
+    """The nearest such block (see ``find_blocks``)."""
+    numbers = sorted(_headers(lines, path, kind), key=lambda number: abs(number - near))
+    return _block(lines, path, kind, numbers[0]) if numbers else None
+
+
+def enclosing_block(lines: list[str], path: tuple[str, ...], kind: str, inner: int) -> Block | None:
+    """The nearest ``kind`` block with this path above line ``inner`` that holds it."""
+    above = [number for number in _headers(lines, path, kind) if number <= inner]
+    if not above:
+        return None
+    block = _block(lines, path, kind, above[-1])
+    return block if block.end >= inner else None
+
+
+def _headers(lines: list[str], path: tuple[str, ...], kind: str) -> list[int]:
     text = "".join(lines)
     needle = re.compile(rf"{kind}[ \t]+{re.escape(path[-1])}\b")
-    best: tuple[int, int] | None = None  # (distance, line)
+    numbers: list[int] = []
     counted_to, number = 0, 1  # line numbers are counted incrementally
     for m in needle.finditer(text):
         line_start = text.rfind("\n", 0, m.start()) + 1
@@ -66,21 +86,14 @@ def find_block(
             continue
         number += text.count("\n", counted_to, line_start)
         counted_to = line_start
-        if above and number > near:
-            break
-        if header_path(lines, number) != path:
-            continue
-        distance = abs(number - near)
-        if best is None or distance < best[0] or above:
-            best = (distance, number)
-    if best is None:
-        return None
-    number = best[1]
+        if header_path(lines, number) == path:
+            numbers.append(number)
+    return numbers
+
+
+def _block(lines: list[str], path: tuple[str, ...], kind: str, number: int) -> Block:
     indent = _indent(lines[number - 1])
-    block = Block(path, kind, number, _block_end(lines, number, indent), indent)
-    if above and block.end < near:
-        return None
-    return block
+    return Block(path, kind, number, _block_end(lines, number, indent), indent)
 
 
 def header_path(lines: list[str], number: int) -> tuple[str, ...]:

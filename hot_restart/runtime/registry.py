@@ -15,6 +15,21 @@ superseded: weakref.WeakValueDictionary[CodeType, FunctionType] = weakref.WeakVa
 # Functions wrapped with the classic API, by source file (for RELOAD_ALL).
 wrapped: dict[str, weakref.WeakSet[FunctionType]] = {}
 
+# Instrumented code -> the plain code wrap() replaced with it.  An enclosing
+# function keeps making closures from the plain one, so a reload of such a
+# closure replaces that one in the enclosing code too.
+_origins: dict[int, tuple[CodeType, CodeType]] = {}
+
+
+def note_origin(instrumented: CodeType, original: CodeType) -> None:
+    _origins[id(instrumented)] = (instrumented, original)
+
+
+def origins_of(code: CodeType) -> list[CodeType]:
+    found = _origins.get(id(code))
+    return [found[1]] if found is not None and found[0] is code else []
+
+
 # Module names instrumented wholesale (import hook, wrap_module).
 modules: set[str] = set()
 

@@ -52,6 +52,7 @@ def reload_function(fn: FunctionType, qualname: str) -> FunctionType:
         old.co_firstlineno,
         surrogate.future_flags(old),
         old.co_freevars,
+        surrogate.shape(old),
     )
     defaults: dict[str, Any] = {}
     cls: type | None = None
@@ -62,9 +63,14 @@ def reload_function(fn: FunctionType, qualname: str) -> FunctionType:
             defaults = {"defaults": fresh.__defaults__, "kwdefaults": fresh.__kwdefaults__}
     rebind.swap(fn, built.code, doc=built.doc, **defaults)
     if built.nested:
-        root = _enclosing_root(fn, qualname)
+        # Closures the enclosing function makes from now on get the new code:
+        # it holds the running version, or (for a function wrap() swapped
+        # code into) the original that wrap() replaced.
+        originals = [old, *registry.origins_of(old)]
+        root = _enclosing_root(fn, qualname, originals)
         if root is not None:
-            rebind.patch_enclosing(root, old, built.code)
+            for original in originals:
+                rebind.patch_enclosing(root, original, built.code)
     if cls is not None:
         classes.add_new_methods(
             cls, lines, filename, built.class_path, old.co_firstlineno, fn.__globals__
@@ -121,8 +127,8 @@ def _resolve_class(globals_: dict[str, Any], path: tuple[str, ...]) -> type | No
     return obj if isinstance(obj, type) else None
 
 
-def _enclosing_root(fn: FunctionType, qualname: str) -> FunctionType | None:
-    """The outermost def enclosing ``fn``, found from the module's globals."""
+def _enclosing_root(fn: FunctionType, qualname: str, codes: list[CodeType]) -> FunctionType | None:
+    """The outermost def enclosing ``fn`` (whose code holds one of ``codes``)."""
     spath = scope_path(qualname)
     obj: Any = fn.__globals__.get(spath[0][0])
     for name, kind in spath[1:]:
@@ -130,7 +136,7 @@ def _enclosing_root(fn: FunctionType, qualname: str) -> FunctionType | None:
             break
         obj = getattr(obj, name, None)
     for candidate in _functions_in(obj):
-        if any(c is fn.__code__ for c in iter_code(candidate.__code__)):
+        if any(c is old for c in iter_code(candidate.__code__) for old in codes):
             return candidate
     return None
 

@@ -71,6 +71,12 @@ def _prompt_until_ready(
         except ReloadException as e:
             say(str(e))
             continue
+        except Exception as e:  # a bug of ours must not end the user's program
+            say(
+                f"internal error while reloading ({e.__class__.__name__}: {e}); the previous "
+                "version stays; please report it, and `q` to let the exception propagate"
+            )
+            continue
         _reload_frames_below(target, exc)
         return target, call
 

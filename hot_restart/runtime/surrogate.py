@@ -21,7 +21,7 @@ from types import CodeType
 
 from ..errors import ReloadException
 from ..transform import HANDLER_NAME, FunctionNode, instrument_tree, iter_code
-from .locate import Block, block_source, find_block, scope_path
+from .locate import block_source, enclosing_block, find_blocks, scope_path
 
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 
@@ -45,6 +45,16 @@ def future_flags(code: CodeType) -> int:
     return flags
 
 
+def shape(code: CodeType) -> tuple[int, int, int, int]:
+    """What tells same-named defs apart (a property's getter from its setter)."""
+    return (
+        code.co_argcount,
+        code.co_posonlyargcount,
+        code.co_kwonlyargcount,
+        code.co_flags & 0x0C,  # CO_VARARGS | CO_VARKEYWORDS
+    )
+
+
 def build(
     lines: list[str],
     filename: str,
@@ -52,13 +62,50 @@ def build(
     near: int,
     flags: int,
     old_freevars: tuple[str, ...],
+    old_shape: tuple[int, int, int, int] | None = None,
 ) -> Surrogate:
-    """Compile the current source of ``qualname`` (the version nearest ``near``)."""
+    """Compile the current source of ``qualname`` (the version nearest ``near``).
+
+    Among several defs of that name, the nearest one with the running
+    version's signature shape wins; failing that, the nearest one.
+    """
     spath = scope_path(qualname)
     names = tuple(name for name, _ in spath)
     root_at = next((i for i, (_, kind) in enumerate(spath[:-1]) if kind == "def"), len(spath) - 1)
-    root_node = _root_node(lines, filename, names, root_at, near, qualname)
-    target = _descend(root_node, names[root_at + 1 :], near, qualname, filename)
+    first: Surrogate | None = None
+    problem: ReloadException | None = None
+    for root_node, target in _candidates(lines, filename, names, root_at, near, qualname):
+        try:
+            built = _build_one(
+                root_node, target, names, root_at, spath, filename, flags, old_freevars, qualname
+            )
+        except ReloadException as e:
+            problem = problem or e
+            continue
+        if old_shape is None or shape(built.code) == old_shape:
+            return built
+        first = first or built
+    if first is not None:
+        return first
+    if problem is not None:
+        raise problem
+    raise ReloadException(
+        f"{qualname} is no longer defined in {filename} (renamed or deleted?); "
+        "restore it, or `up` and `restart` a caller"
+    )
+
+
+def _build_one(
+    root_node: ast.stmt,
+    target: ast.stmt,
+    names: tuple[str, ...],
+    root_at: int,
+    spath: list[tuple[str, str]],
+    filename: str,
+    flags: int,
+    old_freevars: tuple[str, ...],
+    qualname: str,
+) -> Surrogate:
     if not isinstance(target, (ast.FunctionDef, ast.AsyncFunctionDef)):
         raise ReloadException(
             f"{qualname} is now a class in {filename}:{target.lineno}; restart its caller instead"
@@ -82,33 +129,54 @@ def build(
     return Surrogate(new, code, () if nested else classes, nested, doc)
 
 
-def _root_node(
+def _candidates(
     lines: list[str], filename: str, names: tuple[str, ...], root_at: int, near: int, qualname: str
-) -> ast.stmt:
-    target = find_block(lines, names, "def", near)
-    root: Block | None = None
-    if target is not None:
+) -> Iterator[tuple[ast.stmt, ast.stmt]]:
+    """(root, target) for each def of this path, nearest first; each freshly parsed."""
+    yielded = False
+    for target_block in find_blocks(lines, names, "def", near):
         root = (
-            target
+            target_block
             if root_at == len(names) - 1
-            else find_block(lines, names[: root_at + 1], "def", target.start, above=True)
+            else enclosing_block(lines, names[: root_at + 1], "def", target_block.start)
         )
-    if root is not None:
+        if root is None:
+            continue
         try:
             tree = ast.parse(block_source(lines, root), filename)
-            node = tree.body[0]
-            if isinstance(node, ast.If):
-                node = node.body[0]
-            if isinstance(node, _SCOPES) and node.name == names[root_at]:
-                return node
         except SyntaxError:
-            pass  # the fast path cut the block wrongly, or the file is broken
-    return _root_from_full_parse(lines, filename, names, root_at, near, qualname)
+            continue  # the fast path cut the block wrongly, or the file is broken
+        node = tree.body[0]
+        if isinstance(node, ast.If):
+            node = node.body[0]
+        if not (isinstance(node, _SCOPES) and node.name == names[root_at]):
+            continue
+        try:
+            target = _descend(node, names[root_at + 1 :], target_block.start, qualname, filename)
+        except ReloadException:
+            continue
+        yielded = True
+        yield node, target
+    if not yielded:
+        for distance_rank in range(8):  # a few same-named defs at most
+            parsed = _root_from_full_parse(
+                lines, filename, names, root_at, near, qualname, distance_rank
+            )
+            if parsed is None:
+                return
+            yield parsed, _descend(parsed, names[root_at + 1 :], near, qualname, filename)
 
 
 def _root_from_full_parse(
-    lines: list[str], filename: str, names: tuple[str, ...], root_at: int, near: int, qualname: str
-) -> ast.stmt:
+    lines: list[str],
+    filename: str,
+    names: tuple[str, ...],
+    root_at: int,
+    near: int,
+    qualname: str,
+    rank: int = 0,
+) -> ast.stmt | None:
+    """The ``rank``-th nearest root of this path, by a parse of the whole file."""
     try:
         tree = ast.parse("".join(lines), filename)
     except SyntaxError as e:
@@ -116,10 +184,18 @@ def _root_from_full_parse(
             f"syntax error in {e.filename}:{e.lineno}: {e.msg}; fix it and continue again"
         ) from None
     node: ast.AST = tree
-    for name in names[: root_at + 1]:
+    for name in names[:root_at]:
         node = _child_named(node, name, near, qualname, filename)
-    assert isinstance(node, ast.stmt)
-    return node
+    found = sorted(
+        (n for n in _scope_children(node) if n.name == names[root_at]),
+        key=lambda n: abs(n.lineno - near),
+    )
+    if rank == 0 and not found:
+        raise ReloadException(
+            f"{qualname} is no longer defined in {filename} (renamed or deleted?); "
+            "restore it, or `up` and `restart` a caller"
+        )
+    return found[rank] if rank < len(found) else None
 
 
 def _descend(
