@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
+from scenario import debugger
+
 
 def test_up_and_restart_reruns_the_outer_frame_after_unwinding(session):
     s = session("restart_frame")
@@ -66,3 +69,35 @@ def test_worker_thread_crash_prompts_in_that_thread(session):
     s.send("c")
     s.expect(r"results: \{'a': 1.0\}")
     s.finish(0)
+
+
+def test_two_crashing_threads_get_one_session_each_in_turn(session):
+    s = session("threads_two")
+    first = s.prompt()
+    thread_a = "[thread Worker-a]" in first
+    assert thread_a or "[thread Worker-b]" in first
+    s.fix()
+    s.send("c")
+    second = s.prompt()  # the other thread waited for the first session to end
+    assert ("[thread Worker-b]" if thread_a else "[thread Worker-a]") in second
+    s.send("c")  # already fixed on disk: the reload picks it up
+    s.expect(r"results: \{'a': 2, 'b': 2\}")
+    s.finish(0)
+
+
+@pytest.mark.skipif(
+    debugger() == "ipdb",
+    reason="IPython reads each prompt line in a helper thread of its own, so where a "
+    "terminal's SIGINT lands (and which reader gets the next line) varies from run to run; "
+    "see tests/test_classic_interrupt.py",
+)
+def test_ctrl_c_still_reaches_the_main_thread_while_a_worker_is_at_the_prompt(session):
+    s = session("threads_two")
+    s.prompt()
+    s.child.sendintr()
+    s.expect("main thread interrupted")
+    s.send("q")  # the first worker's session ends: its exception propagates
+    s.prompt()  # the second worker's turn
+    s.send("q")
+    out = s.finish(3)
+    assert out.count("ZeroDivisionError") >= 2
