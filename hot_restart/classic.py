@@ -74,7 +74,7 @@ def _instrument(fn: FunctionType, options: Options | None, warn_level: int) -> b
             )
         return False
     fn.__globals__[HANDLER_NAME] = handle
-    rebind.swap(fn, new)
+    rebind.swap(fn, new, everywhere=fn.__closure__ is not None)
     registry.note_origin(new, code)
     registry.note_wrapped(fn)
     from .runtime.reload import changed_since_load

@@ -66,14 +66,21 @@ def swap(
     defaults: Any = _UNSET,
     kwdefaults: Any = _UNSET,
     doc: Any = _UNSET,
+    everywhere: bool = True,
 ) -> None:
+    """Give ``fn`` the new code, and (``everywhere``) every other function running the old.
+
+    Finding the others takes a scan of the heap (``gc.get_referrers``);
+    ``wrap()`` skips it for a function without a closure, which has no
+    siblings made from the same def.
+    """
     old = fn.__code__
     if old.co_freevars != new.co_freevars:
         raise ReloadException(
             f"{fn.__qualname__}: the new code needs closure {new.co_freevars}, the running "
             f"one has {old.co_freevars}; `up` to the enclosing function and `restart` it"
         )
-    targets = live_functions(old)
+    targets = live_functions(old) if everywhere else [fn]
     if fn not in targets:
         targets.append(fn)
     for f in targets:
