@@ -103,3 +103,36 @@ def test_ctrl_c_still_reaches_the_main_thread_while_a_worker_is_at_the_prompt(se
     s.send("q")
     out = s.finish(3)
     assert out.count("ZeroDivisionError") >= 2
+
+
+@pytest.mark.parametrize("scenario", ["thread_crash", "async_restart", "generator_restart"])
+def test_without_a_terminal_threads_and_asyncio_never_prompt(tmp_path, scenario):
+    """Same output and exit status as the program without hot_restart."""
+    import shutil
+    import subprocess
+    import sys
+
+    from scenario import ROOT, SCENARIOS
+
+    def run(source: str) -> subprocess.CompletedProcess[str]:
+        prog = tmp_path / "prog.py"
+        prog.write_text(source)
+        return subprocess.run(
+            [sys.executable, str(prog)],
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
+        )
+
+    source = (SCENARIOS / scenario / "in_1.py").read_text()
+    with_it = run(source)
+    without = run(source.replace("hot_restart.wrap_module()", "pass"))
+    shutil.rmtree(tmp_path / "__pycache__", ignore_errors=True)
+    assert (with_it.returncode, with_it.stdout, with_it.stderr) == (
+        without.returncode,
+        without.stdout,
+        without.stderr,
+    )
+    assert "Error" in with_it.stderr  # the crash did happen, as a plain traceback
