@@ -136,3 +136,13 @@ def test_without_a_terminal_threads_and_asyncio_never_prompt(tmp_path, scenario)
         without.stderr,
     )
     assert "Error" in with_it.stderr  # the crash did happen, as a plain traceback
+
+
+def test_async_generator_crash_restarts_its_consumer(session):
+    s = session("async_generator")
+    assert "produce raised ZeroDivisionError" in s.prompt()
+    s.fix()
+    s.send("c")
+    out = s.expect(r"total: 60")
+    assert "restarting its caller consume instead" in out
+    s.finish(0)
