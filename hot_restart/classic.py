@@ -55,7 +55,11 @@ def _instrument(fn: FunctionType, options: Options | None, warn_level: int) -> b
         STATE.settings_changed()
     if is_instrumented(code):
         return True
-    lines = linecache.getlines(code.co_filename, fn.__globals__)
+    # ``<string>`` (python -c), ``<stdin>``, ``<python-input-0>`` (the REPL):
+    # 3.13 keeps their source in linecache, but there is no file to edit and
+    # reload from, so they count as having no source.
+    pseudo = code.co_filename.startswith("<") and code.co_filename.endswith(">")
+    lines = [] if pseudo else linecache.getlines(code.co_filename, fn.__globals__)
     new: CodeType | None = None
     if lines:
         try:
