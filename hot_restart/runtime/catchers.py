@@ -556,7 +556,9 @@ def _find_definition(
             and _first_line(node) == first
         )
 
-    block = _parse_block(lines, first)
+    from .locate import parse_block  # one block finder for the whole runtime
+
+    block = parse_block(lines, first)
     if block is not None and fits(block):
         return block  # type: ignore[return-value]
     tree = _parse_whole_file(code.co_filename, lines)
@@ -572,92 +574,6 @@ def _first_line(node: ast.AST) -> int:
     for decorator in getattr(node, "decorator_list", ()):
         line = min(line, decorator.lineno)
     return line
-
-
-def _parse_block(lines: list[str], first: int) -> ast.stmt | None:
-    """Parse the block starting at line ``first`` with the file's line numbers.
-
-    An indented block goes under a synthetic ``if 1:`` on the line above it,
-    so neither line numbers nor columns change.
-    """
-    import ast
-
-    if not 1 <= first <= len(lines):
-        return None
-    header = lines[first - 1]
-    indent = _width(header)
-    end = _block_end(lines, first, indent)
-    text = "".join(lines[first - 1 : end])
-    if indent == 0:
-        source = "\n" * (first - 1) + text
-    elif first >= 2:
-        source = "\n" * (first - 2) + "if 1:\n" + text
-    else:
-        return None
-    try:
-        tree = ast.parse(source)
-    except (SyntaxError, ValueError):
-        return None
-    body = tree.body
-    if indent and body and isinstance(body[0], ast.If):
-        body = body[0].body
-    return body[0] if body else None
-
-
-def _width(text: str) -> int:
-    """Indentation of a line, tabs expanded."""
-    if "\t" in text:
-        text = text.expandtabs()
-    return len(text) - len(text.lstrip(" "))
-
-
-_DEF_STARTS = ("def ", "def\t", "async ", "async\t", "class ", "class\t")
-
-
-def _block_end(lines: list[str], first: int, indent: int) -> int:
-    """Last line of the def/class block whose first line (or decorator) is ``first``.
-
-    The header runs through the decorators and the def/class line up to where
-    its brackets close (black puts ``) -> T:`` at the def's own indentation);
-    the body is every later line indented deeper, blanks and comments included.
-    Brackets are counted naively; a miscount only costs the whole-file parse.
-    """
-    total = len(lines)
-    number = first
-    depth = 0
-    seen_def = False
-    while number <= total:
-        text = lines[number - 1]
-        if not seen_def and depth <= 0 and text.lstrip().startswith(_DEF_STARTS):
-            seen_def = True
-        depth += _bracket_delta(text)
-        if seen_def and depth <= 0:
-            break
-        number += 1
-    else:
-        return total
-    end = number
-    for number in range(end + 1, total + 1):
-        text = lines[number - 1]
-        stripped = text.strip()
-        if not stripped or stripped[0] == "#":
-            continue
-        if _width(text) <= indent:
-            break
-        end = number
-    return end
-
-
-def _bracket_delta(text: str) -> int:
-    code = text.split("#", 1)[0]
-    return (
-        code.count("(")
-        + code.count("[")
-        + code.count("{")
-        - code.count(")")
-        - code.count("]")
-        - code.count("}")
-    )
 
 
 def _parse_whole_file(filename: str, lines: list[str]) -> ast.Module:

@@ -10,21 +10,31 @@ caller fall back to a full parse, which also yields exact syntax errors.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import ast
 
 _CODE_LINE = re.compile(r"^([ \t]*)(\S)")
 _HEADER = re.compile(r"^([ \t]*)(?:async[ \t]+)?(def|class)[ \t]+([A-Za-z_]\w*)")
 
 
-@dataclass(frozen=True)
 class Block:
-    """Lines ``start..end`` (1-based, inclusive) of a def or class statement."""
+    """Lines ``start..end`` (1-based, inclusive) of a def or class statement.
 
-    path: tuple[str, ...]
-    kind: str  # "def" or "class"
-    start: int  # the def/class line itself (decorators are above it)
-    end: int
-    indent: int
+    A plain class, not a dataclass: ``catchers`` uses this module on the first
+    handled exception, long before any crash, and ``dataclasses`` imports
+    ``inspect``.
+    """
+
+    __slots__ = ("end", "indent", "kind", "path", "start")
+
+    def __init__(self, path: tuple[str, ...], kind: str, start: int, end: int, indent: int) -> None:
+        self.path = path
+        self.kind = kind  # "def" or "class"
+        self.start = start  # the def/class line itself (or a decorator's, for parse_block)
+        self.end = end
+        self.indent = indent
 
 
 def scope_path(qualname: str) -> list[tuple[str, str]]:
@@ -127,21 +137,33 @@ def _indent(text: str) -> int:
     return len(m.group(1).expandtabs()) if m else 0
 
 
-def _block_end(lines: list[str], start: int, indent: int) -> int:
-    """Last line of the block whose header is at ``start``.
+_DEF_STARTS = ("def ", "def\t", "async ", "async\t", "class ", "class\t")
 
-    The header itself may span lines (a long signature); the body is every
-    following line indented deeper than the header, blank lines and comments
-    included, up to the first line at or left of the header's indentation.
+
+def _block_end(lines: list[str], first: int, indent: int) -> int:
+    """Last line of the def/class block whose first line (or decorator) is ``first``.
+
+    The header runs through the decorators and the def/class line up to where
+    its brackets close (black puts ``) -> T:`` at the def's own indentation);
+    the body is every later line indented deeper, blanks and comments included.
+    Brackets are counted naively; a miscount only costs a whole-file parse.
     """
-    end = start
-    depth = _bracket_depth(lines[start - 1])
-    number = start
-    while depth > 0 and number < len(lines):  # multi-line signature
+    total = len(lines)
+    number = first
+    depth = 0
+    seen_def = False
+    while number <= total:
+        text = lines[number - 1]
+        if not seen_def and depth <= 0 and text.lstrip().startswith(_DEF_STARTS):
+            seen_def = True
+        depth += _bracket_delta(text)
+        if seen_def and depth <= 0:
+            break
         number += 1
-        depth += _bracket_depth(lines[number - 1])
-        end = number
-    for number in range(end + 1, len(lines) + 1):
+    else:
+        return total
+    end = number
+    for number in range(end + 1, total + 1):
         text = lines[number - 1]
         m = _CODE_LINE.match(text)
         if m is None or m.group(2) == "#":
@@ -152,7 +174,7 @@ def _block_end(lines: list[str], start: int, indent: int) -> int:
     return end
 
 
-def _bracket_depth(text: str) -> int:
+def _bracket_delta(text: str) -> int:
     code = text.split("#", 1)[0]
     return (
         code.count("(")
@@ -160,6 +182,28 @@ def _bracket_depth(text: str) -> int:
         + code.count("{")
         - (code.count(")") + code.count("]") + code.count("}"))
     )
+
+
+def parse_block(lines: list[str], first: int) -> ast.stmt | None:
+    """Parse the def/class whose first line (a decorator's, maybe) is ``first``.
+
+    None when the indentation scan cut the block wrongly (it does not parse):
+    the caller then parses the whole file.
+    """
+    import ast
+
+    if not 1 <= first <= len(lines) or (first == 1 and _indent(lines[0])):
+        return None
+    indent = _indent(lines[first - 1])
+    block = Block((), "", first, _block_end(lines, first, indent), indent)
+    try:
+        tree = ast.parse(block_source(lines, block))
+    except (SyntaxError, ValueError):
+        return None
+    body = tree.body
+    if indent and body and isinstance(body[0], ast.If):
+        body = body[0].body
+    return body[0] if body else None
 
 
 def block_source(lines: list[str], block: Block) -> str:
