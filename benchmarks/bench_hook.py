@@ -97,13 +97,13 @@ def bench_calls(folder: Path) -> None:
     os.environ["HOT_RESTART_FORCE_PROMPT"] = "1"
     from hot_restart.runtime.state import STATE
 
-    STATE._tty_key = (0, 0)
+    STATE.forget_terminal()
     table: dict[str, int] = {}
     n = 50_000
     base = best_of(lambda: plain.catch(table, "k"), number=n) - empty
     value = best_of(lambda: hooked.catch(table, "k"), number=n) - empty
     del os.environ["HOT_RESTART_FORCE_PROMPT"]
-    STATE._tty_key = (0, 0)
+    STATE.forget_terminal()
     print(row("raise KeyError, caught by the caller", value, base, "ns", "target <= 1.5x"))
 
 

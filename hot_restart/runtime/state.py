@@ -48,8 +48,9 @@ class State:
         # Options set by the classic API, by (filename, qualname) and by filename.
         self.by_def: dict[tuple[str, str], Options] = {}
         self.by_file: dict[str, Options] = {}
-        self._tty_key: tuple[int, int] = (0, 0)
-        self._tty = False
+        # (id(stdin), id(stdout), answer), published as one tuple: threads
+        # crashing together must never see a new key with an old answer.
+        self._tty: tuple[int, int, bool] = (0, 0, False)
         # The trampoline's cache of "a caller catches this": it depends on the
         # policy, so it is emptied (in place) whenever settings change.
         self.fast_propagate: set[tuple[int, int, int, type[BaseException]]] = set()
@@ -72,10 +73,16 @@ class State:
         """
         stdin, stdout = sys.stdin, sys.stdout
         key = (id(stdin), id(stdout))
-        if key != self._tty_key:
-            self._tty_key = key
-            self._tty = _force_prompt() or (_isatty(stdin) and _isatty(stdout))
-        return self._tty
+        cached = self._tty
+        if cached[0] == key[0] and cached[1] == key[1]:
+            return cached[2]
+        answer = _force_prompt() or (_isatty(stdin) and _isatty(stdout))
+        self._tty = (*key, answer)
+        return answer
+
+    def forget_terminal(self) -> None:
+        """Ask again at the next exception (the environment changed)."""
+        self._tty = (0, 0, False)
 
 
 def _isatty(stream: object) -> bool:
