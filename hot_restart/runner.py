@@ -1,8 +1,11 @@
 """``python -m hot_restart``: run a program instrumented, as ``python`` would.
 
-``sys.argv``, ``__main__``, ``sys.path[0]`` and the exit status are those of
-``python script.py`` / ``python -m module``; an uncaught exception's
-traceback shows the program's frames only, not this runner's.
+``sys.argv``, ``__main__``, ``__file__``, ``sys.path`` and the exit status
+are those of ``python script.py`` / ``python -m module``, and so are the
+messages for a missing script or module and a syntax error.  An uncaught
+exception's traceback is python's: no frame of this runner, of the import
+hook or of the runtime in it (under ``-m`` it starts in runpy, as
+``python -m``'s does).
 
 Without ``-p``, the program's own code is instrumented and nothing else:
 for a script, the script and the modules and packages that sit next to it;
@@ -12,17 +15,22 @@ number of times) to choose instead.
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
-from pathlib import Path
-from types import ModuleType, TracebackType
-from typing import NoReturn
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import argparse
+    from collections.abc import Callable
+    from types import CodeType, TracebackType
+    from typing import NoReturn
 
 USAGE = "python -m hot_restart [-p PATTERN]... (script.py | -m module) [args...]"
 
 
 def _parser() -> argparse.ArgumentParser:
+    import argparse
+
     parser = argparse.ArgumentParser(
         prog="python -m hot_restart",
         usage=USAGE + "\n       python -m hot_restart (--install-pth | --uninstall-pth | --status)",
@@ -64,6 +72,30 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    # ``python -m hot_restart`` put the current folder first on sys.path, as
+    # ``python -m`` does.  Our own imports (argparse, ast, the runtime) must
+    # come from the standard library even when that folder holds an
+    # ``ast.py``, so it is out of the way until the program runs.
+    path0 = sys.path.pop(0) if _python_prepended_path0() and sys.path else None
+    try:
+        prepared = _prepare(argv)
+    finally:
+        if path0 is not None:
+            sys.path.insert(0, path0)
+    if isinstance(prepared, int):
+        return prepared
+    return prepared(path0 is not None)
+
+
+def _python_prepended_path0() -> bool:
+    """Whether python put the current folder in front of sys.path (not with -P or -I)."""
+    return not (getattr(sys.flags, "safe_path", False) or sys.flags.isolated)
+
+
+def _prepare(argv: list[str]) -> int | Callable[[bool], int]:
+    """Parse, install the hook, compile: the exit status, or the program ready to run."""
+    import functools
+
     parser = _parser()
     # Everything after the script or the -m module belongs to the program.
     ours, program = _split(argv)
@@ -78,25 +110,43 @@ def main(argv: list[str] | None = None) -> int:
         options.target, program = program[0], program[1:]
     if options.module is None and options.target is None:
         parser.error("give a script to run, or -m MODULE")
+    # Everything the runner and the runtime need at start is imported before
+    # the hook is installed: a pattern for the program's ``typing.py`` must
+    # not catch the standard library's on its way into the runner.
     from .hook import install
+    from .runtime.trampoline import handle
+    from .transform import instrument_source
 
-    try:
-        if options.module is not None:
-            patterns = options.pattern or [options.module.split(".")[0] + ".*"]
+    if options.module is not None:
+        patterns = options.pattern or [options.module.split(".")[0] + ".*"]
+        try:
             install(patterns, stop_on=options.stop_on)
-            return _run_module(options.module, program)
-        script = Path(options.target)
-        if not script.is_file():
-            print(
-                f"python -m hot_restart: can't open file {str(script)!r}: no such file",
-                file=sys.stderr,
-            )
-            return 2
-        install(options.pattern or _neighbours(script), stop_on=options.stop_on)
-    except ValueError as e:
-        print(str(e), file=sys.stderr)
+        except ValueError as e:
+            parser.error(str(e).removeprefix("hot_restart: "))
+        return functools.partial(_run_module, options.module, program, handle)
+    path = os.path.abspath(options.target)  # python makes __main__.__file__ absolute
+    try:
+        with open(path, "rb") as f:
+            source = f.read()
+    except OSError as e:
+        # python's own words, status and all.
+        print(
+            f"{sys.orig_argv[0]}: can't open file {path!r}: [Errno {e.errno}] {e.strerror}",
+            file=sys.stderr,
+        )
         return 2
-    return _run_script(script, program)
+    try:
+        install(options.pattern or _neighbours(path), stop_on=options.stop_on)
+    except ValueError as e:
+        parser.error(str(e).removeprefix("hot_restart: "))
+    try:
+        code = instrument_source(source, path)
+    except SyntaxError as e:
+        # python reports a script that doesn't compile without a traceback.
+        e.__traceback__ = None
+        sys.excepthook(type(e), e, None)
+        return 1
+    return functools.partial(_run_script, code, options.target, path, program, handle)
 
 
 def _split(argv: list[str]) -> tuple[list[str], list[str]]:
@@ -120,47 +170,61 @@ def _split(argv: list[str]) -> tuple[list[str], list[str]]:
     return argv, []
 
 
-def _neighbours(script: Path) -> list[str]:
-    """Patterns for the script's own modules: those in its folder."""
-    folder = script.resolve().parent
+def _neighbours(script: str) -> list[str]:
+    """Patterns for the script's own modules: those in its folder.
+
+    A name that is already imported (``os.py`` or ``argparse.py`` beside the
+    script) is left out: the program will get the module already loaded,
+    so there is nothing to instrument and no reason to warn about it.
+    """
+    real = os.path.realpath(script)
     names: list[str] = []  # the script itself is compiled here, not imported
     try:
-        entries = list(os.scandir(folder))
+        entries = list(os.scandir(os.path.dirname(real)))
     except OSError:
         entries = []
     for entry in entries:
         name = entry.name
-        if (
-            entry.is_file()
-            and name.endswith(".py")
-            and name[:-3].isidentifier()
-            and entry.path != str(script.resolve())
-        ):
-            names.append(name[:-3])
-        elif entry.is_dir() and name.isidentifier() and (Path(entry.path) / "__init__.py").exists():
-            names.append(name + ".*")
+        try:
+            if entry.is_file() and name.endswith(".py") and os.path.realpath(entry.path) != real:
+                name, pattern = name[:-3], name[:-3]
+            elif entry.is_dir() and os.path.isfile(os.path.join(entry.path, "__init__.py")):
+                pattern = name + ".*"
+            else:
+                continue
+        except OSError:
+            continue
+        if name.isidentifier() and name not in sys.modules:
+            names.append(pattern)
     return names
 
 
-def _run_script(script: Path, args: list[str]) -> int:
-    from .runtime.trampoline import handle
-    from .transform import HANDLER_NAME, instrument_source
+def _run_script(
+    code: CodeType, argv0: str, path: str, args: list[str], handle: object, set_path0: bool
+) -> int:
+    import builtins
+    from importlib.machinery import SourceFileLoader
+    from types import ModuleType
 
-    path = str(script)
-    sys.argv = [path, *args]
-    sys.path[0] = str(script.resolve().parent)
+    from .constants import HANDLER_NAME
+
+    sys.argv = [argv0, *args]
+    if set_path0:
+        # In place of the current folder: the script's real folder, symlinks resolved.
+        sys.path[0] = os.path.dirname(os.path.realpath(path))
     main_module = ModuleType("__main__")
     namespace = main_module.__dict__
-    namespace.update(__file__=path, __builtins__=__builtins__, __cached__=None)
+    namespace.update(
+        __annotations__={},
+        __file__=path,
+        __builtins__=builtins,
+        __cached__=None,
+        __loader__=SourceFileLoader("__main__", path),
+    )
     namespace[HANDLER_NAME] = handle
     # The program's __main__ replaces ours for good, as in python itself:
     # atexit handlers and pickles by reference look it up there.
     sys.modules["__main__"] = main_module
-    try:
-        source = script.read_bytes()
-        code = instrument_source(source, path)
-    except SyntaxError:
-        return _report(*sys.exc_info())
     try:
         exec(code, namespace)
     except SystemExit:
@@ -170,27 +234,31 @@ def _run_script(script: Path, args: list[str]) -> int:
     return 0
 
 
-def _run_module(name: str, args: list[str]) -> int:
+def _run_module(name: str, args: list[str], handle: object, set_path0: bool) -> int:
+    """Run ``name`` the way ``python -m`` does, through the same runpy function.
+
+    ``runpy._run_module_as_main`` is what the interpreter itself calls for
+    ``-m``: the same search, the same messages for a missing module or a
+    package without ``__main__``, the same ``sys.argv[0]``.  It runs the code
+    in ``sys.modules['__main__']``, a fresh module here, which stays the
+    program's ``__main__`` afterwards as it would under python.
+    """
+    import builtins
     import runpy
+    from types import ModuleType
 
-    from .runtime.trampoline import handle
-    from .transform import HANDLER_NAME
+    from .constants import HANDLER_NAME
 
-    sys.argv = [name, *args]
-    sys.path[0] = os.getcwd()
+    del set_path0  # sys.path[0] stays the current folder, as python -m puts it
+    sys.argv = ["-m", *args]  # python shows '-m' while it looks the module up
+    main_module = ModuleType("__main__")
+    main_module.__dict__.update(__builtins__=builtins, __annotations__={})
+    main_module.__dict__[HANDLER_NAME] = handle
+    sys.modules["__main__"] = main_module
     try:
-        runpy.run_module(
-            name, init_globals={HANDLER_NAME: handle}, run_name="__main__", alter_sys=True
-        )
+        runpy._run_module_as_main(name, alter_argv=True)  # type: ignore[attr-defined]
     except SystemExit:
         raise
-    except ImportError as e:
-        if (e.__traceback__ is not None and e.__traceback__.tb_next is None) or (
-            getattr(e, "name", None) == name
-        ):
-            print(f"{sys.executable}: No module named {name}", file=sys.stderr)
-            return 1
-        return _report(*sys.exc_info())
     except BaseException:
         return _report(*sys.exc_info())
     return 0
@@ -199,27 +267,79 @@ def _run_module(name: str, args: list[str]) -> int:
 def _report(
     kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
 ) -> int:
-    """End as python would: the program's frames only, the same exit status."""
-    here = os.path.dirname(os.path.abspath(__file__))
-    while tb is not None and (
-        os.path.dirname(os.path.abspath(tb.tb_frame.f_code.co_filename)) == here
-        or tb.tb_frame.f_code.co_filename.startswith("<frozen runpy")
-        or tb.tb_frame.f_code.co_filename.endswith("runpy.py")
-    ):
-        tb = tb.tb_next
+    """End as python would: the same traceback (without this runner's frames), the same status.
+
+    Under ``-m`` the traceback starts in runpy, exactly as ``python -m``'s does.
+    """
+    tb = _program_frames(tb)
     if exc is not None:
         exc.__traceback__ = tb
+        _clean_chain(exc, {id(exc)})
     if kind is not None and exc is not None:
         sys.excepthook(kind, exc, tb)
     if isinstance(exc, KeyboardInterrupt):
-        # python dies of SIGINT after an uncaught KeyboardInterrupt, so the
-        # shell sees 130; do the same.
-        import signal
-
-        sys.stdout.flush()
-        signal.signal(signal.SIGINT, signal.SIG_DFL)
-        os.kill(os.getpid(), signal.SIGINT)
+        # After an uncaught KeyboardInterrupt python shuts down as usual
+        # (atexit handlers, threads) and then dies of SIGINT, so the shell
+        # sees 130.  Let the interpreter do exactly that with this very
+        # exception, now that it has been reported.
+        sys.excepthook = _reported
+        raise exc
     return 1
+
+
+_IMPORTLIB = ("<frozen importlib._bootstrap>", "<frozen importlib._bootstrap_external>")
+
+
+def _program_frames(tb: TracebackType | None) -> TracebackType | None:
+    """The traceback python would show: hot_restart's frames taken out, wherever they are.
+
+    python hides the import system from tracebacks: a run of importlib frames
+    that ends in ``_call_with_frames_removed`` (which runs a module's code or
+    compiles it) is dropped.  Our loader sits inside such runs, so they no
+    longer end that way; the importlib frames leading into one of our frames
+    go with it.  So do the ``ast`` frames our transform calls: python's own
+    compile of a module with a syntax error shows none.
+    """
+    package = os.path.dirname(os.path.abspath(__file__)) + os.sep
+    ast_module = sys.modules.get("ast")
+    ast_file = getattr(ast_module, "__file__", None)
+    kept: list[TracebackType] = []
+    importlib_run: list[TracebackType] = []
+    after_ours = False
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if os.path.abspath(filename).startswith(package) or (after_ours and filename == ast_file):
+            importlib_run.clear()
+            after_ours = True
+        elif filename in _IMPORTLIB:
+            importlib_run.append(tb)
+            after_ours = False
+        else:
+            kept += importlib_run
+            importlib_run.clear()
+            kept.append(tb)
+            after_ours = False
+        tb = tb.tb_next
+    kept += importlib_run
+    head = None
+    for entry in reversed(kept):
+        entry.tb_next = head
+        head = entry
+    return head
+
+
+def _clean_chain(exc: BaseException, seen: set[int]) -> None:
+    """The same for the exceptions shown with it: causes, contexts, group members."""
+    linked = [exc.__cause__, exc.__context__, *getattr(exc, "exceptions", ())]
+    for other in linked:
+        if isinstance(other, BaseException) and id(other) not in seen:
+            seen.add(id(other))
+            other.__traceback__ = _program_frames(other.__traceback__)
+            _clean_chain(other, seen)
+
+
+def _reported(kind: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
+    """``sys.excepthook`` for an exception this runner has already reported."""
 
 
 def run() -> NoReturn:

@@ -1,0 +1,2 @@
+def total(items):
+    return sum(price for _name, price in items) / 0  # the bug
