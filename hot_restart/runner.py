@@ -177,16 +177,18 @@ def _neighbours(script: str) -> list[str]:
     script) is left out: the program will get the module already loaded,
     so there is nothing to instrument and no reason to warn about it.
     """
-    real = os.path.realpath(script)
-    names: list[str] = []  # the script itself is compiled here, not imported
+    # The script's own name is one of them: a program whose modules import
+    # it back (``from app import db``) gets a second, imported copy, as
+    # under python, and that copy's functions must be restartable too.
+    names: list[str] = []
     try:
-        entries = list(os.scandir(os.path.dirname(real)))
+        entries = list(os.scandir(os.path.dirname(os.path.realpath(script))))
     except OSError:
         entries = []
     for entry in entries:
         name = entry.name
         try:
-            if entry.is_file() and name.endswith(".py") and os.path.realpath(entry.path) != real:
+            if entry.is_file() and name.endswith(".py"):
                 name, pattern = name[:-3], name[:-3]
             elif entry.is_dir() and os.path.isfile(os.path.join(entry.path, "__init__.py")):
                 pattern = name + ".*"

@@ -269,6 +269,64 @@ def test_modules_named_like_the_standard_library_do_not_break_the_runner(tmp_pat
     assert hot.stdout == "ran\n"
 
 
+def test_a_script_imported_back_by_its_modules_is_instrumented_there_too(tmp_path):
+    """``python app.py`` whose modules do ``from app import ...``: a second copy, as under python."""
+    write_tree(
+        tmp_path,
+        {
+            "app.py": """\
+                import views
+                from hot_restart.transform import is_instrumented
+
+
+                def handler():
+                    return 1
+
+
+                if __name__ == "__main__":
+                    import app
+
+                    print(app is not __import__("__main__"), views.app_handler is app.handler)
+                    print(is_instrumented(handler.__code__), is_instrumented(app.handler.__code__))
+                """,
+            "views.py": """\
+                from app import handler as app_handler
+                """,
+        },
+    )
+    plain, hot = both(["app.py"], tmp_path)
+    assert plain.returncode == hot.returncode == 0, hot.stderr
+    assert plain.stdout == "True True\nFalse False\n"
+    assert hot.stdout == "True True\nTrue True\n"
+    assert hot.stderr == plain.stderr == ""
+
+
+SPAWN = """\
+    import multiprocessing
+    import sys
+
+
+    def square(x):
+        return x * x
+
+
+    if __name__ == "__main__":
+        with multiprocessing.get_context(sys.argv[1]).Pool(2) as pool:
+            print(pool.map(square, range(5)))
+    """
+
+
+@pytest.mark.parametrize("method", ["spawn", "forkserver"])
+@pytest.mark.parametrize("how", ["script", "module"])
+def test_multiprocessing_finds_the_programs_main(tmp_path, method, how):
+    """Children re-import ``__main__`` from its ``__file__`` or ``__spec__``."""
+    write_tree(tmp_path, {"prog.py": SPAWN, "pkg/__init__.py": "", "pkg/prog.py": SPAWN})
+    args = ["prog.py", method] if how == "script" else ["-m", "pkg.prog", method]
+    plain, hot = both(args, tmp_path)
+    assert plain.stdout == "[0, 1, 4, 9, 16]\n"
+    same(plain, hot)
+
+
 # A package run with -m: relative imports, __spec__, a module outside it.
 PACKAGE_PROBE = """\
     import atexit
