@@ -10,7 +10,8 @@ hook or of the runtime in it (under ``-m`` it starts in runpy, as
 Without ``-p``, the program's own code is instrumented and nothing else:
 for a script, the script and the modules and packages that sit next to it;
 for ``-m pkg.mod``, the top-level package ``pkg.*``.  Give ``-p`` (any
-number of times) to choose instead.
+number of times) to choose instead: the script, or the module run with
+``-m``, is instrumented either way.
 """
 
 from __future__ import annotations
@@ -37,7 +38,8 @@ def _parser() -> argparse.ArgumentParser:
         description="Run a Python program with edit-and-continue: when instrumented code "
         "crashes, a debugger opens at the crash site; fix the file and type `c`.",
         epilog="Without -p, the script and the modules beside it (or, with -m, the module's "
-        "top-level package) are instrumented. Environment: HOT_RESTART_DEBUGGER "
+        "top-level package) are instrumented; with -p, the script or module run and what "
+        "the patterns match. Environment: HOT_RESTART_DEBUGGER "
         "(pdb, ipdb, pudb, pydevd), HOT_RESTART_STOP_ON (unhandled, all), "
         "HOT_RESTART_FORCE_PROMPT=1 (prompt even without a terminal).",
     )
@@ -118,7 +120,16 @@ def _prepare(argv: list[str]) -> int | Callable[[bool], int]:
     from .transform import instrument_source
 
     if options.module is not None:
-        patterns = options.pattern or [options.module.split(".")[0] + ".*"]
+        # The module run is the program's own code, with or without -p (a
+        # script always is); as a package it runs its __main__.  A name that
+        # can't be a module gets no pattern, and python's "No module named".
+        module = options.module
+        if not _dotted(module):
+            patterns = options.pattern
+        elif options.pattern:
+            patterns = [*options.pattern, module, module + ".__main__"]
+        else:
+            patterns = [module.split(".")[0] + ".*"]
         try:
             install(patterns, stop_on=options.stop_on)
         except ValueError as e:
@@ -147,6 +158,10 @@ def _prepare(argv: list[str]) -> int | Callable[[bool], int]:
         sys.excepthook(type(e), e, None)
         return 1
     return functools.partial(_run_script, code, options.target, path, program, handle)
+
+
+def _dotted(name: str) -> bool:
+    return all(part.isidentifier() for part in name.split("."))
 
 
 def _split(argv: list[str]) -> tuple[list[str], list[str]]:

@@ -430,12 +430,15 @@ def test_module_runs_as_under_python_m(tmp_path, module, mode, status):
     }
 
 
-def test_module_patterns_replace_the_default(tmp_path):
+@pytest.mark.parametrize("module", ["app.cli.main", "app.cli"])
+def test_module_patterns_replace_the_default(tmp_path, module):
     package_tree(tmp_path)
-    hot = run(["-m", "hot_restart", "-p", "other", "-m", "app.cli.main", "ok"], tmp_path)
+    hot = run(["-m", "hot_restart", "-p", "other", "-m", module, "ok"], tmp_path)
     assert hot.returncode == 0, hot.stderr
+    assert hot.stderr == ""
+    # The module run is instrumented either way, as a script is.
     assert split_instrumented(hot)[1] == {
-        "main": False,
+        "main": True,
         "util": False,
         "helpers": False,
         "other": True,
@@ -450,6 +453,9 @@ def test_module_patterns_replace_the_default(tmp_path):
         pytest.param(["-m", "no_such_module"], id="missing module"),
         pytest.param(["-m", "app.no_such_module"], id="missing submodule"),
         pytest.param(["-m", "no_such_package.module"], id="missing package"),
+        pytest.param(["-m", "not a name"], id="not a module name"),
+        pytest.param(["-m", ".relative"], id="relative module name"),
+        pytest.param(["-m", "app.no_such_module", "-p", "x"], id="missing module, program flags"),
         pytest.param(["-m", "app"], id="package without __main__"),
         pytest.param(["parse_error.py"], id="syntax error"),
         pytest.param(["compile_error.py"], id="syntax error found by the compiler"),
