@@ -65,6 +65,11 @@ APP = {
 class Venv:
     def __init__(self, root: Path) -> None:
         self.root = root
+        self.app = root / "app_dir"  # the programs run here
+        for name, text in APP.items():
+            path = self.app / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(textwrap.dedent(text))
         subprocess.run(
             [sys.executable, "-m", "venv", "--without-pip", str(root / "venv")],
             check=True,
@@ -72,25 +77,17 @@ class Venv:
             timeout=TIMEOUT,
         )
         self.python = root / "venv" / "bin" / "python"
-        self.site = Path(
-            self.run(
-                "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"
-            ).stdout.strip()
-        )
+        purelib = "import sysconfig; print(sysconfig.get_paths()['purelib'])"
+        self.site = Path(self.run("-c", purelib).stdout.strip())
         assert self.site.is_dir() and self.site.is_relative_to(root)
         # What an editable install writes; it sorts before hot_restart_activate.pth.
         (self.site / "hot_restart.pth").write_text(f"{ROOT}\n")
         self.pth = self.site / PTH_NAME
-        self.app = root / "app_dir"
-        for name, text in APP.items():
-            path = self.app / name
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(textwrap.dedent(text))
 
     def run(self, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             [str(self.python), *args],
-            cwd=self.root / "app_dir" if (self.root / "app_dir").is_dir() else self.root,
+            cwd=self.app,
             stdin=subprocess.DEVNULL,
             capture_output=True,
             text=True,
