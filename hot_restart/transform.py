@@ -162,29 +162,35 @@ def _ask(qualname: str, pos: dict[str, Any]) -> ast.Call:
     return ast.Call(ast.Name(HANDLER_NAME, _LOAD, **pos), args, [], **pos)
 
 
-def _handler(qualname: str, is_async: bool, at: _Placer) -> ast.ExceptHandler:
+def _handler(qualname: str, at: _Placer) -> ast.ExceptHandler:
     """A bare ``except:`` asking the runtime what to do.
 
     ``__hot_restart__()`` is true for "re-raise": the bare ``raise`` keeps
-    the traceback exactly as it was.  Otherwise the function was re-run and
-    ``__hot_restart__(None)`` hands over its result (a coroutine to await,
-    for an ``async def``).  Every byte here is paid by every instrumented
-    function when a module loads, and every local variable by every call, so
-    there are none.  A generator never gets a result back (re-yielding
-    consumed items would be wrong): the runtime re-raises or unwinds to a
-    caller it restarts.
+    the traceback exactly as it was.  Otherwise the function was reloaded,
+    and the statement after the ``try`` runs it again (see ``_rerun``).
+    Every byte here is paid by every instrumented function when a module
+    loads, and every local variable by every call, so there are none.
     """
     pos = at.pos
-    take: ast.expr = ast.Call(
-        ast.Name(HANDLER_NAME, _LOAD, **pos), [ast.Constant(None, **pos)], [], **pos
-    )
-    if is_async:
-        take = ast.Await(take, **pos)
-    body: list[ast.stmt] = [
-        ast.If(_ask(qualname, pos), [ast.Raise(**pos)], [], **pos),
-        ast.Return(take, **pos),
-    ]
+    body: list[ast.stmt] = [ast.If(_ask(qualname, pos), [ast.Raise(**pos)], [], **pos)]
     return ast.ExceptHandler(None, None, body, **pos)
+
+
+def _rerun(is_async: bool, at: _Placer) -> ast.stmt:
+    """``return __hot_restart__(None)()``, after the ``try`` statement.
+
+    ``__hot_restart__(None)`` hands over the reloaded function with the
+    original arguments bound (a ``functools.partial``: no frame of ours in
+    tracebacks), and calling it outside the ``except`` block keeps the old
+    exception out of the ``__context__`` of anything the re-run raises.  A
+    generator never gets here: the runtime re-raises or unwinds to a caller.
+    """
+    pos = at.pos
+    take = ast.Call(ast.Name(HANDLER_NAME, _LOAD, **pos), [ast.Constant(None, **pos)], [], **pos)
+    result: ast.expr = ast.Call(take, [], [], **pos)
+    if is_async:
+        result = ast.Await(result, **pos)
+    return ast.Return(result, **pos)
 
 
 def instrument_function(
@@ -199,13 +205,10 @@ def instrument_function(
     if not rest:
         return False
     is_async = isinstance(node, ast.AsyncFunctionDef)
-    if is_async and function_kind(node) == KIND_ASYNC_GENERATOR:
-        # ``return <value>`` is a syntax error in an async generator; like a
-        # generator it is never re-run in place, so it only ever re-raises.
-        is_async = False
-        handler = _async_generator_handler(qualname, _Placer(node))
-    else:
-        handler = _handler(qualname, is_async, _Placer(node))
+    # ``return <value>`` is a syntax error in an async generator; like a
+    # generator it is never re-run in place, so it only ever re-raises.
+    rerun = not (is_async and function_kind(node) == KIND_ASYNC_GENERATOR)
+    handler = _handler(qualname, _Placer(node))
     if rebound is None:
         params = set(parameter_names(node.args))
         rebound = frozenset(
@@ -218,15 +221,13 @@ def instrument_function(
     ]
     # The try sits on the first body line so that 3.10's SETUP_FINALLY adds no
     # line event of its own; the handler reports the def line.
-    trampoline = ast.Try(rest, [handler], [], [], **_Placer(rest[0]).pos)
-    node.body = [*doc, *snapshots, trampoline]
+    # A body that can end without ``return`` must not fall through to the
+    # re-run: ``else: return`` is what falling off the end does anyway.
+    ends = isinstance(rest[-1], (ast.Return, ast.Raise))
+    orelse: list[ast.stmt] = [] if ends or not rerun else [ast.Return(None, **at.pos)]
+    trampoline = ast.Try(rest, [handler], orelse, [], **_Placer(rest[0]).pos)
+    node.body = [*doc, *snapshots, trampoline, *([_rerun(is_async, at)] if rerun else [])]
     return True
-
-
-def _async_generator_handler(qualname: str, at: _Placer) -> ast.ExceptHandler:
-    pos = at.pos
-    body: list[ast.stmt] = [ast.Expr(_ask(qualname, pos), **pos), ast.Raise(**pos)]
-    return ast.ExceptHandler(None, None, body, **pos)
 
 
 _SCOPE_DEFS = (ast.FunctionDef, ast.AsyncFunctionDef)

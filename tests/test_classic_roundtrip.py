@@ -63,3 +63,31 @@ def test_reraise_then_continue_propagates(session):
     s.send("c")
     out = s.finish(1)
     assert "AssertionError: too big" in out
+
+
+def test_a_failed_rerun_ends_with_a_clean_traceback(session):
+    """The re-run is called outside the except block, through a partial: a
+    crash in it is not chained to the first one, and shows no frame of ours."""
+    s = session("basic")
+    s.prompt()
+    s.send("c")  # no edit: the re-run crashes the same way
+    s.prompt()
+    s.send("q")
+    out = s.finish(1)
+    tail = out[out.rindex("Traceback (most recent call last)") :]
+    assert "During handling" not in out
+    assert "hot_restart" not in tail.replace("hot_restart.wrap_module", "")
+    assert tail.count("AssertionError: too big") == 1
+
+
+def test_restart_then_quit_is_not_chained_to_the_restart(session):
+    s = session("restart_frame")
+    s.prompt()
+    for _ in range(2):
+        s.send("up")
+        s.prompt()
+    s.send("restart")  # no edit: outer re-runs and crashes the same way
+    s.prompt()
+    s.send("q")
+    out = s.finish(1)
+    assert "RestartRequest" not in out and "During handling" not in out

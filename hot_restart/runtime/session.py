@@ -7,6 +7,7 @@ released before the re-run, so a crash inside the re-run can prompt again.
 
 from __future__ import annotations
 
+import functools
 import sys
 import threading
 from collections.abc import Callable
@@ -33,16 +34,16 @@ _CO_VARKEYWORDS = 0x08
 _CO_ANY_GENERATOR = 0x20 | 0x200
 
 
-def stop(exc: BaseException, frame: FrameType, qualname: str) -> tuple[bool, Any]:
-    """(True, None) to let ``exc`` propagate, or (False, result of the re-run)."""
+def stop(exc: BaseException, frame: FrameType, qualname: str) -> Callable[[], Any] | None:
+    """None to let ``exc`` propagate, or the call that re-runs ``frame``'s function."""
     kind = kind_of(frame.f_code.co_flags)
     with _lock:
         target, call = _prompt_until_ready(exc, frame, qualname, kind)
     if target is None:
         exc.__dict__[DECLINED] = True
-        return True, None
+        return None
     if target is frame:
-        return False, call()
+        return call
     exc.__dict__[DECLINED] = True
     raise RestartRequest(target, call)
 
@@ -128,10 +129,9 @@ def _prepare(target: FrameType) -> Callable[[], Any]:
         reload_function(fn, qualname)
         say(f"reloaded {qualname}")
 
-    def call() -> Any:
-        return fn(*args, **kwargs)
-
-    return call
+    # A partial, not a closure: no frame of ours between the caller and the
+    # re-run in a traceback.
+    return functools.partial(fn, *args, **kwargs)
 
 
 def _reload_frames_below(target: FrameType, exc: BaseException) -> None:

@@ -50,9 +50,10 @@ _getframe = sys._getframe
 def handle(qualname: str | None = "", /) -> Any:
     """Called in the ``except:`` clause of an instrumented function.
 
-    True means "re-raise"; False means the function was re-run and
-    ``handle(None)`` then hands over its result.  On 3.11+ the qualified
-    name comes from the code object; 3.10 code passes it.
+    True means "re-raise"; False means the function was reloaded, and
+    ``handle(None)`` then hands over the call that re-runs it (the generated
+    code makes it after its ``except`` block).  On 3.11+ the qualified name
+    comes from the code object; 3.10 code passes it.
     """
     if qualname is None:
         return take()
@@ -76,7 +77,7 @@ def _decide(
     if type(exc) is RestartRequest:
         if exc.target is not frame:
             return True
-        _results.value = exc.call()
+        _results.value = exc.call
         return False
     if not STATE.interactive():
         return True
@@ -100,10 +101,11 @@ def _decide(
         from . import session as _session_module
 
         _session = _session_module
-    propagate, result = _session.stop(exc, frame, qualname)
-    if not propagate:
-        _results.value = result
-    return bool(propagate)
+    rerun = _session.stop(exc, frame, qualname)
+    if rerun is None:
+        return True
+    _results.value = rerun
+    return False
 
 
 class _Results(_local):
@@ -114,7 +116,7 @@ _results = _Results()
 
 
 def take() -> Any:
-    """The result of the re-run that ``handle`` just did (read once)."""
+    """The re-run call that ``handle`` just prepared (read once)."""
     value, _results.value = _results.value, None
     return value
 
