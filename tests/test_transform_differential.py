@@ -49,7 +49,7 @@ def programs(draw: Any) -> str:
     count = draw(st.integers(1, 6))
     body: list[str] = []
     for _ in range(count):
-        template = draw(st.sampled_from(TEMPLATES + [YIELD]))
+        template = draw(st.sampled_from([*TEMPLATES, YIELD]))
         body.append(template.format(n=draw(st.integers(-3, 6)), k=draw(st.integers(0, 4))))
     body.append("return (a, b, len(rest), sorted(kw))")
     indented = textwrap.indent("\n".join(body), "    ")
