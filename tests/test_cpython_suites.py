@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from scenario import ROOT
@@ -44,7 +45,7 @@ SUITES = {
 }
 
 
-def run_suite(module: str, hooked: bool) -> dict[str, object]:
+def run_suite(module: str, hooked: bool, cwd: Path) -> dict[str, object]:
     suite, probe = SUITES[module]
     script = SCRIPT.format(root=str(ROOT), module=module, hooked=hooked, probe=probe, suite=suite)
     done = subprocess.run(
@@ -53,6 +54,7 @@ def run_suite(module: str, hooked: bool) -> dict[str, object]:
         capture_output=True,
         text=True,
         timeout=300,
+        cwd=cwd,  # CPython's tests leave files in the working folder
     )
     assert done.returncode == 0, done.stderr[-3000:]
     result: dict[str, object] = json.loads(done.stdout.strip().splitlines()[-1])
@@ -60,13 +62,13 @@ def run_suite(module: str, hooked: bool) -> dict[str, object]:
 
 
 @pytest.mark.parametrize("module", sorted(SUITES))
-def test_cpython_suite_passes_with_the_module_rewritten(module: str) -> None:
+def test_cpython_suite_passes_with_the_module_rewritten(module: str, tmp_path: Path) -> None:
     try:
         import test.support  # noqa: F401
     except ImportError:
         pytest.skip("this interpreter ships without CPython's test package")
-    plain = run_suite(module, hooked=False)
-    hooked = run_suite(module, hooked=True)
+    plain = run_suite(module, hooked=False, cwd=tmp_path)
+    hooked = run_suite(module, hooked=True, cwd=tmp_path)
     assert plain["instrumented"] is False and hooked["instrumented"] is True
     assert plain["failures"] == plain["errors"] == 0
     assert {k: v for k, v in hooked.items() if k != "instrumented"} == {
