@@ -81,10 +81,8 @@ def _instrument(fn: FunctionType, options: Options | None, warn_level: int) -> b
     rebind.swap(fn, new, everywhere=fn.__closure__ is not None)
     registry.note_origin(new, code)
     registry.note_wrapped(fn)
-    from .runtime.reload import changed_since_load
-
-    if changed_since_load(code.co_filename):
-        _stamp(code.co_filename)
+    if code.co_filename not in registry.stamps:
+        registry.stamp(code.co_filename)
     return True
 
 
@@ -110,16 +108,6 @@ def _from_edited_source(fn: FunctionType, qualname: str, lines: list[str]) -> Co
     except (ReloadException, SyntaxError):
         return None
     return built.code
-
-
-def _stamp(filename: str) -> None:
-    import os
-
-    try:
-        st = os.stat(filename)
-    except OSError:
-        return
-    registry.stamps[filename] = (st.st_mtime_ns, st.st_size)
 
 
 def wrap(

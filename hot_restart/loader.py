@@ -57,4 +57,5 @@ class HotRestartLoader(SourceFileLoader):
         from .runtime import registry
 
         registry.modules.add(module.__name__)  # for RELOAD_ALL_ON_CONTINUE
+        registry.stamp(self.path)  # so that a reload of all knows what was edited since
         super().exec_module(module)

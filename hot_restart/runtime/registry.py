@@ -37,5 +37,16 @@ modules: set[str] = set()
 stamps: dict[str, tuple[int, int]] = {}
 
 
+def stamp(filename: str) -> None:
+    """Remember the file as it is now: it is what the running code came from."""
+    import os
+
+    try:
+        st = os.stat(filename)
+    except OSError:
+        return
+    stamps[filename] = (st.st_mtime_ns, st.st_size)
+
+
 def note_wrapped(fn: FunctionType) -> None:
     wrapped.setdefault(fn.__code__.co_filename, weakref.WeakSet()).add(fn)

@@ -7,6 +7,7 @@ released before the re-run, so a crash inside the re-run can prompt again.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import sys
 import threading
@@ -37,7 +38,7 @@ _CO_ANY_GENERATOR = 0x20 | 0x200
 def stop(exc: BaseException, frame: FrameType, qualname: str) -> Callable[[], Any] | None:
     """None to let ``exc`` propagate, or the call that re-runs ``frame``'s function."""
     kind = kind_of(frame.f_code.co_flags)
-    with _lock:
+    with _lock, (STATE.around_prompt or contextlib.nullcontext)():
         target, call = _prompt_until_ready(exc, frame, qualname, kind)
     if target is None:
         exc.__dict__[DECLINED] = True

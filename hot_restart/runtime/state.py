@@ -13,6 +13,8 @@ from types import CodeType
 
 TYPE_CHECKING = False  # typing costs ~5 ms; this module loads with every hook
 if TYPE_CHECKING:
+    from collections.abc import Callable
+    from contextlib import AbstractContextManager
     from typing import Literal
 
     StopOn = Literal["unhandled", "all"]
@@ -54,6 +56,10 @@ class State:
         # The trampoline's cache of "a caller catches this": it depends on the
         # policy, so it is emptied (in place) whenever settings change.
         self.fast_propagate: set[tuple[int, int, int, type[BaseException]]] = set()
+        # Set by a host that captures output (the pytest plugin): the real
+        # terminal is usable, and this context manager hands it over.
+        self.real_terminal = False
+        self.around_prompt: Callable[[], AbstractContextManager[object]] | None = None
 
     def settings_changed(self) -> None:
         self.fast_propagate.clear()
@@ -73,6 +79,8 @@ class State:
         """
         stdin, stdout = sys.stdin, sys.stdout
         key = (id(stdin), id(stdout))
+        if self.real_terminal:
+            return True
         cached = self._tty
         if cached[0] == key[0] and cached[1] == key[1]:
             return cached[2]
