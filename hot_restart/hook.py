@@ -70,7 +70,9 @@ class InstallHandle:
         return f"<InstallHandle {list(self.patterns)!r} {state}>"
 
 
-def install(patterns: str | Iterable[str], *, stop_on: str | None = None) -> InstallHandle:
+def install(
+    patterns: str | Iterable[str], *, stop_on: str | None = None, watch: bool | None = None
+) -> InstallHandle:
     """Instrument the modules matching ``patterns`` when they are next imported.
 
     ``patterns`` are fnmatch patterns over dotted module names (``'myapp.*'``
@@ -86,6 +88,8 @@ def install(patterns: str | Iterable[str], *, stop_on: str | None = None) -> Ins
 
     ``stop_on`` ('unhandled' or 'all') sets when the debugger stops by
     default; ``HOT_RESTART_STOP_ON`` in the environment takes precedence.
+    ``watch=True`` (or ``HOT_RESTART_WATCH=1``): while pdb waits at a crash,
+    saving the crashed function's file continues without typing ``c``.
     """
     if stop_on is not None and stop_on not in STOP_ON_VALUES:
         raise ValueError(
@@ -104,6 +108,10 @@ def install(patterns: str | Iterable[str], *, stop_on: str | None = None) -> Ins
         from .runtime.state import set_stop_on
 
         set_stop_on(stop_on)
+    if watch is not None:
+        from .runtime.state import STATE
+
+        STATE.watch = watch
     _warn_already_imported(wanted)
     return InstallHandle(finder, added)
 

@@ -93,7 +93,13 @@ def _run_cmd_debugger(name: str, frame: FrameType, tb: TracebackType | None) -> 
             cls = _classes[name] = _with_restart_commands(_base_class(name))
         finally:
             sys.excepthook = hook
-    debugger = cls(nosigint=True) if name == "pdb" else cls()
+    if name == "pdb":
+        stdin = _watching_stdin(frame) if STATE.watch else None
+        debugger = cls(nosigint=True, stdin=stdin) if stdin is not None else cls(nosigint=True)
+        if stdin is not None:
+            debugger.use_rawinput = False  # read through our stdin, not input()
+    else:
+        debugger = cls()
     debugger.reset()
     try:
         debugger.interaction(frame.f_back, tb)
@@ -103,6 +109,12 @@ def _run_cmd_debugger(name: str, frame: FrameType, tb: TracebackType | None) -> 
     if STATE.reraise_requested:
         return Outcome("quit")
     return outcome
+
+
+def _watching_stdin(frame: FrameType) -> Any:
+    from .watch import stdin_for
+
+    return stdin_for(frame.f_code.co_filename)
 
 
 def _base_class(name: str) -> type:

@@ -59,6 +59,8 @@ class State:
         # Set by a host that captures output (the pytest plugin): the real
         # terminal is usable, and this context manager hands it over.
         self.real_terminal = False
+        # Watch-to-continue: saving the crashed function's file continues.
+        self.watch = os.environ.get("HOT_RESTART_WATCH", "") not in ("", "0")
         self.around_prompt: Callable[[], AbstractContextManager[object]] | None = None
 
     def settings_changed(self) -> None:
