@@ -88,8 +88,9 @@ def install(
 
     ``stop_on`` ('unhandled' or 'all') sets when the debugger stops by
     default; ``HOT_RESTART_STOP_ON`` in the environment takes precedence.
-    ``watch=True`` (or ``HOT_RESTART_WATCH=1``): while pdb waits at a crash,
-    saving the crashed function's file continues without typing ``c``.
+    ``watch=True`` (or ``HOT_RESTART_WATCH=1``): while pdb or ipdb waits at
+    a crash, saving the crashed function's file continues without typing
+    ``c`` (``watch=False`` turns it off even if the environment asks).
     """
     if stop_on is not None and stop_on not in STOP_ON_VALUES:
         raise ValueError(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from types import FrameType, TracebackType
 from typing import Any
@@ -66,13 +67,23 @@ def _importable(name: str) -> bool:
         return False
 
 
-def run(name: str, exc: BaseException, frame: FrameType) -> Outcome:
-    """Open ``name`` post-mortem on ``exc``, with ``frame``'s callers live above it."""
+def run(
+    name: str, exc: BaseException, frame: FrameType, watch_files: Sequence[str] = ()
+) -> Outcome:
+    """Open ``name`` post-mortem on ``exc``, with ``frame``'s callers live above it.
+
+    With watch-to-continue on, a save of ``watch_files`` (default: the file
+    of ``frame``'s function) continues as ``c`` would.
+    """
     tb = exc.__traceback__
     if name in ("pdb", "ipdb"):
-        return _run_cmd_debugger(name, frame, tb)
+        return _run_cmd_debugger(name, frame, tb, watch_files or [frame.f_code.co_filename])
+    if STATE.watch:
+        from .watch import unsupported
+
+        unsupported(name)
     if name == "pudb":
-        import pudb  # type: ignore[import-not-found,unused-ignore]
+        import pudb  # type: ignore[import-not-found,import-untyped,unused-ignore]
 
         pudb.post_mortem(tb, type(exc), exc)
     else:
@@ -83,7 +94,9 @@ def run(name: str, exc: BaseException, frame: FrameType) -> Outcome:
 _classes: dict[str, type] = {}
 
 
-def _run_cmd_debugger(name: str, frame: FrameType, tb: TracebackType | None) -> Outcome:
+def _run_cmd_debugger(
+    name: str, frame: FrameType, tb: TracebackType | None, watch_files: Sequence[str]
+) -> Outcome:
     cls = _classes.get(name)
     if cls is None:
         # IPython's app installs its crash handler as sys.excepthook and never
@@ -93,28 +106,22 @@ def _run_cmd_debugger(name: str, frame: FrameType, tb: TracebackType | None) -> 
             cls = _classes[name] = _with_restart_commands(_base_class(name))
         finally:
             sys.excepthook = hook
-    if name == "pdb":
-        stdin = _watching_stdin(frame) if STATE.watch else None
-        debugger = cls(nosigint=True, stdin=stdin) if stdin is not None else cls(nosigint=True)
-        if stdin is not None:
-            debugger.use_rawinput = False  # read through our stdin, not input()
-    else:
-        debugger = cls()
+    debugger = cls(nosigint=True) if name == "pdb" else cls()
     debugger.reset()
     try:
-        debugger.interaction(frame.f_back, tb)
+        if STATE.watch:
+            from .watch import watching
+
+            with watching(debugger, watch_files):
+                debugger.interaction(frame.f_back, tb)
+        else:
+            debugger.interaction(frame.f_back, tb)
     except KeyboardInterrupt:
         return Outcome("quit")
     outcome: Outcome = debugger.hr_outcome
     if STATE.reraise_requested:
         return Outcome("quit")
     return outcome
-
-
-def _watching_stdin(frame: FrameType) -> Any:
-    from .watch import stdin_for
-
-    return stdin_for(frame.f_code.co_filename)
 
 
 def _base_class(name: str) -> type:
