@@ -86,9 +86,18 @@ def run(
         import pudb  # type: ignore[import-not-found,import-untyped,unused-ignore]
 
         pudb.post_mortem(tb, type(exc), exc)
+        if _pudb_quit():
+            return Outcome("quit")
     else:
         _run_pydevd(exc, tb)
     return Outcome("quit" if STATE.reraise_requested else "continue")
+
+
+def _pudb_quit() -> bool:
+    """pudb's ``q`` ends its screen as ``c`` does, but leaves its bdb quitting."""
+    debugger_module = sys.modules.get("pudb.debugger")
+    current: Any = getattr(getattr(debugger_module, "Debugger", None), "_current_debugger", None)
+    return bool(current) and getattr(current[0], "quitting", False) is True
 
 
 _classes: dict[str, type] = {}
