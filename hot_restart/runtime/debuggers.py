@@ -88,8 +88,8 @@ def run(
         pudb.post_mortem(tb, type(exc), exc)
         if _pudb_quit():
             return Outcome("quit")
-    else:
-        _run_pydevd(exc, tb)
+    elif not _run_pydevd(exc, tb):
+        return Outcome("quit")
     return Outcome("quit" if STATE.reraise_requested else "continue")
 
 
@@ -201,7 +201,8 @@ def _with_restart_commands(base: type) -> type:
     return HotRestartDebugger
 
 
-def _run_pydevd(exc: BaseException, tb: TracebackType | None) -> None:
+def _run_pydevd(exc: BaseException, tb: TracebackType | None) -> bool:
+    """Stop in the IDE; False when it would not stop (continuing would re-run forever)."""
     import threading
 
     try:
@@ -209,12 +210,20 @@ def _run_pydevd(exc: BaseException, tb: TracebackType | None) -> None:
     except ImportError:
         say("pydevd is not importable; using breakpoint()")
         breakpoint()
-        return
+        return True
     py_db = pydevd.get_global_debugger()
     if py_db is None:
         say("no debug session is attached (start one with debugpy); using breakpoint()")
         breakpoint()
-        return
+        return True
+    # pydevd returns at once, without stopping, unless the IDE breaks on
+    # uncaught exceptions; then hot_restart would re-run the crash forever.
+    if not getattr(py_db, "break_on_uncaught_exceptions", True):
+        say(
+            "the debugger does not break on uncaught exceptions, so it cannot stop here "
+            "(VS Code: tick 'Uncaught Exceptions' under Breakpoints); letting it propagate"
+        )
+        return False
     thread = threading.current_thread()
     info = py_db.set_additional_thread_info(thread)
     info.is_tracing += 1
@@ -222,3 +231,4 @@ def _run_pydevd(exc: BaseException, tb: TracebackType | None) -> None:
         py_db.stop_on_unhandled_exception(py_db, thread, info, (type(exc), exc, tb))
     finally:
         info.is_tracing -= 1
+    return True
