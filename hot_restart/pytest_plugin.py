@@ -3,21 +3,48 @@
 Registered by entry point and off by default: installing hot_restart changes
 nothing for a test run that does not ask for it.  With the flag:
 
-- the modules matching ``--hot-restart-pattern`` (repeatable) or
-  ``HOT_RESTART_PATTERNS`` (comma-separated) are instrumented by the import
-  hook, which sits after pytest's assertion rewriting: test modules stay
-  assertion-rewritten, the code under test gets the trampolines;
-- a crash in instrumented code that nothing in it handles (pytest is the one
-  that would catch it) opens the debugger at the crash site, with output
-  capture suspended as ``--pdb`` does; fix the code and type ``c``: the
-  function re-runs and the test goes on, and can pass;
-- a crash in the test function itself (not instrumented: pytest rewrote it)
-  opens the debugger post mortem; on ``c`` the test function is reloaded
-  from disk and called again with the same fixtures.  Its reloaded version
-  is instrumented, not assertion-rewritten, so a failing ``assert`` in it
-  then reports a plain ``AssertionError``.
+- **What is instrumented.** The modules matching ``--hot-restart-pattern``
+  (repeatable) or ``HOT_RESTART_PATTERNS`` (comma-separated).  The hook is
+  installed in ``pytest_load_initial_conftests``, before any ``conftest.py``
+  is imported, so modules a conftest imports are instrumented too (a module
+  imported even earlier, by another plugin, is named in a warning in the
+  run's warnings summary).  It sits after pytest's ``AssertionRewritingHook``:
+  test modules and conftests keep pytest's assertion rewriting, and are not
+  instrumented even when a pattern matches them.
+- **A crash in the code under test.** pytest, which catches the failure, is
+  not instrumented, so the default ``stop_on="unhandled"`` stops at the
+  crash site.  The test function is not instrumented either, so the plugin
+  tells the runtime (``STATE.handled_by_host``) what the trampoline's own
+  rule cannot see: an exception that the test itself catches, in a
+  ``pytest.raises`` block or a ``try``, or that a function it calls
+  catches, is handled and does not stop.  Output capture is suspended while
+  the debugger is open, as ``--pdb`` does (``capturemanager.suspend(in_=True)``,
+  through the ``STATE.around_prompt`` hook of the session).  Fix the code,
+  type ``c``: the function re-runs and the test goes on, and can pass.
+- **A crash in the test function itself** (a failing ``assert`` in the test,
+  a typo in it).  pytest owns test modules, so this plugin wraps the call
+  instead: a ``pytest_pyfunc_call`` hook wrapper puts a function in place of
+  ``item.obj`` for the duration of the call that calls the test, and when it
+  raises, opens the debugger post mortem at the crash (live frames of the
+  test and what it called, pytest's above).  On ``c`` the edited code under
+  test is reloaded (every instrumented function whose file changed), then
+  the test function itself (``reload_function``: its code is swapped in
+  place, so parametrized siblings run the fix too), and it is called again
+  with the same fixture values; a fixture the test mutated stays mutated.
+  The reloaded test is compiled by hot_restart, not by pytest's rewriter: a
+  failing ``assert`` in it then reports a plain ``AssertionError``, and a
+  crash in it stops at its crash site like instrumented code.
+  ``pytest.skip``/``xfail``/``exit`` are never offered, ``pytest.fail`` (and
+  ``pytest.raises``' "DID NOT RAISE") are.  Coroutine tests are left to the
+  plugin that runs them.  Wrapping rather than replacing the call keeps
+  pytest's own checks (async tests without a plugin, tests returning a
+  value) and other plugins' wrappers working.
+- **xfail.** A test expected to fail never stops, as ``--pdb`` does not.
+- ``--hot-restart-watch``: watch-to-continue (see ``runtime/watch.py``).
 
-Without a terminal, nothing prompts and every test ends as without the flag.
+Without a terminal (asked when pytest loads this plugin: fds 0 and 1 are
+redirected by output capture soon after), nothing is wrapped and nothing
+prompts: every test ends as it would without the flag.
 """
 
 from __future__ import annotations
@@ -26,9 +53,14 @@ import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from types import FrameType
 from typing import Any
 
+import pytest
+
 _config: Any = None
+_handle: Any = None
+_saved: tuple[bool, bool] | None = None  # STATE.real_terminal, STATE.watch before us
 
 
 def _real_terminal() -> bool:
@@ -60,47 +92,74 @@ def pytest_addoption(parser: Any) -> None:
         help="module pattern to instrument (fnmatch over dotted names; repeatable); "
         "default: HOT_RESTART_PATTERNS",
     )
+    group.addoption(
+        "--hot-restart-watch",
+        action="store_true",
+        default=False,
+        help="with --hot-restart: saving the crashed function's file continues by itself",
+    )
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_load_initial_conftests(early_config: Any) -> None:
+    _activate(early_config, early_config.known_args_namespace)
 
 
 def pytest_configure(config: Any) -> None:
-    global _config
-    if not config.getoption("hot_restart"):
+    _activate(config, config.option)  # when loaded too late for the hook above
+
+
+def _activate(config: Any, options: Any) -> None:
+    global _config, _handle, _saved
+    if _config is not None or not getattr(options, "hot_restart", False):
         return
-    patterns = list(config.getoption("hot_restart_pattern"))
+    patterns = list(getattr(options, "hot_restart_pattern", None) or [])
     if not patterns:
         patterns = [p.strip() for p in os.environ.get("HOT_RESTART_PATTERNS", "").split(",")]
         patterns = [p for p in patterns if p]
     if not patterns:
-        import pytest
-
         raise pytest.UsageError(
             "--hot-restart: no module to instrument; give --hot-restart-pattern 'myapp.*' "
             "or set HOT_RESTART_PATTERNS"
         )
+    import warnings
+
     from .hook import install
     from .runtime.state import STATE
 
-    try:
-        install(patterns)
-    except ValueError as e:
-        import pytest
-
-        raise pytest.UsageError(str(e)) from None
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", RuntimeWarning)
+        try:
+            _handle = install(patterns)
+        except ValueError as e:
+            raise pytest.UsageError(str(e)) from None
+    for warning in caught:
+        message = (
+            f"{warning.message} (under pytest: a plugin loaded before hot_restart's imported them)"
+        )
+        config.issue_config_time_warning(RuntimeWarning(message), stacklevel=2)
     _config = config
+    _saved = (STATE.real_terminal, STATE.watch)
+    if getattr(options, "hot_restart_watch", False):
+        STATE.watch = True
     if _TERMINAL:
         STATE.real_terminal = True
         STATE.around_prompt = _capture_suspended
+        STATE.handled_by_host = _handled_by_the_test
 
 
 def pytest_unconfigure(config: Any) -> None:
-    global _config
-    if config is not _config:
+    global _config, _handle, _saved
+    if _config is None:
         return
     from .runtime.state import STATE
 
-    STATE.real_terminal = False
-    STATE.around_prompt = None
-    _config = None
+    if _saved is not None:
+        STATE.real_terminal, STATE.watch = _saved
+    STATE.around_prompt = STATE.handled_by_host = None
+    if _handle is not None:
+        _handle.uninstall()
+    _config = _handle = _saved = None
 
 
 @contextmanager
@@ -108,38 +167,102 @@ def _capture_suspended() -> Iterator[None]:
     """Hand the terminal to the debugger, as pytest's own --pdb does."""
     capture = _config.pluginmanager.getplugin("capturemanager") if _config else None
     if capture is not None:
-        capture.suspend_global_capture(in_=True)
+        capture.suspend(in_=True)
+    print(flush=True)  # off the line of progress dots, as --pdb does
     try:
         yield
     finally:
         if capture is not None:
-            capture.resume_global_capture()
+            capture.resume()
 
 
-def pytest_pyfunc_call(pyfuncitem: Any) -> bool | None:
-    """Call the test function; on a crash in it, offer to fix it and call it again."""
-    if _config is None or not _TERMINAL:
-        return None
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item: Any) -> Iterator[None]:
+    """A test expected to fail never stops (as --pdb does not)."""
+    if _config is None or not _TERMINAL or not _expected_to_fail(item, None):
+        yield
+        return
+    from .runtime.state import STATE
+
+    exiting, STATE.exiting = STATE.exiting, True
+    try:
+        yield
+    finally:
+        STATE.exiting = exiting
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_pyfunc_call(pyfuncitem: Any) -> Iterator[None]:
+    """Call the test through a function that offers a fix and a re-run on a crash."""
     import inspect
 
     function = pyfuncitem.obj
-    if inspect.iscoroutinefunction(function) or inspect.isasyncgenfunction(function):
-        return None  # left to the async plugin that runs it
-    names = pyfuncitem._fixtureinfo.argnames
-    arguments = {name: pyfuncitem.funcargs[name] for name in names}
-    while True:
-        try:
-            function(**arguments)
-            return True
-        except BaseException as exc:
-            if not _offer_rerun(exc, function):
-                raise
+    if (
+        _config is None
+        or not _TERMINAL
+        or inspect.iscoroutinefunction(function)
+        or inspect.isasyncgenfunction(function)
+    ):
+        yield
+        return
+    pyfuncitem.obj = _until_it_passes(pyfuncitem, function)
+    try:
+        yield
+    finally:
+        pyfuncitem.obj = function
 
 
-def _offer_rerun(exc: BaseException, function: Any) -> bool:
-    """Post-mortem at a crash in the test function; True when it was reloaded."""
-    from _pytest.outcomes import OutcomeException
+# id() of the code of the test function being called, while it runs.
+_test_code: list[int] = []
 
+
+def _until_it_passes(item: Any, function: Any) -> Any:
+    raw = _plain_function(function)
+
+    def call_until_it_passes(**funcargs: Any) -> Any:
+        __tracebackhide__ = True  # pytest leaves this frame out of its reports
+        while True:
+            if raw is not None:
+                _test_code.append(id(raw.__code__))  # the version this call runs
+            try:
+                return function(**funcargs)
+            except BaseException as exc:
+                if not _offer_rerun(item, exc, function):
+                    raise
+            finally:
+                if raw is not None:
+                    _test_code.pop()
+
+    return call_until_it_passes
+
+
+def _handled_by_the_test(exc: BaseException, frame: FrameType) -> bool:
+    """The test catches it (``pytest.raises``, ``try``) before pytest would.
+
+    The test module is not instrumented (pytest rewrote it), so the
+    trampoline's own rule ("the nearest catcher is instrumented code") would
+    stop at an exception that the test itself expects.
+    """
+    if not _test_code:
+        return False
+    from .runtime.catchers import nearest_catcher
+
+    catcher = nearest_catcher(frame.f_back, exc)
+    if catcher is None:
+        return False
+    caught = False
+    walk = frame.f_back
+    while walk is not None:
+        caught = caught or walk is catcher
+        if id(walk.f_code) == _test_code[-1]:
+            # Caught in the test or in what it called; else pytest catches it.
+            return caught
+        walk = walk.f_back
+    return False  # not called by the test (another thread, a task): the usual rule
+
+
+def _offer_rerun(item: Any, exc: BaseException, function: Any) -> bool:
+    """The debugger post mortem at a crash in the test; True once the test was reloaded."""
     from .errors import ReloadException
     from .runtime import debuggers
     from .runtime.messages import say
@@ -148,33 +271,79 @@ def _offer_rerun(exc: BaseException, function: Any) -> bool:
     from .runtime.state import STATE
     from .runtime.trampoline import DECLINED
 
-    if isinstance(exc, (OutcomeException, KeyboardInterrupt, SystemExit)):
-        return False  # pytest.skip/xfail/fail, or the user stopping the run
-    if exc.__dict__.get(DECLINED) or STATE.exiting:
+    offered = isinstance(exc, Exception) or isinstance(exc, pytest.fail.Exception)
+    if not offered or isinstance(exc, (pytest.skip.Exception, pytest.xfail.Exception)):
+        return False  # pytest's control flow, Ctrl-C, SystemExit
+    if exc.__dict__.get(DECLINED) or STATE.exiting or not STATE.interactive():
         return False  # already offered at the crash site, and declined
-    raw = inspect_unwrap(function)
-    qualname = raw.__qualname__
+    if _expected_to_fail(item, exc):
+        return False
+    raw = _plain_function(function)
+    if raw is None:
+        return False
+    qualname = getattr(raw.__code__, "co_qualname", None) or raw.__qualname__
     with _capture_suspended():
         print(f"> hot_restart: test {raw.__module__}.{qualname} failed with {exc!r}", flush=True)
         print(
-            "> (c)ontinue: reload the test from disk and run it again | (q)uit: fail it", flush=True
+            "> (c)ontinue: reload the test and the code under test from disk and run the test "
+            "again | (q)uit: let it fail",
+            flush=True,
         )
         while True:
-            outcome = debuggers.run(debuggers.choose(), exc, sys._getframe())
+            STATE.reraise_requested = False
+            frame = sys._getframe()
+            outcome = debuggers.run(debuggers.choose(), exc, frame, _watched(raw))
             if outcome.action == "quit" or STATE.exiting:
+                STATE.reraise_requested = False
                 exc.__dict__[DECLINED] = True
                 return False
             try:
-                reload_all()  # the fix may be in the code under test
+                under_test = reload_all(skip=raw)  # the fix may be in the code under test
                 reload_function(raw, qualname)
             except ReloadException as e:
                 say(str(e))
                 continue
-            say(f"reloaded {qualname}")
+            say(f"reloaded {', '.join([*under_test, qualname])}")
             return True
 
 
-def inspect_unwrap(function: Any) -> Any:
-    while hasattr(function, "__wrapped__"):
-        function = function.__wrapped__
-    return function
+def _plain_function(function: Any) -> Any:
+    """The function object behind a test (a method's function, a decorated one's)."""
+    from types import FunctionType
+
+    seen = 0
+    while seen < 100:
+        seen += 1
+        inner = getattr(function, "__func__", None) or getattr(function, "__wrapped__", None)
+        if inner is None:
+            break
+        function = inner
+    return function if isinstance(function, FunctionType) else None
+
+
+def _watched(test: Any) -> list[str]:
+    """Watch-to-continue after a test crash: the test's file and the code under test."""
+    from .runtime import registry
+
+    files = [test.__code__.co_filename]
+    for name in sorted(registry.modules):
+        file = getattr(sys.modules.get(name), "__file__", None)
+        if isinstance(file, str):
+            files.append(file)
+    return files
+
+
+def _expected_to_fail(item: Any, exc: BaseException | None) -> bool:
+    if item.config.getoption("runxfail", False):
+        return False
+    try:
+        from _pytest.skipping import xfailed_key
+
+        xfailed = item.stash.get(xfailed_key, None)
+    except (ImportError, AttributeError):
+        marker = item.get_closest_marker("xfail")
+        return marker is not None and marker.kwargs.get("run", True)
+    if not xfailed:  # None: no xfail mark (pytest evaluated them at set-up)
+        return False
+    raises = xfailed.raises
+    return exc is None or raises is None or isinstance(exc, raises)

@@ -37,6 +37,8 @@ _CO_ANY_GENERATOR = 0x20 | 0x200
 
 def stop(exc: BaseException, frame: FrameType, qualname: str) -> Callable[[], Any] | None:
     """None to let ``exc`` propagate, or the call that re-runs ``frame``'s function."""
+    if STATE.handled_by_host is not None and STATE.handled_by_host(exc, frame):
+        return None
     kind = kind_of(frame.f_code.co_flags)
     with _lock, (STATE.around_prompt or contextlib.nullcontext)():
         target, call = _prompt_until_ready(exc, frame, qualname, kind)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
-from types import CodeType
+from types import CodeType, FrameType
 
 TYPE_CHECKING = False  # typing costs ~5 ms; this module loads with every hook
 if TYPE_CHECKING:
@@ -62,6 +62,10 @@ class State:
         # Watch-to-continue: saving the crashed function's file continues.
         self.watch = os.environ.get("HOT_RESTART_WATCH", "") not in ("", "0")
         self.around_prompt: Callable[[], AbstractContextManager[object]] | None = None
+        # Set by a host that knows more about who handles an exception than
+        # "is the catcher instrumented" (the pytest plugin: the test itself,
+        # say in a pytest.raises block): true means do not stop for it.
+        self.handled_by_host: Callable[[BaseException, FrameType], bool] | None = None
 
     def settings_changed(self) -> None:
         self.fast_propagate.clear()
