@@ -11,6 +11,7 @@ from ..errors import ReloadException
 from ..transform import iter_code
 from . import classes, rebind, registry, surrogate
 from .locate import scope_path
+from .walk import underlying_functions
 
 
 def read_lines(filename: str) -> list[str]:
@@ -102,22 +103,10 @@ def _evaluate_def(
             "fix it and continue again"
         ) from None
     for value in namespace.values():
-        for candidate in _functions_in(value):
+        for candidate in underlying_functions(value):
             if candidate.__code__ is built.code:
                 return candidate
     return None
-
-
-def _functions_in(value: Any) -> list[FunctionType]:
-    """Functions under a class attribute (staticmethod, property, wrappers)."""
-    found: list[FunctionType] = []
-    for attr in ("__func__", "fget", "fset", "fdel", "__wrapped__"):
-        inner = getattr(value, attr, None)
-        if inner is not None and inner is not value:
-            found.extend(_functions_in(inner))
-    if isinstance(value, FunctionType):
-        found.append(value)
-    return found
 
 
 def _resolve_class(globals_: dict[str, Any], path: tuple[str, ...]) -> type | None:
@@ -135,7 +124,7 @@ def _enclosing_root(fn: FunctionType, qualname: str, codes: list[CodeType]) -> F
         if kind == "def":
             break
         obj = getattr(obj, name, None)
-    for candidate in _functions_in(obj):
+    for candidate in underlying_functions(obj):
         if any(c is old for c in iter_code(candidate.__code__) for old in codes):
             return candidate
     return None
