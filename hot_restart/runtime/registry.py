@@ -36,6 +36,19 @@ modules: set[str] = set()
 # (mtime_ns, size) of each source file when its functions were last loaded.
 stamps: dict[str, tuple[int, int]] = {}
 
+# The bytes each file held when its code was loaded: what "changed since it
+# was loaded" is measured against, even after the file changed on disk (a
+# fork worker inherits it from a parent that never crashed).  Kept as read,
+# decoded only at a reload: one bytes object per module, about the size of
+# the file; reading it again beside the import costs a few microseconds.
+sources: dict[str, bytes] = {}
+
+# Per file, the source text of definitions whose running code differs from
+# ``sources`` (reloaded alone, or refused by a reload of all), by def key
+# (enclosing class names and the def's name, then its rank among siblings
+# of that name): the text the running code was compiled from.
+running: dict[str, dict[tuple[str, ...], str]] = {}
+
 
 def stamp(filename: str) -> None:
     """Remember the file as it is now: it is what the running code came from."""
@@ -43,9 +56,13 @@ def stamp(filename: str) -> None:
 
     try:
         st = os.stat(filename)
+        with open(filename, "rb") as f:
+            data = f.read()
     except OSError:
         return
     stamps[filename] = (st.st_mtime_ns, st.st_size)
+    sources[filename] = data
+    running.pop(filename, None)
 
 
 def note_wrapped(fn: FunctionType) -> None:
