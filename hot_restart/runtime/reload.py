@@ -369,7 +369,6 @@ class _FilePlan:
     new_bytes: bytes
     lines: list[str]
     found: changes.Changes
-    wrapped_only: bool
 
 
 def reload_all(skip: FunctionType | None = None) -> list[str]:
@@ -454,39 +453,27 @@ def _shift_unchanged(filename: str, moved: list[tuple[int, int, int]]) -> None:
         shift(filename, moved)
 
 
-def _instrumented_files(skip: FunctionType | None) -> dict[str, tuple[dict[str, Any], bool]]:
-    """Each file with instrumented code: its module namespace, and whether only
-    some of its functions are (``wrap``) rather than all (import hook, wrap_module)."""
-    files: dict[str, tuple[dict[str, Any], bool]] = {}
+def _instrumented_files(target: FunctionType | None) -> dict[str, dict[str, Any]]:
+    """Each file with instrumented code, and its module namespace."""
+    files: dict[str, dict[str, Any]] = {}
     for name in list(registry.modules):
         module = sys.modules.get(name)
         filename = getattr(module, "__file__", None)
         if module is not None and isinstance(filename, str) and filename in registry.sources:
-            files[filename] = (vars(module), False)
-    if skip is not None:
-        filename = skip.__code__.co_filename
-        # Under ipdb, sys.modules['__main__'] is IPython's own for a while:
-        # the crashed function's globals are its module's, always.
-        wrapped_only = files.get(filename, (None, True))[1]
-        files[filename] = (skip.__globals__, wrapped_only and filename not in _module_files())
+            files[filename] = vars(module)
     for filename, group in list(registry.wrapped.items()):
         for fn in list(group):
-            files.setdefault(filename, (fn.__globals__, True))
+            files.setdefault(filename, fn.__globals__)
             break
+    if target is not None:
+        # Under ipdb, sys.modules['__main__'] is IPython's own for a while:
+        # the crashed function's globals are its module's, always.
+        files[target.__code__.co_filename] = target.__globals__
     return files
 
 
-def _module_files() -> set[str]:
-    out = set()
-    for name in list(registry.modules):
-        filename = getattr(sys.modules.get(name), "__file__", None)
-        if isinstance(filename, str):
-            out.add(filename)
-    return out
-
-
-def _plan_file(item: tuple[str, tuple[dict[str, Any], bool]]) -> _FilePlan | None:
-    filename, (namespace, wrapped_only) = item
+def _plan_file(item: tuple[str, dict[str, Any]]) -> _FilePlan | None:
+    filename, namespace = item
     stamp = registry.stamps.get(filename)
     try:
         st = os.stat(filename)
@@ -513,7 +500,7 @@ def _plan_file(item: tuple[str, tuple[dict[str, Any], bool]]) -> _FilePlan | Non
     found = changes.compare(old, new, filename, module, namespace)
     _apply_running(filename, found, new)
     linecache.cache[filename] = (len(data), st.st_mtime, new, filename)
-    return _FilePlan(filename, namespace, data, new, found, wrapped_only)
+    return _FilePlan(filename, namespace, data, new, found)
 
 
 def _apply_running(filename: str, found: changes.Changes, new: list[str]) -> None:
@@ -531,7 +518,6 @@ def _changed_functions(
 ) -> list[tuple[FunctionType, str]]:
     """The live, instrumented functions running the changed defs of one file."""
     out: list[tuple[FunctionType, str]] = []
-    wrapped = registry.wrapped.get(plan.filename)
     for change in plan.found.changed:
         owner: Any = plan.namespace.get(change.path[0], None)
         for name in change.path[1:-1]:
@@ -549,8 +535,7 @@ def _changed_functions(
                 for f in underlying_functions(value)
                 if f.__code__.co_name == name
                 and f.__code__.co_filename == plan.filename
-                and is_instrumented(f.__code__)
-                and (not plan.wrapped_only or (wrapped is not None and f in wrapped) or f is skip)
+                and is_instrumented(f.__code__)  # under wrap(), only the wrapped ones
             ),
             key=lambda f: f.__code__.co_firstlineno,
         )

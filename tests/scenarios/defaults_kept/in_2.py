@@ -1,0 +1,20 @@
+import hot_restart
+
+
+def tally(word, counts={}, *, seen=[]):  # the same defaults: the same objects
+    key = (word or "").lower()  # fixed
+    counts[key] = counts.get(key, 0) + 1
+    seen.append(key)
+    return counts[key]
+
+
+def fmt(n, width=5):  # a changed default: evaluated again
+    return str(n).rjust(width, ".")
+
+
+hot_restart.wrap_module()
+
+if __name__ == "__main__":
+    print("first:", tally("a"), tally("a"))
+    print("none:", tally(None))
+    print("after:", tally("a"), len(tally.__kwdefaults__["seen"]), fmt(7))

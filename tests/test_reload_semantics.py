@@ -1,0 +1,110 @@
+"""What `c` reloads, keeps and refuses (issue 9 items 3, 4 and 5).
+
+Each scenario fails on 0.3's main: defaults were evaluated again on every
+reload, only the crashed function was reloaded, and edits that cannot apply
+were ignored or crashed the re-run.
+"""
+
+from __future__ import annotations
+
+import re
+
+
+def test_unchanged_defaults_keep_their_objects(session):
+    s = session("defaults_kept")
+    before = s.prompt()
+    assert "first: 1 2" in before
+    assert "__main__.tally raised AttributeError(" in before
+    s.fix()
+    s.send("c")
+    s.expect(r"reloaded fmt, tally\r?\n")
+    s.expect(r"none: 1\r?\n")
+    # The dict and the list of the defaults are the ones the earlier calls
+    # filled; fmt's changed default (3 -> 5) was evaluated again.
+    s.expect(r"after: 3 4 \.\.\.\.7\r?\n")
+    s.finish(0)
+
+
+def test_fix_in_a_helper_that_returned_with_new_import_constant_and_function(session):
+    s = session("fix_elsewhere", args=["-m", "hot_restart", "prog.py"])
+    before = s.prompt()
+    assert "first: 3" in before
+    assert "__main__.total raised ValueError(" in before
+    s.fix()
+    s.send("c")
+    line = s.expect(r"hot_restart: reloaded [^\r\n]*\r?\n")
+    assert re.search(
+        r"reloaded re \(new\), SEPARATOR \(new\), clean \(new\), parse, total\n", line
+    ), line
+    s.expect(r"total: 6\r?\n")
+    s.expect(r"again: 9\r?\n")
+    s.finish(0)
+
+
+def test_fix_elsewhere_without_a_fix_prompts_again_with_nothing_reloaded_twice(session):
+    # A second `c` after a reload compares with what was reloaded: nothing
+    # that is already running is swapped again.
+    s = session("fix_elsewhere", args=["-m", "hot_restart", "prog.py"])
+    s.prompt()
+    s.send("c")
+    again = s.prompt()
+    assert "reloaded total" in again
+    assert "parse" not in again.split("reloaded", 1)[1].split("\n", 1)[0]
+    s.fix()
+    s.send("c")
+    s.expect(r"total: 6\r?\n")
+    s.finish(0)
+
+
+def start_refused(session, version: str) -> object:
+    s = session("refused_edits")
+    before = s.prompt()
+    assert "__main__.Square.area raised ZeroDivisionError(" in before
+    s.fix(version)
+    s.send("c")
+    return s
+
+
+def finish_refused(s) -> None:
+    s.fix()
+    s.send("c")
+    s.expect(r"area: 18\r?\n")
+    s.expect(r"bases: \['Square', 'Shape', 'object'\]\r?\n")
+    s.finish(0)
+
+
+def test_new_required_parameter_is_refused(session):
+    s = start_refused(session, "in_required.py")
+    again = s.prompt()
+    assert "Square.area now requires 'unit', which the crashed call did not pass" in again
+    # The running version is kept.
+    s.send("p Square.area.__code__.co_argcount")
+    assert "\n2\n" in s.prompt()
+    finish_refused(s)
+
+
+def test_changed_bases_are_refused(session):
+    s = start_refused(session, "in_bases.py")
+    again = s.prompt()
+    assert "__main__.Square: its base classes changed ((Shape) -> (object))" in again
+    s.send("p Square.area.__code__.co_argcount")
+    assert "\n2\n" in s.prompt()
+    finish_refused(s)
+
+
+def test_changed_slots_are_refused(session):
+    s = start_refused(session, "in_slots.py")
+    again = s.prompt()
+    assert "__main__.Square: its __slots__ changed" in again
+    finish_refused(s)
+
+
+def test_explicit_super_and_class_in_a_method_that_had_neither(session):
+    s = session("explicit_super")
+    before = s.prompt()
+    assert "__main__.Child.describe raised AttributeError(" in before
+    s.fix()
+    s.send("c")
+    s.expect(r"describe: Child of base\r?\n")
+    s.expect(r"later: Child of base\r?\n")
+    s.finish(0)
