@@ -25,6 +25,7 @@ from .classes import mangle
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
 _DEFS = (ast.FunctionDef, ast.AsyncFunctionDef)
 _CONTINUATIONS = ("else", "elif", "except", "finally")
+_NOT_START = frozenset(("", " ", "\t", "\r", "\n", "\f", "#", ")", "]", "}"))
 
 # A def is named by the classes enclosing it, its name, and its rank among
 # same-named siblings (a property's getter is rank 0, its setter rank 1).
@@ -57,10 +58,6 @@ class Changes:
     not_run: list[int] = field(default_factory=list)  # lines of changed module-level code
     # (first old line, last old line, delta) of unchanged code that moved.
     moved: list[tuple[int, int, int]] = field(default_factory=list)
-
-
-def split(text: str) -> list[str]:
-    return text.splitlines(keepends=True)
 
 
 def compare(
@@ -136,10 +133,13 @@ def _changed_statements(
 
 def _segments(lines: list[str], start: int, end: int) -> list[tuple[int, int]]:
     """[first, end) of each top-level statement in lines[start:end] (decorators included)."""
+    not_start = _NOT_START
+    candidates = [i for i in range(start, end) if lines[i][:1] not in not_start]
     firsts = [
         i
-        for i in range(start, end)
-        if _top_start(lines[i]) and not (i > start and lines[i - 1].startswith("@"))
+        for i in candidates
+        if not lines[i].startswith(_CONTINUATIONS)
+        and not (i > start and lines[i - 1].startswith("@"))
     ]
     if not firsts or firsts[0] != start:
         firsts.insert(0, start)
@@ -166,6 +166,12 @@ def _region(old: list[str], new: list[str]) -> tuple[int, int, int]:
     while start < limit and old[start] == new[start]:
         start += 1
     old_end, new_end = len(old), len(new)
+    while (
+        min(old_end, new_end) - step > start
+        and old[old_end - step : old_end] == new[new_end - step : new_end]
+    ):
+        old_end -= step
+        new_end -= step
     while old_end > start and new_end > start and old[old_end - 1] == new[new_end - 1]:
         old_end -= 1
         new_end -= 1
@@ -184,7 +190,7 @@ def _region(old: list[str], new: list[str]) -> tuple[int, int, int]:
 
 
 def _top_start(line: str) -> bool:
-    return bool(line) and line[0] not in " \t\r\n#)]}" and not line.startswith(_CONTINUATIONS)
+    return line[:1] not in _NOT_START and not line.startswith(_CONTINUATIONS)
 
 
 def _parse_region(

@@ -41,7 +41,9 @@ stamps: dict[str, tuple[int, int]] = {}
 # fork worker inherits it from a parent that never crashed).  Kept as read,
 # decoded only at a reload: one bytes object per module, about the size of
 # the file; reading it again beside the import costs a few microseconds.
-sources: dict[str, bytes] = {}
+# With the (mtime_ns, size) it was read at: an unchanged stat means an
+# unchanged file, without reading it.
+sources: dict[str, tuple[int, int, bytes]] = {}
 
 # Per file, the source text of definitions whose running code differs from
 # ``sources`` (reloaded alone, or refused by a reload of all), by def key
@@ -61,7 +63,7 @@ def stamp(filename: str) -> None:
     except OSError:
         return
     stamps[filename] = (st.st_mtime_ns, st.st_size)
-    sources[filename] = data
+    sources[filename] = (st.st_mtime_ns, st.st_size, data)
     running.pop(filename, None)
 
 

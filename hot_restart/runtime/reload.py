@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import linecache
 import os
+import re
 import sys
 from dataclasses import dataclass, field
 from types import CodeType, FunctionType
@@ -27,40 +28,64 @@ _UNSET: Any = object()
 
 
 def read_lines(filename: str) -> list[str]:
-    """The file as it is now, and make the debugger's line cache agree."""
+    """The file as it is now, decoded exactly as ``importlib`` decodes it.
+
+    The coding cookie or a UTF-8 BOM decides the encoding (a latin-1 file is
+    not UTF-8), and lines are split only at newlines, as the compiler counts
+    them.  The debugger's line cache gets the same lines, with the file's
+    byte size, so that ``linecache.checkcache`` keeps them.
+    """
+    from importlib.util import decode_source
+
     try:
-        with open(filename, encoding="utf-8") as f:
-            text = f.read()
+        with open(filename, "rb") as f:
+            st = os.fstat(f.fileno())
+            data = f.read()
+        text = decode_source(data)
     except FileNotFoundError:
         raise ReloadException(
             f"{filename} no longer exists; restore it, or `q` to let the exception propagate"
         ) from None
-    except (OSError, UnicodeDecodeError) as e:
+    except (OSError, SyntaxError, UnicodeDecodeError, LookupError) as e:
         raise ReloadException(
             f"cannot read {filename} ({e.__class__.__name__}: {e}); fix it and continue again"
         ) from None
-    lines = text.splitlines(keepends=True)
-    try:
-        st = os.stat(filename)
-        linecache.cache[filename] = (len(text), st.st_mtime, lines, filename)
-    except OSError:
-        pass
+    lines = split_lines(text)
+    linecache.cache[filename] = (st.st_size, st.st_mtime, lines, filename)
     return lines
+
+
+def split_lines(text: str) -> list[str]:
+    """Lines ending at ``\\n`` only (``str.splitlines`` also splits at form feeds)."""
+    return _LINE.findall(text)
+
+
+_LINE = re.compile(r"[^\n]*\n|[^\n]+")
 
 
 def loaded_lines(filename: str) -> list[str] | None:
     """The file as it was when its code was loaded, if hot_restart kept it."""
-    data = registry.sources.get(filename)
-    if data is None:
+    loaded = registry.sources.get(filename)
+    if loaded is None:
         return None
-    return _decode(data)
+    cached = _decoded.get(filename)
+    if cached is not None and cached[0] is loaded[2]:
+        return cached[1]
+    lines = _decode(loaded[2])
+    if lines is not None:
+        _decoded[filename] = (loaded[2], lines)
+    return lines
+
+
+# The last decoding of each loaded source (a reload of all needs it twice).
+_decoded: dict[str, tuple[bytes, list[str]]] = {}
 
 
 def _decode(data: bytes) -> list[str] | None:
     from importlib.util import decode_source
 
     try:
-        return changes.split(decode_source(data))
+        return split_lines(decode_source(data))
     except (SyntaxError, UnicodeDecodeError, LookupError):
         return None
 
@@ -338,15 +363,6 @@ def _qualname(fn: FunctionType) -> str:
     return getattr(fn.__code__, "co_qualname", None) or fn.__qualname__
 
 
-def changed_since_load(filename: str) -> bool:
-    stamp = registry.stamps.get(filename)
-    try:
-        st = os.stat(filename)
-    except OSError:
-        return False
-    return stamp is None or stamp != (st.st_mtime_ns, st.st_size)
-
-
 # Reload of everything edited -------------------------------------------------
 
 
@@ -369,6 +385,7 @@ class _FilePlan:
     new_bytes: bytes
     lines: list[str]
     found: changes.Changes
+    stat: os.stat_result
 
 
 def reload_all(skip: FunctionType | None = None) -> list[str]:
@@ -422,21 +439,16 @@ def reload_changed(
         name = os.path.basename(plan.filename)
         report.not_run.extend(f"{name}:{line}" for line in plan.found.not_run)
         _shift_unchanged(plan.filename, plan.found.moved)
-        _loaded(plan.filename, plan.new_bytes)
+        _loaded(plan.filename, plan.new_bytes, plan.stat)
     for item in prepared:
         item.record()
     return report
 
 
-def _loaded(filename: str, data: bytes) -> None:
+def _loaded(filename: str, data: bytes, st: os.stat_result) -> None:
     """The file's current text is now what its running code comes from."""
-    registry.sources[filename] = data
+    registry.sources[filename] = (st.st_mtime_ns, st.st_size, data)
     registry.running.pop(filename, None)
-    try:
-        st = os.stat(filename)
-    except OSError:
-        return
-    registry.stamps[filename] = (st.st_mtime_ns, st.st_size)
 
 
 def _shift_unchanged(filename: str, moved: list[tuple[int, int, int]]) -> None:
@@ -462,9 +474,9 @@ def _instrumented_files(target: FunctionType | None) -> dict[str, dict[str, Any]
         if module is not None and isinstance(filename, str) and filename in registry.sources:
             files[filename] = vars(module)
     for filename, group in list(registry.wrapped.items()):
-        for fn in list(group):
-            files.setdefault(filename, fn.__globals__)
-            break
+        some = next(iter(group), None)
+        if some is not None:
+            files.setdefault(filename, some.__globals__)
     if target is not None:
         # Under ipdb, sys.modules['__main__'] is IPython's own for a while:
         # the crashed function's globals are its module's, always.
@@ -474,25 +486,22 @@ def _instrumented_files(target: FunctionType | None) -> dict[str, dict[str, Any]
 
 def _plan_file(item: tuple[str, dict[str, Any]]) -> _FilePlan | None:
     filename, namespace = item
-    stamp = registry.stamps.get(filename)
-    try:
-        st = os.stat(filename)
-    except OSError:
-        return None
-    if stamp == (st.st_mtime_ns, st.st_size):
-        return None
-    base = registry.sources.get(filename)
-    if base is None:
+    loaded = registry.sources.get(filename)
+    if loaded is None:
         return None  # not loaded through hot_restart: nothing to compare with
     try:
+        st = os.stat(filename)
+        if loaded[:2] == (st.st_mtime_ns, st.st_size):
+            return None
         with open(filename, "rb") as f:
             data = f.read()
     except OSError:
         return None
+    base = loaded[2]
     if data == base:
-        registry.stamps[filename] = (st.st_mtime_ns, st.st_size)
+        registry.sources[filename] = (st.st_mtime_ns, st.st_size, base)
         return None
-    old = _decode(base)
+    old = loaded_lines(filename)
     new = _decode(data)
     if old is None or new is None:
         raise ReloadException(f"cannot decode {filename}; fix it and continue again")
@@ -500,7 +509,7 @@ def _plan_file(item: tuple[str, dict[str, Any]]) -> _FilePlan | None:
     found = changes.compare(old, new, filename, module, namespace)
     _apply_running(filename, found, new)
     linecache.cache[filename] = (len(data), st.st_mtime, new, filename)
-    return _FilePlan(filename, namespace, data, new, found)
+    return _FilePlan(filename, namespace, data, new, found, st)
 
 
 def _apply_running(filename: str, found: changes.Changes, new: list[str]) -> None:
