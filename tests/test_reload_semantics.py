@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 
 def test_unchanged_defaults_keep_their_objects(session):
     s = session("defaults_kept")
@@ -56,8 +58,8 @@ def test_fix_elsewhere_without_a_fix_prompts_again_with_nothing_reloaded_twice(s
     s.finish(0)
 
 
-def start_refused(session, version: str) -> object:
-    s = session("refused_edits")
+def start_refused(session, version: str, reload_all: str) -> object:
+    s = session("refused_edits", env={"RELOAD_ALL": reload_all})
     before = s.prompt()
     assert "__main__.Square.area raised ZeroDivisionError(" in before
     s.fix(version)
@@ -73,8 +75,9 @@ def finish_refused(s) -> None:
     s.finish(0)
 
 
-def test_new_required_parameter_is_refused(session):
-    s = start_refused(session, "in_required.py")
+@pytest.mark.parametrize("reload_all", ["1", "0"])
+def test_new_required_parameter_is_refused(session, reload_all):
+    s = start_refused(session, "in_required.py", reload_all)
     again = s.prompt()
     assert "Square.area now requires 'unit', which the crashed call did not pass" in again
     # The running version is kept.
@@ -83,8 +86,9 @@ def test_new_required_parameter_is_refused(session):
     finish_refused(s)
 
 
-def test_changed_bases_are_refused(session):
-    s = start_refused(session, "in_bases.py")
+@pytest.mark.parametrize("reload_all", ["1", "0"])
+def test_changed_bases_are_refused(session, reload_all):
+    s = start_refused(session, "in_bases.py", reload_all)
     again = s.prompt()
     assert "__main__.Square: its base classes changed ((Shape) -> (object))" in again
     s.send("p Square.area.__code__.co_argcount")
@@ -92,8 +96,9 @@ def test_changed_bases_are_refused(session):
     finish_refused(s)
 
 
-def test_changed_slots_are_refused(session):
-    s = start_refused(session, "in_slots.py")
+@pytest.mark.parametrize("reload_all", ["1", "0"])
+def test_changed_slots_are_refused(session, reload_all):
+    s = start_refused(session, "in_slots.py", reload_all)
     again = s.prompt()
     assert "__main__.Square: its __slots__ changed" in again
     finish_refused(s)

@@ -20,7 +20,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from ..errors import ReloadException
-from .classes import mangle
 
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
 _DEFS = (ast.FunctionDef, ast.AsyncFunctionDef)
@@ -280,7 +279,7 @@ def _compare_scope(
                 elif stmt.name not in {name for name, _ in old_classes}:
                     out.not_run.append(stmt.lineno)
                 continue
-            _compare_class(old_lines, new_lines, before_cls, stmt, (*path, stmt.name), module, out)
+            compare_class(before_cls, stmt, (*path, stmt.name), module, out)
             _compare_scope(
                 old_lines,
                 new_lines,
@@ -374,9 +373,7 @@ def _same_value(current: object, stmt: ast.stmt) -> bool:
         return False
 
 
-def _compare_class(
-    old_lines: list[str],
-    new_lines: list[str],
+def compare_class(
     old: ast.ClassDef,
     new: ast.ClassDef,
     path: tuple[str, ...],
@@ -412,7 +409,3 @@ def _slots(node: ast.ClassDef) -> str | None:
             value = getattr(stmt, "value", None)
             return ast.dump(value) if value is not None else None
     return None
-
-
-def member_name(class_name: str, name: str) -> str:
-    return mangle(class_name, name)

@@ -21,7 +21,7 @@ from typing import Any
 from ..errors import ReloadException
 from ..transform import instrument_tree, is_instrumented, iter_code
 from . import changes, classes, rebind, registry, surrogate
-from .locate import find_blocks, parse_block, scope_path
+from .locate import find_block, find_blocks, parse_block, scope_path
 from .walk import underlying_functions
 
 _UNSET: Any = object()
@@ -176,12 +176,39 @@ def prepare_function(
         new_node, key, text = _new_def(lines, names, built.code.co_firstlineno)
         old_node = _old_def(fn, names, key)
         cls = _resolve_class(fn.__globals__, built.class_path) if built.class_path else None
+        if cls is not None:
+            _check_class_layout(fn, built.class_path, lines)
         fresh = _evaluate_def(fn, built, cls)
         if fresh is not None:
             defaults = _merge_defaults(fn, fresh, old_node, new_node)
     if call is not None:
         _check_call(fn, qualname, built.code, defaults, call)
     return Prepared(fn, built, cls, lines, key, text, defaults)
+
+
+def _check_class_layout(fn: FunctionType, path: tuple[str, ...], lines: list[str]) -> None:
+    """Refuse a method's reload when its class's bases or ``__slots__`` changed.
+
+    The live class cannot take them; running the new method on it as if
+    they had would run code that is not the code on disk.
+    """
+    filename = fn.__code__.co_filename
+    old_lines = loaded_lines(filename)
+    if old_lines is None:
+        return
+    near = fn.__code__.co_firstlineno
+    old_block = find_block(old_lines, path, "class", near)
+    new_block = find_block(lines, path, "class", near)
+    if old_block is None or new_block is None:
+        return
+    old_node = parse_block(old_lines, old_block.start)
+    new_node = parse_block(lines, new_block.start)
+    if isinstance(old_node, ast.ClassDef) and isinstance(new_node, ast.ClassDef):
+        found = changes.Changes()
+        module = str(fn.__globals__.get("__name__", "?"))
+        changes.compare_class(old_node, new_node, path, module, found)
+        if found.refused:
+            raise ReloadException(found.refused[0])
 
 
 def _new_def(

@@ -1,4 +1,9 @@
+import os
+
 import hot_restart
+
+# 0: reload only the crashed function on continue (the 0.2.x default)
+hot_restart.RELOAD_ALL_ON_CONTINUE = os.environ.get("RELOAD_ALL", "1") == "1"
 
 
 class Shape:
