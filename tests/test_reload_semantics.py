@@ -113,3 +113,16 @@ def test_explicit_super_and_class_in_a_method_that_had_neither(session):
     s.expect(r"describe: Child of base\r?\n")
     s.expect(r"later: Child of base\r?\n")
     s.finish(0)
+
+
+def test_changed_constant_applies_and_other_module_level_code_is_named(session):
+    s = session("module_level", args=["-m", "hot_restart", "prog.py"])
+    s.prompt()
+    s.fix()
+    s.send("c")
+    line = s.expect(r"hot_restart: reloaded [^\r\n]*\r?\n")
+    assert "reloaded SCALE (changed), scaled; module-level code changed at prog.py:4, " in line
+    assert "prog.py:12 is not re-run" in line
+    s.expect(r"scaled: 20\r?\n")
+    s.expect(r"history: \[2, 2\]\r?\n")
+    s.finish(0)
