@@ -143,3 +143,36 @@ def test_edit_inside_a_string_with_column_0_lines_falls_back_to_a_full_parse():
 def test_syntax_error_names_the_line():
     with pytest.raises(ReloadException, match=r"syntax error in app.py:7"):
         run(BASE.replace("return x + 1", "return (x + 1"))
+
+
+COND = """import sys
+
+if sys.version_info >= (3, 0):
+
+    def compat(x):
+        return x + 1
+
+else:
+
+    def compat(x):
+        return x
+"""
+
+
+def test_def_under_a_top_level_if_reloads_like_any_other():
+    new = COND.replace("return x + 1", "return x + 2")
+    found = compare(split_lines(COND), split_lines(new), "app.py", "app", {"compat": 1})
+    assert [(c.path, c.rank) for c in found.changed] == [(("compat",), 0)]
+    assert not found.not_run
+
+
+def test_changed_condition_of_a_top_level_if_is_not_rerun():
+    new = COND.replace("(3, 0)", "(3, 1)")
+    found = compare(split_lines(COND), split_lines(new), "app.py", "app", {"compat": 1})
+    assert found.not_run == [3] and not found.changed
+
+
+def test_changed_decorator_is_named_as_not_rerun():
+    new = BASE.replace("def helper(x):", "@staticmethod\ndef helper(x):")
+    found = run(new)
+    assert found.not_run == [6] and not found.changed

@@ -259,6 +259,9 @@ def _compare_scope(
             before = old_defs.get((stmt.name, rank))
             new_text = _text(new_lines, stmt)
             if before is not None:
+                if _decorators(before) != _decorators(stmt):
+                    # Decorators run where the def is, at import: not again.
+                    out.not_run.append(min(d.lineno for d in [*stmt.decorator_list, stmt]))
                 old_text = _text(old_lines, before)
                 if old_text != new_text:
                     out.changed.append(ChangedDef((*path, stmt.name), rank, old_text, new_text))
@@ -269,6 +272,8 @@ def _compare_scope(
                 out.changed.append(ChangedDef((stmt.name,), rank, "", new_text))  # moved here
             elif top:
                 out.run.append((stmt, [stmt.name], "new"))
+            elif not path:
+                out.not_run.append(stmt.lineno)  # new under a top-level `if`: conditional
             else:
                 added_methods = True
         elif isinstance(stmt, ast.ClassDef):
@@ -293,12 +298,76 @@ def _compare_scope(
             )
         elif ast.dump(stmt) in old_other:
             continue  # unchanged (maybe moved: only its line numbers differ)
+        elif top and isinstance(stmt, _COMPOUND):
+            _compare_compound(old_lines, new_lines, old_other, stmt, module, live, out)
         elif top:
             _statement(stmt, old_names, old_other, live, out)
         elif not _is_docstring(stmt):
             out.not_run.append(stmt.lineno)
     if added_methods:
         out.new_methods.append(path)
+
+
+_COMPOUND = (ast.If, ast.Try, ast.With, ast.For, ast.While)
+
+
+def _decorators(node: ast.stmt) -> list[str]:
+    return [ast.dump(d) for d in getattr(node, "decorator_list", [])]
+
+
+def _compare_compound(
+    old_lines: list[str],
+    new_lines: list[str],
+    old_other: dict[str, ast.stmt],
+    stmt: ast.stmt,
+    module: str,
+    live: dict[str, object],
+    out: Changes,
+) -> None:
+    """A changed top-level ``if``/``try``/``with``: compare the defs and classes in it.
+
+    Only when the rest of it (with each def and class reduced to its name)
+    is unchanged: then the edit is inside its definitions, which reload
+    like any other; otherwise the statement is module-level code, not re-run.
+    """
+    skeleton = _skeleton(stmt)
+    old = next(
+        (o for o in old_other.values() if isinstance(o, _COMPOUND) and _skeleton(o) == skeleton),
+        None,
+    )
+    if old is None:
+        out.not_run.append(stmt.lineno)
+        return
+    _compare_scope(
+        old_lines, new_lines, _definitions(old), _definitions(stmt), (), module, live, out, False
+    )
+
+
+def _definitions(stmt: ast.AST) -> list[ast.stmt]:
+    """The defs and classes directly in a compound statement's blocks, in source order."""
+    found: list[ast.stmt] = []
+    for name in ("body", "orelse", "finalbody", "handlers"):
+        for child in getattr(stmt, name, []):
+            if isinstance(child, (*_DEFS, ast.ClassDef)):
+                found.append(child)
+            elif isinstance(child, (*_COMPOUND, ast.ExceptHandler)):
+                found.extend(_definitions(child))
+    return found
+
+
+def _skeleton(stmt: ast.stmt) -> str:
+    class Names(ast.NodeTransformer):
+        def visit_FunctionDef(self, node: ast.FunctionDef) -> ast.AST:
+            return ast.Expr(ast.Name(node.name, ast.Load()))
+
+        visit_AsyncFunctionDef = visit_FunctionDef  # type: ignore[assignment]
+
+        def visit_ClassDef(self, node: ast.ClassDef) -> ast.AST:
+            return ast.Expr(ast.Name(node.name, ast.Load()))
+
+    import copy
+
+    return ast.dump(Names().visit(copy.deepcopy(stmt)))
 
 
 def _is_docstring(stmt: ast.stmt) -> bool:
