@@ -408,7 +408,7 @@ class Report:
 @dataclass
 class _FilePlan:
     filename: str
-    namespace: dict[str, Any]
+    namespaces: list[dict[str, Any]]  # a script imported back runs twice: two modules
     new_bytes: bytes
     lines: list[str]
     found: changes.Changes
@@ -445,8 +445,7 @@ def reload_changed(
     for plan in plans:
         for fn, name in _changed_functions(plan, target):
             prepared.append(prepare_function(fn, name, plan.lines))
-            module = str(plan.namespace.get("__name__", "?"))
-            report.reloaded.append((module, name))
+            report.reloaded.append((str(fn.__globals__.get("__name__", "?")), name))
             report.qualnames.append(name)
     if target is not None and qualname is not None:
         lines = next((p.lines for p in plans if p.filename == target.__code__.co_filename), None)
@@ -456,13 +455,14 @@ def reload_changed(
         item.apply()
     for plan in plans:
         for path in plan.found.new_methods:
-            cls = _resolve_class(plan.namespace, path)
-            if cls is not None:
-                module = str(plan.namespace.get("__name__", "?"))
-                added = classes.add_new_methods(
-                    cls, plan.lines, plan.filename, path, 1, plan.namespace
-                )
-                report.reloaded.extend((module, f"{'.'.join(path)}.{n} (new)") for n in added)
+            for namespace in plan.namespaces:
+                cls = _resolve_class(namespace, path)
+                if cls is not None:
+                    module = str(namespace.get("__name__", "?"))
+                    added = classes.add_new_methods(
+                        cls, plan.lines, plan.filename, path, 1, namespace
+                    )
+                    report.reloaded.extend((module, f"{'.'.join(path)}.{n} (new)") for n in added)
         name = os.path.basename(plan.filename)
         report.not_run.extend(f"{name}:{line}" for line in plan.found.not_run)
         _shift_unchanged(plan.filename, plan.found.moved)
@@ -492,27 +492,34 @@ def _shift_unchanged(filename: str, moved: list[tuple[int, int, int]]) -> None:
         shift(filename, moved)
 
 
-def _instrumented_files(target: FunctionType | None) -> dict[str, dict[str, Any]]:
-    """Each file with instrumented code, and its module namespace."""
-    files: dict[str, dict[str, Any]] = {}
+def _instrumented_files(target: FunctionType | None) -> dict[str, list[dict[str, Any]]]:
+    """Each file with instrumented code, and the namespaces of the modules run from it."""
+    files: dict[str, list[dict[str, Any]]] = {}
+
+    def add(filename: str, namespace: dict[str, Any]) -> None:
+        found = files.setdefault(filename, [])
+        if not any(n is namespace for n in found):
+            found.append(namespace)
+
+    if target is not None:
+        # Under ipdb, sys.modules['__main__'] is IPython's own for a while:
+        # the crashed function's globals are its module's, always.
+        add(target.__code__.co_filename, target.__globals__)
     for name in list(registry.modules):
         module = sys.modules.get(name)
         filename = getattr(module, "__file__", None)
         if module is not None and isinstance(filename, str) and filename in registry.sources:
-            files[filename] = vars(module)
+            if name != "__main__" or target is None or filename not in files:
+                add(filename, vars(module))
     for filename, group in list(registry.wrapped.items()):
         some = next(iter(group), None)
         if some is not None:
-            files.setdefault(filename, some.__globals__)
-    if target is not None:
-        # Under ipdb, sys.modules['__main__'] is IPython's own for a while:
-        # the crashed function's globals are its module's, always.
-        files[target.__code__.co_filename] = target.__globals__
+            add(filename, some.__globals__)
     return files
 
 
-def _plan_file(item: tuple[str, dict[str, Any]]) -> _FilePlan | None:
-    filename, namespace = item
+def _plan_file(item: tuple[str, list[dict[str, Any]]]) -> _FilePlan | None:
+    filename, namespaces = item
     loaded = registry.sources.get(filename)
     if loaded is None:
         return None  # not loaded through hot_restart: nothing to compare with
@@ -532,11 +539,11 @@ def _plan_file(item: tuple[str, dict[str, Any]]) -> _FilePlan | None:
     new = _decode(data)
     if old is None or new is None:
         raise ReloadException(f"cannot decode {filename}; fix it and continue again")
-    module = str(namespace.get("__name__", "?"))
-    found = changes.compare(old, new, filename, module, namespace)
+    module = str(namespaces[0].get("__name__", "?"))
+    found = changes.compare(old, new, filename, module, namespaces[0])
     _apply_running(filename, found, new)
     linecache.cache[filename] = (len(data), st.st_mtime, new, filename)
-    return _FilePlan(filename, namespace, data, new, found, st)
+    return _FilePlan(filename, namespaces, data, new, found, st)
 
 
 def _apply_running(filename: str, found: changes.Changes, new: list[str]) -> None:
@@ -554,48 +561,68 @@ def _changed_functions(
 ) -> list[tuple[FunctionType, str]]:
     """The live, instrumented functions running the changed defs of one file."""
     out: list[tuple[FunctionType, str]] = []
+    seen: set[int] = set() if skip is None else {id(skip)}
     for change in plan.found.changed:
-        owner: Any = plan.namespace.get(change.path[0], None)
-        for name in change.path[1:-1]:
-            owner = getattr(owner, name, None)
-        name = change.path[-1]
-        if len(change.path) > 1:
-            if not isinstance(owner, type):
-                continue
-            value = vars(owner).get(classes.mangle(owner.__name__, name))
-        else:
-            value = owner
-        fns = sorted(
-            (
-                f
-                for f in underlying_functions(value)
-                if f.__code__.co_name == name
-                and f.__code__.co_filename == plan.filename
-                and is_instrumented(f.__code__)  # under wrap(), only the wrapped ones
-            ),
-            key=lambda f: f.__code__.co_firstlineno,
-        )
-        if len(fns) > 1 and change.rank < len(fns):
-            fns = [fns[change.rank]]
-        for fn in fns:
-            if fn is not skip:
-                out.append((fn, _qualname(fn)))
+        for namespace in plan.namespaces:
+            for fn in _running(plan.filename, namespace, change):
+                if id(fn) not in seen:
+                    seen.add(id(fn))
+                    out.append((fn, _qualname(fn)))
     return out
 
 
+def _running(
+    filename: str, namespace: dict[str, Any], change: changes.ChangedDef
+) -> list[FunctionType]:
+    owner: Any = namespace.get(change.path[0], None)
+    for name in change.path[1:-1]:
+        owner = getattr(owner, name, None)
+    name = change.path[-1]
+    if len(change.path) > 1:
+        if not isinstance(owner, type):
+            return []
+        value = vars(owner).get(classes.mangle(owner.__name__, name))
+    else:
+        value = owner
+    fns = sorted(
+        (
+            f
+            for f in underlying_functions(value)
+            if f.__code__.co_name == name
+            and f.__code__.co_filename == filename
+            and is_instrumented(f.__code__)  # under wrap(), only the wrapped ones
+        ),
+        key=lambda f: f.__code__.co_firstlineno,
+    )
+    if len(fns) > 1 and change.rank < len(fns):
+        fns = [fns[change.rank]]
+    return fns
+
+
 def _run_new_statements(plan: _FilePlan, report: Report) -> None:
-    """Run the new imports, constants, functions and classes in their module."""
-    module = str(plan.namespace.get("__name__", "?"))
-    for stmt, names, how in plan.found.run:
-        tree = ast.Module(body=[stmt], type_ignores=[])
-        instrument_tree(tree)
-        ast.fix_missing_locations(tree)
-        try:
-            code = compile(tree, plan.filename, "exec", dont_inherit=True)
-            exec(code, plan.namespace)
-        except Exception as e:
-            raise ReloadException(
-                f"running the new line {os.path.basename(plan.filename)}:{stmt.lineno} failed "
-                f"({e.__class__.__name__}: {e}); fix it and continue again"
-            ) from None
-        report.reloaded.extend((module, f"{name} ({how})") for name in names)
+    """Run the new imports, constants, functions and classes in their module(s)."""
+    for namespace in plan.namespaces:
+        module = str(namespace.get("__name__", "?"))
+        flags = _future_flags(plan.filename, namespace)
+        for stmt, names, how in plan.found.run:
+            tree = ast.Module(body=[stmt], type_ignores=[])
+            instrument_tree(tree)
+            ast.fix_missing_locations(tree)
+            try:
+                code = compile(tree, plan.filename, "exec", flags=flags, dont_inherit=True)
+                exec(code, namespace)
+            except Exception as e:
+                raise ReloadException(
+                    f"running the new line {os.path.basename(plan.filename)}:{stmt.lineno} "
+                    f"failed ({e.__class__.__name__}: {e}); fix it and continue again"
+                ) from None
+            report.reloaded.extend((module, f"{name} ({how})") for name in names)
+
+
+def _future_flags(filename: str, namespace: dict[str, Any]) -> int:
+    """The module's ``from __future__`` flags, read off one of its functions."""
+    for value in list(namespace.values()):
+        for fn in underlying_functions(value):
+            if fn.__code__.co_filename == filename:
+                return surrogate.future_flags(fn.__code__)
+    return 0
