@@ -126,3 +126,17 @@ def test_changed_constant_applies_and_other_module_level_code_is_named(session):
     s.expect(r"scaled: 20\r?\n")
     s.expect(r"history: \[2, 2\]\r?\n")
     s.finish(0)
+
+
+def test_fix_in_another_module_is_named_with_its_module(session):
+    s = session("fix_other_module", args=["-m", "hot_restart", "prog.py"])
+    before = s.prompt()
+    assert "usd: 11.0" in before
+    assert "__main__.convert raised TypeError(" in before
+    s.fix("rates_2.py", target="rates.py")
+    s.send("c")
+    line = s.expect(r"hot_restart: reloaded [^\r\n]*\r?\n")
+    assert "reloaded rates.DEFAULT_RATE (new), rates.rate, convert\n" in line, line
+    s.expect(r"gbp: 10.0\r?\n")
+    s.expect(r"later: 5.0\r?\n")
+    s.finish(0)
