@@ -19,12 +19,14 @@ def test_unchanged_defaults_keep_their_objects(session):
     assert "__main__.tally raised AttributeError(" in before
     s.fix()
     s.send("c")
-    s.expect(r"reloaded fmt, tally\r?\n")
+    s.expect(r"reloaded fmt, marked, tally\r?\n")
     s.expect(r"none: 1\r?\n")
     # The dict and the list of the defaults are the ones the earlier calls
     # filled; fmt's changed default (3 -> 5) was evaluated again.
     s.expect(r"after: 3 4 \.\.\.\.7\r?\n")
-    s.finish(0)
+    out = s.finish(0)
+    # marked's unchanged default was not evaluated again by the reload.
+    assert out.count("marker made") == 1
 
 
 def test_fix_in_a_helper_that_returned_with_new_import_constant_and_function(session):

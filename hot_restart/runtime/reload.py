@@ -178,9 +178,10 @@ def prepare_function(
         cls = _resolve_class(fn.__globals__, built.class_path) if built.class_path else None
         if cls is not None:
             _check_class_layout(fn, built.class_path, lines)
-        fresh = _evaluate_def(fn, built, cls)
+        kept = _kept_defaults(fn, old_node, new_node)
+        fresh = _evaluate_def(fn, built, cls, new_node, kept)
         if fresh is not None:
-            defaults = _merge_defaults(fn, fresh, old_node, new_node)
+            defaults = _merge_defaults(fn, fresh, kept)
     if call is not None:
         _check_call(fn, qualname, built.code, defaults, call)
     return Prepared(fn, built, cls, lines, key, text, defaults)
@@ -263,37 +264,58 @@ def _default_sources(node: ast.stmt | None) -> tuple[dict[str, str], dict[str, s
     return pos, kw
 
 
-def _merge_defaults(
-    fn: FunctionType, fresh: FunctionType, old_node: ast.stmt | None, new_node: ast.stmt | None
-) -> dict[str, Any]:
-    """The new defaults, keeping the running objects of those whose text is unchanged."""
-    new_defaults = fresh.__defaults__
-    new_kw = fresh.__kwdefaults__
+def _kept_defaults(
+    fn: FunctionType, old_node: ast.stmt | None, new_node: ast.stmt | None
+) -> tuple[set[str], set[str]]:
+    """Positional and keyword-only parameters whose default keeps its running object.
+
+    Those whose default's source (as an AST dump: formatting does not count)
+    is the same in the running def and the new one, and that have a running
+    default.  Without the running def's source, none: all are evaluated.
+    """
     old_sources = _default_sources(old_node)
     new_sources = _default_sources(new_node)
-    if old_sources is not None and new_sources is not None:
-        old_code, new_code = fn.__code__, fresh.__code__
-        old_names = old_code.co_varnames[: old_code.co_argcount]
-        old_defaults = fn.__defaults__ or ()
-        with_default = old_names[len(old_names) - len(old_defaults) :]
-        running = dict(zip(with_default, old_defaults, strict=True))
-        if new_defaults:
-            new_names = new_code.co_varnames[: new_code.co_argcount]
-            named = new_names[len(new_names) - len(new_defaults) :]
-            new_defaults = tuple(
-                running[name]
-                if name in running and old_sources[0].get(name) == new_sources[0].get(name)
-                else value
-                for name, value in zip(named, new_defaults, strict=True)
-            )
-        if new_kw:
-            running_kw = fn.__kwdefaults__ or {}
-            new_kw = {
-                name: running_kw[name]
-                if name in running_kw and old_sources[1].get(name) == new_sources[1].get(name)
-                else value
-                for name, value in new_kw.items()
-            }
+    if old_sources is None or new_sources is None:
+        return set(), set()
+    old = fn.__code__
+    names = old.co_varnames[: old.co_argcount]
+    with_default = set(names[len(names) - len(fn.__defaults__ or ()) :])
+    positional = {
+        name
+        for name, source in new_sources[0].items()
+        if name in with_default and old_sources[0].get(name) == source
+    }
+    running_kw = fn.__kwdefaults__ or {}
+    keyword = {
+        name
+        for name, source in new_sources[1].items()
+        if name in running_kw and old_sources[1].get(name) == source
+    }
+    return positional, keyword
+
+
+def _merge_defaults(
+    fn: FunctionType, fresh: FunctionType, kept: tuple[set[str], set[str]]
+) -> dict[str, Any]:
+    """The new defaults, with the running objects of the ``kept`` ones."""
+    new_defaults = fresh.__defaults__
+    new_kw = fresh.__kwdefaults__
+    old_code, new_code = fn.__code__, fresh.__code__
+    old_names = old_code.co_varnames[: old_code.co_argcount]
+    old_defaults = fn.__defaults__ or ()
+    running = dict(zip(old_names[len(old_names) - len(old_defaults) :], old_defaults, strict=True))
+    if new_defaults:
+        new_names = new_code.co_varnames[: new_code.co_argcount]
+        named = new_names[len(new_names) - len(new_defaults) :]
+        new_defaults = tuple(
+            running[name] if name in kept[0] else value
+            for name, value in zip(named, new_defaults, strict=True)
+        )
+    if new_kw:
+        running_kw = fn.__kwdefaults__ or {}
+        new_kw = {
+            name: running_kw[name] if name in kept[1] else value for name, value in new_kw.items()
+        }
     return {"defaults": new_defaults, "kwdefaults": new_kw}
 
 
@@ -336,21 +358,32 @@ def _check_call(
 
 
 def _evaluate_def(
-    fn: FunctionType, built: surrogate.Surrogate, cls: type | None
+    fn: FunctionType,
+    built: surrogate.Surrogate,
+    cls: type | None,
+    node: ast.stmt | None,
+    kept: tuple[set[str], set[str]],
 ) -> FunctionType | None:
     """Run the new ``def`` statement alone to evaluate its new defaults.
 
-    For a method it runs in a copy of the class namespace, so defaults that
-    name class-level constants resolve as they did when the class was built.
+    Only the defaults that changed are evaluated: the kept ones, the
+    annotations and the decorators are left out of the statement run, so
+    an unchanged ``conn=connect()`` does not connect again.  For a method it
+    runs in a copy of the class namespace, so defaults that name
+    class-level constants resolve as they did when the class was built.
     """
-    body = built.module_code
+    if built.class_path and cls is None:
+        return None
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        body = _defaults_only(node, built.class_path, kept, fn.__code__)
+    else:
+        body = built.module_code
     namespace: dict[str, Any] = {}
-    if built.class_path:
-        if cls is None:
-            return None
-        for name in built.class_path:
-            body = next(c for c in body.co_consts if isinstance(c, CodeType) and c.co_name == name)
+    for name in built.class_path:
+        body = next(c for c in body.co_consts if isinstance(c, CodeType) and c.co_name == name)
+    if cls is not None:
         namespace = dict(vars(cls))
+    before = {key: id(value) for key, value in namespace.items()}
     try:
         exec(body, fn.__globals__, namespace)
     except Exception as e:
@@ -358,11 +391,62 @@ def _evaluate_def(
             f"evaluating the new def of {fn.__qualname__} failed: {e.__class__.__name__}: {e}; "
             "fix it and continue again"
         ) from None
-    for value in namespace.values():
+    def_name = node.name if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) else None
+    for key, value in namespace.items():
+        if before.get(key) == id(value):
+            continue  # what the class already had
         for candidate in underlying_functions(value):
-            if candidate.__code__ is built.code:
+            if candidate.__code__ is built.code or candidate.__code__.co_name == def_name:
                 return candidate
     return None
+
+
+def _defaults_only(
+    node: ast.FunctionDef | ast.AsyncFunctionDef,
+    class_path: tuple[str, ...],
+    kept: tuple[set[str], set[str]],
+    old: CodeType,
+) -> CodeType:
+    """The def, emptied of all but the defaults to evaluate, in copies of its classes."""
+    args = node.args
+    empty = ast.Constant(None)
+
+    def strip(arg: ast.arg) -> ast.arg:
+        return ast.arg(arg.arg, None)
+
+    positional = [*args.posonlyargs, *args.args]
+    first_default = len(positional) - len(args.defaults)
+    stripped = ast.arguments(
+        posonlyargs=[strip(a) for a in args.posonlyargs],
+        args=[strip(a) for a in args.args],
+        vararg=strip(args.vararg) if args.vararg else None,
+        kwonlyargs=[strip(a) for a in args.kwonlyargs],
+        kw_defaults=[
+            None if d is None else (empty if a.arg in kept[1] else d)
+            for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True)
+        ],
+        kwarg=strip(args.kwarg) if args.kwarg else None,
+        defaults=[
+            empty if positional[first_default + i].arg in kept[0] else d
+            for i, d in enumerate(args.defaults)
+        ],
+    )
+    kind = ast.AsyncFunctionDef if isinstance(node, ast.AsyncFunctionDef) else ast.FunctionDef
+    new: ast.stmt = kind(name=node.name, args=stripped, body=[ast.Pass()], decorator_list=[])
+    if sys.version_info >= (3, 12):
+        new.type_params = list(getattr(node, "type_params", []))  # type: ignore[attr-defined]
+    ast.copy_location(new, node)
+    for name in reversed(class_path):
+        outer = ast.ClassDef(name=name, bases=[], keywords=[], body=[new], decorator_list=[])
+        if sys.version_info >= (3, 12):
+            outer.type_params = []
+        new = ast.copy_location(outer, node)
+    module = ast.Module(body=[new], type_ignores=[])
+    ast.fix_missing_locations(module)
+    code: CodeType = compile(
+        module, old.co_filename, "exec", flags=surrogate.future_flags(old), dont_inherit=True
+    )
+    return code
 
 
 def _resolve_class(globals_: dict[str, Any], path: tuple[str, ...]) -> type | None:

@@ -12,6 +12,15 @@ def fmt(n, width=3):
     return str(n).rjust(width, ".")
 
 
+def make_marker():
+    print("marker made")
+    return object()
+
+
+def marked(x, marker=make_marker()):
+    return x
+
+
 hot_restart.wrap_module()
 
 if __name__ == "__main__":

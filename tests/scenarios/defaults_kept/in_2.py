@@ -12,6 +12,15 @@ def fmt(n, width=5):  # a changed default: evaluated again
     return str(n).rjust(width, ".")
 
 
+def make_marker():
+    print("marker made")
+    return object()
+
+
+def marked(x, marker=make_marker()):
+    return x + 0  # edited; its default is not: not evaluated again
+
+
 hot_restart.wrap_module()
 
 if __name__ == "__main__":
