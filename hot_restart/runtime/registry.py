@@ -45,10 +45,11 @@ stamps: dict[str, tuple[int, int]] = {}
 # unchanged file, without reading it.
 sources: dict[str, tuple[int, int, bytes]] = {}
 
-# Per file, the source text of definitions whose running code differs from
-# ``sources`` (reloaded alone, or refused by a reload of all), by def key
-# (enclosing class names and the def's name, then its rank among siblings
-# of that name): the text the running code was compiled from.
+# Per file, the source text of definitions reloaded alone since ``sources``
+# was taken (the crashed function with RELOAD_ALL_ON_CONTINUE off, frames
+# below a restarted one, the pytest plugin's test), by def key (enclosing
+# class names and the def's name, then its rank among same-named siblings):
+# the text the running code was compiled from.
 running: dict[str, dict[tuple[str, ...], str]] = {}
 
 
