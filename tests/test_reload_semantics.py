@@ -24,6 +24,14 @@ def test_unchanged_defaults_keep_their_objects(session):
     # The dict and the list of the defaults are the ones the earlier calls
     # filled; fmt's changed default (3 -> 5) was evaluated again.
     s.expect(r"after: 3 4 \.\.\.\.7\r?\n")
+    # A second crash and fix: the defaults are compared with the reloaded
+    # def this time, and still kept.
+    s.prompt()
+    s.fix("in_3.py")
+    s.send("c")
+    s.expect(r"reloaded tally\r?\n")
+    s.expect(r"number: 1\r?\n")
+    s.expect(r"last: 4\r?\n")
     out = s.finish(0)
     # marked's unchanged default was not evaluated again by the reload.
     assert out.count("marker made") == 1

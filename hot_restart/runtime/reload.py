@@ -193,18 +193,13 @@ def _check_class_layout(fn: FunctionType, path: tuple[str, ...], lines: list[str
     The live class cannot take them; running the new method on it as if
     they had would run code that is not the code on disk.
     """
-    filename = fn.__code__.co_filename
-    old_lines = loaded_lines(filename)
+    old_lines = loaded_lines(fn.__code__.co_filename)
     if old_lines is None:
         return
     near = fn.__code__.co_firstlineno
-    old_block = find_block(old_lines, path, "class", near)
-    new_block = find_block(lines, path, "class", near)
-    if old_block is None or new_block is None:
-        return
-    old_node = parse_block(old_lines, old_block.start)
-    new_node = parse_block(lines, new_block.start)
-    if isinstance(old_node, ast.ClassDef) and isinstance(new_node, ast.ClassDef):
+    old_node = _class_node(old_lines, path, near)
+    new_node = _class_node(lines, path, near)
+    if old_node is not None and new_node is not None:
         found = changes.Changes()
         module = str(fn.__globals__.get("__name__", "?"))
         changes.compare_class(old_node, new_node, path, module, found)
@@ -212,16 +207,53 @@ def _check_class_layout(fn: FunctionType, path: tuple[str, ...], lines: list[str
             raise ReloadException(found.refused[0])
 
 
+def _class_node(lines: list[str], path: tuple[str, ...], near: int) -> ast.ClassDef | None:
+    block = find_block(lines, path, "class", near)
+    node = parse_block(lines, block.start) if block is not None else None
+    return node if isinstance(node, ast.ClassDef) else None
+
+
+def _find_def(
+    lines: list[str], names: tuple[str, ...], line: int, exact: bool
+) -> tuple[ast.stmt | None, int]:
+    """A def of this path and its rank among same-named siblings.
+
+    ``exact``: the one whose def line is ``line``; else the nearest to it.
+    A method is looked up in its class's block (one header search for the
+    class, not one per same-named method of every class in the file).
+    """
+    candidates: list[ast.stmt] = []
+    if len(names) > 1:
+        cls = _class_node(lines, names[:-1], line)
+        if cls is not None:
+            candidates = [
+                s
+                for s in cls.body
+                if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)) and s.name == names[-1]
+            ]
+    else:
+        blocks = sorted(find_blocks(lines, names, "def", line), key=lambda b: b.start)
+        candidates = [n for n in (parse_block(lines, b.start) for b in blocks) if n is not None]
+    if not candidates:
+        return None, -1
+    if exact:
+        for rank, node in enumerate(candidates):
+            if node.lineno == line:
+                return node, rank
+        return None, -1
+    rank = min(range(len(candidates)), key=lambda i: abs(candidates[i].lineno - line))
+    return candidates[rank], rank
+
+
 def _new_def(
     lines: list[str], names: tuple[str, ...], line: int
 ) -> tuple[ast.stmt | None, changes.DefKey | None, str]:
     """The new def's node, its key (path and rank) and its source text."""
-    blocks = sorted(find_blocks(lines, names, "def", line), key=lambda b: b.start)
-    for rank, block in enumerate(blocks):
-        if block.start == line:
-            text = "".join(lines[block.start - 1 : block.end])
-            return parse_block(lines, line), changes.def_key(names, rank), text
-    return parse_block(lines, line), None, ""
+    node, rank = _find_def(lines, names, line, exact=True)
+    if node is None:
+        return parse_block(lines, line), None, ""
+    text = "".join(lines[node.lineno - 1 : node.end_lineno or node.lineno])
+    return node, changes.def_key(names, rank), text
 
 
 def _old_def(
@@ -231,21 +263,29 @@ def _old_def(
     filename = fn.__code__.co_filename
     text = registry.running.get(filename, {}).get(key) if key is not None else None
     if text is not None:
+        indented = text[:1] in (" ", "\t")
         try:
-            tree = ast.parse("if 1:\n" + text)
+            tree = ast.parse("if 1:\n" + text if indented else text)
         except SyntaxError:
             return None
         body = tree.body[0]
-        assert isinstance(body, ast.If)
-        return body.body[0] if body.body else None
+        if isinstance(body, ast.If) and indented:
+            return body.body[0] if body.body else None
+        return body
     lines = loaded_lines(filename)
     if lines is None:
         return None
-    blocks = find_blocks(lines, names, "def", fn.__code__.co_firstlineno)
-    ordered = sorted(blocks, key=lambda b: b.start)
-    rank = int(key[-1]) if key is not None else -1
-    block = ordered[rank] if 0 <= rank < len(ordered) else (blocks[0] if blocks else None)
-    return parse_block(lines, block.start) if block is not None else None
+    node, rank = _find_def(lines, names, fn.__code__.co_firstlineno, exact=False)
+    if key is not None and rank != int(key[-1]) and len(names) > 1:
+        cls = _class_node(lines, names[:-1], fn.__code__.co_firstlineno)
+        same = [
+            s
+            for s in (cls.body if cls is not None else [])
+            if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)) and s.name == names[-1]
+        ]
+        if int(key[-1]) < len(same):
+            node = same[int(key[-1])]
+    return node
 
 
 def _default_sources(node: ast.stmt | None) -> tuple[dict[str, str], dict[str, str]] | None:

@@ -27,3 +27,5 @@ if __name__ == "__main__":
     print("first:", tally("a"), tally("a"))
     print("none:", tally(None))
     print("after:", tally("a"), len(tally.__kwdefaults__["seen"]), fmt(7))
+    print("number:", tally(5))
+    print("last:", tally("a"))

@@ -2,7 +2,7 @@ import hot_restart
 
 
 def tally(word, counts={}, *, seen=[]):  # the same defaults: the same objects
-    key = (word or "").lower()  # fixed
+    key = (word or "").lower()  # fixed (but not for numbers)
     counts[key] = counts.get(key, 0) + 1
     seen.append(key)
     return counts[key]
@@ -27,3 +27,5 @@ if __name__ == "__main__":
     print("first:", tally("a"), tally("a"))
     print("none:", tally(None))
     print("after:", tally("a"), len(tally.__kwdefaults__["seen"]), fmt(7))
+    print("number:", tally(5))
+    print("last:", tally("a"))
