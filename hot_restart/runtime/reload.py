@@ -4,7 +4,10 @@ Each reload is prepared before anything is swapped: the new code is
 compiled, its new defaults evaluated and what cannot apply refused, so a
 refused edit leaves every running version as it was.  Defaults whose source
 text did not change keep their objects (``def tally(word, counts={})`` keeps
-its counts across a fix); a default whose text changed is evaluated again.
+its counts across a fix) and are not evaluated again; a default whose text
+changed is.  On ``c``, ``reload_changed`` does this for every definition
+edited since it was loaded (``changes`` tells which), then for the crashed
+function.
 """
 
 from __future__ import annotations
@@ -23,8 +26,6 @@ from ..transform import instrument_tree, is_instrumented, iter_code
 from . import changes, classes, rebind, registry, surrogate
 from .locate import find_block, find_blocks, parse_block, scope_path
 from .walk import underlying_functions
-
-_UNSET: Any = object()
 
 
 def read_lines(filename: str) -> list[str]:
