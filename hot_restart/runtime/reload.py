@@ -527,7 +527,8 @@ class Report:
     not_run: list[str] = field(default_factory=list)  # "file:line" of code not re-run
 
     def names(self, home: str | None) -> list[str]:
-        return [name if module == home else f"{module}.{name}" for module, name in self.reloaded]
+        named = [name if module == home else f"{module}.{name}" for module, name in self.reloaded]
+        return list(dict.fromkeys(named))  # a property's getter and setter: one name
 
 
 @dataclass
