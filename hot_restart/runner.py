@@ -239,6 +239,9 @@ def _run_script(
         __loader__=SourceFileLoader("__main__", path),
     )
     namespace[HANDLER_NAME] = handle
+    from .runtime import registry
+
+    registry.stamp(path)  # what a reload on continue compares the script with
     # The program's __main__ replaces ours for good, as in python itself:
     # atexit handlers and pickles by reference look it up there.
     sys.modules["__main__"] = main_module

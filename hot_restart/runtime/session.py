@@ -23,9 +23,9 @@ from ..transform import (
     is_instrumented,
     kind_of,
 )
-from . import debuggers, rebind, registry
+from . import debuggers, rebind
 from .messages import say
-from .reload import changed_since_load, reload_function
+from .reload import reload_changed, reload_function
 from .state import STATE
 from .trampoline import DECLINED, RestartRequest
 
@@ -127,10 +127,21 @@ def _prepare(target: FrameType) -> Callable[[], Any]:
     module = sys.modules.get("hot_restart")
     qualname = _qualname(fn)
     if getattr(module, "RELOAD_ON_CONTINUE", True):
-        if getattr(module, "RELOAD_ALL_ON_CONTINUE", False):
-            reload_all(skip=fn)
-        reload_function(fn, qualname)
-        say(f"reloaded {qualname}")
+        if getattr(module, "RELOAD_ALL_ON_CONTINUE", True):
+            # The fix may be anywhere: in a helper that already returned, a
+            # new import, constant or helper function.
+            report = reload_changed(fn, qualname, (args, kwargs))
+            home = fn.__globals__.get("__name__")
+            message = f"reloaded {', '.join(report.names(home if isinstance(home, str) else None))}"
+            if report.not_run:
+                message += (
+                    f"; module-level code changed at {', '.join(report.not_run)} is not "
+                    "re-run (`hot_restart.reload_module()` re-runs the whole module)"
+                )
+            say(message)
+        else:
+            reload_function(fn, qualname, call=(args, kwargs))
+            say(f"reloaded {qualname}")
 
     # A partial, not a closure: no frame of ours between the caller and the
     # re-run in a traceback.
@@ -203,26 +214,5 @@ def original_arguments(frame: FrameType) -> tuple[list[Any], dict[str, Any]]:
 
 
 def reload_all(skip: FunctionType | None = None) -> list[str]:
-    """Reload every wrapped or instrumented function whose file was edited."""
-    from .walk import functions_of_modules
-
-    done: list[str] = []
-    candidates: list[FunctionType] = [f for group in registry.wrapped.values() for f in group]
-    candidates.extend(functions_of_modules(registry.modules))
-    seen: set[int] = set()
-    changed: dict[str, bool] = {}
-    for fn in candidates:
-        filename = fn.__code__.co_filename
-        if fn is skip or id(fn) in seen:
-            continue
-        seen.add(id(fn))
-        if filename not in changed:
-            changed[filename] = changed_since_load(filename)
-        if not changed[filename]:
-            continue
-        try:
-            reload_function(fn, _qualname(fn))
-            done.append(_qualname(fn))
-        except ReloadException as e:
-            say(str(e))
-    return done
+    """Reload every definition edited since it was loaded, but ``skip``: see reload.reload_changed."""
+    return reload_changed(skip).qualnames
