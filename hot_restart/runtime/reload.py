@@ -57,12 +57,13 @@ def reload_function(fn: FunctionType, qualname: str) -> FunctionType:
     )
     defaults: dict[str, Any] = {}
     cls: type | None = None
+    fresh: FunctionType | None = None
     if not built.nested:
         cls = _resolve_class(fn.__globals__, built.class_path) if built.class_path else None
         fresh = _evaluate_def(fn, built, cls)
         if fresh is not None:
             defaults = {"defaults": fresh.__defaults__, "kwdefaults": fresh.__kwdefaults__}
-    rebind.swap(fn, built.code, doc=built.doc, **defaults)
+    rebind.swap(fn, built.code, doc=built.doc, annotations_from=fresh, **defaults)
     if built.nested:
         # Closures the enclosing function makes from now on get the new code:
         # it holds the running version, or (for a function wrap() swapped
