@@ -99,7 +99,13 @@ def test_same_outcomes_plain_and_instrumented(suite: Suite) -> None:
         still = [
             t for t in suite.expected_different if run.outcomes.get(t) != plain.outcomes.get(t)
         ]
-        fixed = sorted(set(suite.expected_different) - set(still))
+        # Fixed: it now passes like plain. (Failing in both says nothing about hot_restart:
+        # toolz 1.0.0's test_curried_operator fails plain on 3.14, whose operator module grew.)
+        fixed = sorted(
+            t
+            for t in set(suite.expected_different) - set(still)
+            if plain.outcomes.get(t) == ("passed",)
+        )
         assert not fixed, (
             f"{suite.name}: no longer different ({run.mode}), drop from expected: {fixed}"
         )

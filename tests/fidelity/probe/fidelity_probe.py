@@ -36,7 +36,8 @@ def _functions(module: Any) -> list[FunctionType]:
     """The module's functions (module level and in its classes) that must be instrumented.
 
     Unwrapped (``contextmanager``, ``wraps``), and only those compiled from the
-    module's own file that name something: lambdas are expressions (never
+    module's own file that name something: lambdas and 3.14's compiler-made
+    ``__annotate__`` functions (PEP 649) are expression scopes (never
     instrumented), a body of only a docstring cannot raise (left plain), and
     code made by ``exec`` (dataclass methods) is not the module's source.
     """
@@ -52,7 +53,7 @@ def _functions(module: Any) -> list[FunctionType]:
             if not isinstance(fn, FunctionType) or fn.__module__ != module.__name__:
                 continue
             code = fn.__code__
-            if code.co_filename != module.__file__ or code.co_name == "<lambda>":
+            if code.co_filename != module.__file__ or code.co_name in ("<lambda>", "__annotate__"):
                 continue
             if code.co_names:
                 found.append(fn)
