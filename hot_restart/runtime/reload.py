@@ -102,11 +102,15 @@ class Prepared:
     key: changes.DefKey | None
     text: str
     defaults: dict[str, Any] = field(default_factory=dict)
+    #: The new def, evaluated alone: where the new annotations come from.
+    fresh: FunctionType | None = None
 
     def apply(self) -> None:
         fn, built = self.fn, self.built
         old = fn.__code__
-        rebind.swap(fn, built.code, doc=built.doc, **self.defaults)
+        # (Read through vars(): mypy takes a function-typed field for a method.)
+        fresh: FunctionType | None = vars(self)["fresh"]
+        rebind.swap(fn, built.code, doc=built.doc, annotations_from=fresh, **self.defaults)
         if built.nested:
             # Closures the enclosing function makes from now on get the new
             # code: it holds the running version, or (for a function wrap()
@@ -172,6 +176,7 @@ def prepare_function(
     text = ""
     defaults: dict[str, Any] = {}
     cls: type | None = None
+    fresh: FunctionType | None = None
     if not built.nested:
         names = tuple(name for name, _ in scope_path(qualname))
         new_node, key, text = _new_def(lines, names, built.code.co_firstlineno)
@@ -185,7 +190,7 @@ def prepare_function(
             defaults = _merge_defaults(fn, fresh, kept)
     if call is not None:
         _check_call(fn, qualname, built.code, defaults, call)
-    return Prepared(fn, built, cls, lines, key, text, defaults)
+    return Prepared(fn, built, cls, lines, key, text, defaults, fresh)
 
 
 def _check_class_layout(fn: FunctionType, path: tuple[str, ...], lines: list[str]) -> None:
@@ -407,9 +412,10 @@ def _evaluate_def(
 ) -> FunctionType | None:
     """Run the new ``def`` statement alone to evaluate its new defaults.
 
-    Only the defaults that changed are evaluated: the kept ones, the
-    annotations and the decorators are left out of the statement run, so
-    an unchanged ``conn=connect()`` does not connect again.  For a method it
+    Only the defaults that changed are evaluated: the kept ones and the
+    decorators are left out of the statement run, so an unchanged
+    ``conn=connect()`` does not connect again.  The annotations stay in it:
+    the reloaded function takes the new ones from the function it makes.  For a method it
     runs in a copy of the class namespace, so defaults that name
     class-level constants resolve as they did when the class was built.
     """
@@ -453,7 +459,9 @@ def _defaults_only(
     empty = ast.Constant(None)
 
     def strip(arg: ast.arg) -> ast.arg:
-        return ast.arg(arg.arg, None)
+        # The annotation stays: the reloaded function must carry the new
+        # ones, evaluated when plain Python would (at the def; on 3.14 lazily).
+        return ast.arg(arg.arg, arg.annotation)
 
     positional = [*args.posonlyargs, *args.args]
     first_default = len(positional) - len(args.defaults)
@@ -473,7 +481,9 @@ def _defaults_only(
         ],
     )
     kind = ast.AsyncFunctionDef if isinstance(node, ast.AsyncFunctionDef) else ast.FunctionDef
-    new: ast.stmt = kind(name=node.name, args=stripped, body=[ast.Pass()], decorator_list=[])
+    new: ast.stmt = kind(
+        name=node.name, args=stripped, body=[ast.Pass()], decorator_list=[], returns=node.returns
+    )
     if sys.version_info >= (3, 12):
         new.type_params = list(getattr(node, "type_params", []))  # type: ignore[attr-defined]
     ast.copy_location(new, node)
