@@ -10,7 +10,7 @@ TRANSFORM_VERSION = 6
 #: The global name through which instrumented code reaches the runtime.
 HANDLER_NAME = "__hot_restart__"
 
-#: Attribute of the handler: running frame -> {parameter: value at entry},
+#: Attribute of the handler: running frame -> ((parameter, ...), value at entry, ...),
 #: for the calls whose body rebinds a parameter (see transform._record_entry).
 ENTRY_STORE_ATTR = "entry_arguments"
 

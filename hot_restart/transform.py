@@ -341,8 +341,9 @@ def _record_entry(
 ) -> list[ast.stmt]:
     """``body`` between recording the entry arguments and dropping them.
 
-    ``__hot_restart__.entry_arguments[__hot_restart__.this_frame()] = {...}``
-    first (only C calls: no trace or profile event of a Python function),
+    ``__hot_restart__.entry_arguments[__hot_restart__.this_frame()] =
+    (("a", "options"), a, {**options})`` first (a tuple: cheaper to build
+    than a dict; only C calls: no trace or profile event of a Python function),
     then ``try: body finally: ....pop(this_frame(), None)``.  The record sits
     on the position of the ``try`` it precedes (its first line, which runs
     next anyway); the drop has no position.  It is keyed by frame because
@@ -350,12 +351,13 @@ def _record_entry(
     can never replace the user's exception.
     """
     pos = at.pos
-    keys: list[ast.expr | None] = [ast.Constant(name, **pos) for name, _ in record]
+    # A tuple of constants: the compiler folds it into one constant.
+    names = ast.Tuple([ast.Constant(name, **pos) for name, _ in record], _LOAD, **pos)
     values: list[ast.expr] = [
         ast.Dict([None], [at.name(name)], **pos) if copy else at.name(name) for name, copy in record
     ]
     target = ast.Subscript(_entry_store(pos), _this_frame(pos), _STORE, **pos)
-    store = ast.Assign([target], ast.Dict(keys, values, **pos), **pos)
+    store = ast.Assign([target], ast.Tuple([names, *values], _LOAD, **pos), **pos)
     none = _NO_POSITION
     pop = ast.Attribute(_entry_store(none), "pop", _LOAD, **none)
     drop = ast.Expr(

@@ -88,19 +88,18 @@ def test_docstring_stays_first_and_empty_bodies_are_left_alone():
 
 
 def recorded(src: str, *, with_source: bool) -> dict[str, list[str]]:
-    """Each def's entry record, as ``{function: [the dict literal's items]}``."""
+    """Each def's entry record, as ``{function: ["'name': value expression", ...]}``."""
     tree = ast.parse(src)
     transform.instrument_tree(tree, source=src if with_source else None)
     out: dict[str, list[str]] = {}
     for fn in ast.walk(tree):
         if isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
             for stmt in fn.body:
-                if isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Dict):
-                    d = stmt.value
+                if isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Tuple):
+                    names, *values = stmt.value.elts
                     out[fn.name] = [
-                        f"{ast.unparse(k)}: {ast.unparse(v)}"
-                        for k, v in zip(d.keys, d.values, strict=True)
-                        if k
+                        f"'{k}': {ast.unparse(v)}"
+                        for k, v in zip(ast.literal_eval(names), values, strict=True)
                     ]
     return out
 

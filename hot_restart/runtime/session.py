@@ -187,7 +187,10 @@ def original_arguments(frame: FrameType) -> tuple[list[Any], dict[str, Any]]:
     from .trampoline import handle
 
     code = frame.f_code
-    values = {**frame.f_locals, **handle.entry_arguments.get(frame, {})}  # type: ignore[attr-defined]
+    values = dict(frame.f_locals)
+    recorded = handle.entry_arguments.get(frame)  # type: ignore[attr-defined]
+    if recorded is not None:
+        values.update(zip(recorded[0], recorded[1:], strict=True))
     names = code.co_varnames
     positional = [values[n] for n in names[: code.co_argcount]]
     end = code.co_argcount + code.co_kwonlyargcount
