@@ -336,6 +336,19 @@ _NO_POSITION: dict[str, Any] = {
 }
 
 
+def _first_line_of(stmt: ast.stmt) -> _Placer:
+    """A position on the first line of ``stmt`` only.
+
+    The record runs just before ``stmt`` and must report the line ``stmt``
+    starts on, and nothing else: an attribute load reports the line its name
+    ends on, so a position spanning lines would add line events.
+    """
+    at = _Placer(stmt)
+    at.pos["end_lineno"] = stmt.lineno
+    at.pos["end_col_offset"] = stmt.col_offset
+    return at
+
+
 def _record_entry(
     record: list[tuple[str, bool]], at: _Placer, body: list[ast.stmt]
 ) -> list[ast.stmt]:
@@ -396,7 +409,9 @@ def instrument_function(
     ends = isinstance(rest[-1], (ast.Return, ast.Raise))
     orelse: list[ast.stmt] = [] if ends or not rerun else [ast.Return(None, **at.pos)]
     trampoline = ast.Try(rest, [handler], orelse, [], **_Placer(rest[0]).pos)
-    guarded = _record_entry(record, _Placer(trampoline), [trampoline]) if record else [trampoline]
+    guarded = (
+        _record_entry(record, _first_line_of(trampoline), [trampoline]) if record else [trampoline]
+    )
     node.body = [*doc, *guarded, *([_rerun(is_async, at)] if rerun else [])]
     return True
 

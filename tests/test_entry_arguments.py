@@ -329,3 +329,52 @@ def test_nothing_is_recorded_where_nothing_is_rebound() -> None:
     code = instrument_source(source, "<plain>")
     for c in iter_code(code):
         assert "entry_arguments" not in c.co_names, c.co_qualname
+
+
+# The record adds no line event of its own (where the trampoline's ``try``
+# reports a line is another matter, compared with plain code elsewhere).
+
+TRACED_PAIRS = {
+    "multi-line first statement": (
+        "def f(a):\n    x = (\n        a\n    )\n    a = x\n    return a\n",
+        "def f(a):\n    x = (\n        a\n    )\n    b = x\n    return b\n",
+    ),
+    "decorated first statement": (
+        "def f(a):\n    @staticmethod\n    def g():\n        pass\n    a = 1\n    return a\n",
+        "def f(a):\n    @staticmethod\n    def g():\n        pass\n    b = 1\n    return b\n",
+    ),
+    "raises": (
+        "def f(a):\n    a = a.upper(\n        )\n    return 1 / 0\n",
+        "def f(a):\n    b = a.upper(\n        )\n    return 1 / 0\n",
+    ),
+}
+
+
+def traced(source: str) -> list[tuple[str, int | None]]:
+    ns: dict[str, Any] = {HANDLER_NAME: trampoline.handle}
+    exec(instrument_source(source, "<traced>"), ns)
+    events: list[tuple[str, int | None]] = []
+
+    def tracer(frame: types.FrameType, event: str, arg: Any) -> Any:
+        if frame.f_code.co_name == "f":
+            # Not the line of a 'return' after an exception: the record's
+            # ``finally`` (no position of its own) leaves that frame's
+            # f_lineno None (see the closing note in the entry-arguments docs).
+            exceptional = event == "return" and any(e == "exception" for e, _ in events)
+            events.append((event, None if exceptional else frame.f_lineno))
+        return tracer
+
+    sys.settrace(tracer)
+    try:
+        ns["f"]("x")
+    except ZeroDivisionError:
+        pass
+    finally:
+        sys.settrace(None)
+    return events
+
+
+@pytest.mark.parametrize("case", sorted(TRACED_PAIRS))
+def test_the_record_adds_no_trace_event(case: str) -> None:
+    recording, not_recording = TRACED_PAIRS[case]
+    assert traced(recording) == traced(not_recording)
