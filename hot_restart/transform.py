@@ -350,18 +350,24 @@ def _first_line_of(stmt: ast.stmt) -> _Placer:
 
 
 def _record_entry(
-    record: list[tuple[str, bool]], at: _Placer, body: list[ast.stmt]
+    record: list[tuple[str, bool]], at: _Placer, handler_at: _Placer, body: list[ast.stmt]
 ) -> list[ast.stmt]:
     """``body`` between recording the entry arguments and dropping them.
 
     ``__hot_restart__.entry_arguments[__hot_restart__.this_frame()] =
     (("a", "options"), a, {**options})`` first (a tuple: cheaper to build
     than a dict; only C calls: no trace or profile event of a Python function),
-    then ``try: body finally: ....pop(this_frame(), None)``.  The record sits
-    on the position of the ``try`` it precedes (its first line, which runs
-    next anyway); the drop has no position.  It is keyed by frame because
-    coroutines interleave on one thread, and popped with a default so that it
-    can never replace the user's exception.
+    then ``try: (try: body finally: ....pop(this_frame(), None)) except: raise``.
+    The record sits on the first line of the ``try`` it precedes (which runs
+    next anyway).  The drop has no position, so that after a ``return`` it
+    reports the return's line and adds no line event.  Where an exception
+    leaves, a ``finally`` with no position would leave the finished frame's
+    ``f_lineno`` None (bdb's stepping compares it with an int and fails), so
+    the outer ``except: raise``, at ``handler_at`` (the trampoline handler's
+    position, kept in step with it), is the last to raise and gives the frame
+    the line the handler gives it; its cost is a repeated 'line' event there.
+    The record is keyed by frame because coroutines interleave on one thread,
+    and popped with a default so that it can never replace the user's exception.
     """
     pos = at.pos
     # A tuple of constants: the compiler folds it into one constant.
@@ -376,7 +382,10 @@ def _record_entry(
     drop = ast.Expr(
         ast.Call(pop, [_this_frame(none), ast.Constant(None, **none)], [], **none), **none
     )
-    return [store, ast.Try(body, [], [], [drop], **pos)]
+    dropped = ast.Try(body, [], [], [drop], **pos)
+    mirror = handler_at.pos
+    reraise = ast.ExceptHandler(None, None, [ast.Raise(**mirror)], **mirror)
+    return [store, ast.Try([dropped], [reraise], [], [], **pos)]
 
 
 def instrument_function(
@@ -410,7 +419,9 @@ def instrument_function(
     orelse: list[ast.stmt] = [] if ends or not rerun else [ast.Return(None, **at.pos)]
     trampoline = ast.Try(rest, [handler], orelse, [], **_Placer(rest[0]).pos)
     guarded = (
-        _record_entry(record, _first_line_of(trampoline), [trampoline]) if record else [trampoline]
+        _record_entry(record, _first_line_of(trampoline), _Placer(node), [trampoline])
+        if record
+        else [trampoline]
     )
     node.body = [*doc, *guarded, *([_rerun(is_async, at)] if rerun else [])]
     return True
