@@ -203,6 +203,14 @@ def original_arguments(frame: FrameType) -> tuple[list[Any], dict[str, Any]]:
     return positional, keywords
 
 
+#: One line for the banner of a crash inside a re-run (for the banner's owner
+#: to print): what ``original_arguments`` cannot give back.
+RERUN_CAVEAT = (
+    "> the re-run got the arguments as they were at entry; what the first run changed "
+    "in place (a list it appended to, a consumed iterator, a file it wrote) stays changed"
+)
+
+
 def reload_all(skip: FunctionType | None = None) -> list[str]:
     """Reload every wrapped or instrumented function whose file was edited."""
     from .walk import functions_of_modules
