@@ -13,7 +13,7 @@ so the runtime never has to guess them on 3.10 (which lacks ``co_qualname``).
 A restart re-runs the function with its arguments as they were at entry.  A
 function whose body rebinds a parameter (itself or through ``nonlocal`` in a
 nested def), or may change its ``**kwargs`` dict, records them on entry in a
-store outside the frame (``_entry_record``), keyed by the running frame and
+store outside the frame (``_record_entry``), keyed by the running frame and
 dropped by a ``finally`` when the call ends, so no local variable is added and
 nothing outlives the call; every other function pays nothing.
 """
