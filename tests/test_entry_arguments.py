@@ -386,3 +386,12 @@ def collapsed(events: list[tuple[str, int | None]]) -> list[tuple[str, int | Non
 def test_the_record_adds_no_trace_event(case: str) -> None:
     recording, not_recording = TRACED_PAIRS[case]
     assert collapsed(traced(recording)) == collapsed(traced(not_recording))
+
+
+def test_nothing_is_left_behind_at_the_recursion_limit() -> None:
+    source = "def deep(n, **options):\n    options.pop('k', None)\n    n = n + 1\n    return deep(n, k=n)\n"
+    ns: dict[str, Any] = {HANDLER_NAME: trampoline.handle}
+    exec(instrument_source(source, "<deep>"), ns)
+    with pytest.raises(RecursionError):
+        ns["deep"](0)
+    assert trampoline.handle.entry_arguments == {}  # type: ignore[attr-defined]
