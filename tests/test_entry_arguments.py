@@ -144,7 +144,7 @@ def result(fn: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
 def test_introspection_sees_what_plain_code_sees(
     name: str, args: tuple[Any, ...], kwargs: dict[str, Any]
 ) -> None:
-    plain = load(compile(INTROSPECTED, "<introspected>", "exec"))
+    plain = load(compile(INTROSPECTED, "<introspected>", "exec", dont_inherit=True))
     instrumented = load(instrument_source(INTROSPECTED, "<introspected>"))
     assert result(instrumented[name], args, kwargs) == result(plain[name], args, kwargs)
     assert trampoline.handle.entry_arguments == {}  # type: ignore[attr-defined]
@@ -157,7 +157,7 @@ def test_code_objects_have_the_plain_local_variables() -> None:
             for c in iter_code(code)
         )
 
-    plain = compile(INTROSPECTED, "<introspected>", "exec")
+    plain = compile(INTROSPECTED, "<introspected>", "exec", dont_inherit=True)
     assert shapes(instrument_source(INTROSPECTED, "<introspected>")) == shapes(plain)
 
 
@@ -217,7 +217,7 @@ def lifetimes(code: types.CodeType) -> list[Any]:
 def test_arguments_die_when_plain_ones_do() -> None:
     gc.disable()  # lifetimes by reference counting alone, as in plain code
     try:
-        plain = lifetimes(compile(LIFETIMES, "<lifetimes>", "exec"))
+        plain = lifetimes(compile(LIFETIMES, "<lifetimes>", "exec", dont_inherit=True))
         instrumented = lifetimes(instrument_source(LIFETIMES, "<lifetimes>"))
     finally:
         gc.enable()

@@ -158,7 +158,7 @@ def test_only_what_the_body_may_change_is_recorded(with_source: bool) -> None:
 
 
 def test_the_record_adds_no_local_variable() -> None:
-    plain = compile(RECORDED, "x", "exec")
+    plain = compile(RECORDED, "x", "exec", dont_inherit=True)
     instrumented_code = transform.instrument_source(RECORDED, "x")
     shape = lambda code: sorted(  # noqa: E731
         (c.co_name, c.co_varnames, c.co_nlocals, c.co_cellvars, c.co_freevars)
