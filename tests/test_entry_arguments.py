@@ -67,6 +67,20 @@ def test_locals_shows_only_what_the_program_made(session):
     s.finish(0)
 
 
+def test_restarting_a_caller_gives_it_its_entry_arguments(session):
+    s = session("args_restart_caller", main="app.py", run="main.py")
+    assert "app.attempt raised AssertionError" in s.prompt()
+    s.send("up")
+    assert "run(" in s.prompt()
+    s.fix()
+    s.send("restart")
+    # The caller still running (not the crashed frame) re-runs with job and
+    # **options as they were at its entry, not stripped and popped.
+    out = s.expect(r"result: backup x2")
+    assert "run sees 'backup' 2 ['verbose']" in out
+    s.finish(0)
+
+
 # Differential: the same function plain and instrumented.
 
 INTROSPECTED = """
