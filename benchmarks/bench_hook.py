@@ -2,6 +2,9 @@
 
 - a trampolined call against the plain one (function, method, keywords);
   target at most 1.05x on Python 3.11+;
+- the same for a function that rebinds a parameter and one that pops from
+  its ``**options`` (they record their entry arguments for a re-run):
+  reported, no target;
 - raising and catching inside instrumented code against plain code (the
   "unhandled" policy looks at the callers); target at most 1.5x;
 - importing a generated 13,200-line module through the hook, cold (no
