@@ -293,16 +293,21 @@ def _nonlocal_names(body: list[ast.stmt]) -> set[str]:
     return {name for _, n in _parents(body) if isinstance(n, ast.Nonlocal) for name in n.names}
 
 
-def _entry_record(node: FunctionNode, rebound: frozenset[str]) -> list[tuple[str, bool]]:
+def _entry_record(
+    node: FunctionNode, rebound: frozenset[str], used: frozenset[str] | None
+) -> list[tuple[str, bool]]:
     """The parameters to record on entry, in signature order, each with "copy it".
 
     Rebound parameters are recorded as passed; the ``**kwargs`` dict is
-    copied when the body may change it.  ``*args`` is a tuple: only
-    rebinding matters.  Anything else a parameter refers to (a list the body
-    appends to, an iterator it consumes) cannot be restored, and is not.
+    copied when the body may change it (never when ``used``, the parameters
+    the symbol table saw referenced, lacks it: no walk then).  ``*args`` is a
+    tuple: only rebinding matters.  Anything else a parameter refers to (a
+    list the body appends to, an iterator it consumes) cannot be restored.
     """
     kwarg = node.args.kwarg.arg if node.args.kwarg else None
-    copy_kwarg = kwarg is not None and not _only_read(node.body, kwarg)
+    copy_kwarg = (
+        kwarg is not None and (used is None or kwarg in used) and not _only_read(node.body, kwarg)
+    )
     if not rebound and not copy_kwarg:
         return []
     # A generator is never re-run in place (its consumer is restarted), so
@@ -389,13 +394,17 @@ def _record_entry(
 
 
 def instrument_function(
-    node: FunctionNode, qualname: str, rebound: frozenset[str] | None = None
+    node: FunctionNode,
+    qualname: str,
+    rebound: frozenset[str] | None = None,
+    used: frozenset[str] | None = None,
 ) -> bool:
     """Wrap one def's body in the trampoline, in place; False if nothing to wrap.
 
     ``rebound``: the parameters the body assigns (or a nested def assigns
-    through ``nonlocal``), when the caller already knows them (from
-    ``symtable``); otherwise they are found by a walk.
+    through ``nonlocal``), and ``used``: the parameters it (or a nested def)
+    refers to at all, when the caller already knows them (from ``symtable``);
+    otherwise they are found by a walk.
     """
     doc, rest = _split_docstring(node.body)
     if not rest:
@@ -409,7 +418,7 @@ def instrument_function(
         params = set(parameter_names(node.args))
         bound = {name for n in _own_scope_nodes(rest) for name in _bound_names(n)}
         rebound = frozenset(params.intersection(bound | _nonlocal_names(rest)))
-    record = _entry_record(node, rebound) if rerun else []
+    record = _entry_record(node, rebound, used) if rerun else []
     at = _Placer(node)
     # The try sits on the first body line so that 3.10's SETUP_FINALLY adds no
     # line event of its own; the handler reports the def line.
@@ -430,9 +439,11 @@ def instrument_function(
 _SCOPE_DEFS = (ast.FunctionDef, ast.AsyncFunctionDef)
 
 
-def _instrument_statements(
-    stmts: list[ast.stmt], prefix: str, rebinds: dict[tuple[str, int], frozenset[str]] | None
-) -> int:
+# Per function, by (name, def line): the parameters it rebinds, and those it uses.
+_Rebinds = dict[tuple[str, int], tuple[frozenset[str], frozenset[str]]]
+
+
+def _instrument_statements(stmts: list[ast.stmt], prefix: str, rebinds: _Rebinds | None) -> int:
     """Instrument the defs among these statements and those nested in them.
 
     Only statements are visited (defs cannot hide in expressions), which is
@@ -446,8 +457,8 @@ def _instrument_statements(
             qualname = prefix + stmt.name
             # Nested defs first: instrument_function moves the body into a try.
             count += _instrument_statements(stmt.body, qualname + ".<locals>.", rebinds)
-            rebound = rebinds.get((stmt.name, stmt.lineno)) if rebinds is not None else None
-            if instrument_function(stmt, qualname, rebound):
+            known = rebinds.get((stmt.name, stmt.lineno)) if rebinds is not None else None
+            if instrument_function(stmt, qualname, *(known or ())):
                 count += 1
         elif isinstance(stmt, ast.ClassDef):
             if any(is_opt_out_decorator(d) for d in stmt.decorator_list):
@@ -463,19 +474,18 @@ def _instrument_statements(
     return count
 
 
-def _rebinds_from_symtable(
-    source: str | bytes, filename: str
-) -> dict[tuple[str, int], frozenset[str]] | None:
-    """Parameters each function assigns, by (name, def line), from C's symtable.
+def _rebinds_from_symtable(source: str | bytes, filename: str) -> _Rebinds | None:
+    """Parameters each function assigns, and those it uses, by (name, def line), from C's symtable.
 
-    A parameter that a nested def assigns through ``nonlocal`` counts too.
+    A parameter that a nested def assigns through ``nonlocal`` counts as
+    assigned; one a nested def refers to counts as used.
 
     The symbol table is built in C, several times faster than walking every
     expression of every function in Python.
     """
     import symtable
 
-    out: dict[tuple[str, int], frozenset[str]] = {}
+    out: _Rebinds = {}
     try:
         if isinstance(source, bytes):
             from importlib.util import decode_source  # honours a coding cookie
@@ -488,31 +498,38 @@ def _rebinds_from_symtable(
         table = stack.pop()
         stack.extend(table.get_children())
         if isinstance(table, symtable.Function):
-            inner = set().union(*map(_assigned_free, table.get_children()))
+            free: set[str] = set()
+            assigned_free: set[str] = set()
+            for child in table.get_children():
+                _free_names(child, free, assigned_free)
+            params = table.get_parameters()
             rebound = frozenset(
                 name
-                for name in table.get_parameters()
+                for name in params
                 if (symbol := table.lookup(name)).is_assigned()
                 or symbol.is_imported()
-                or name in inner
+                or name in assigned_free
             )
-            out[(table.get_name(), table.get_lineno())] = rebound
+            used = frozenset(
+                name for name in params if table.lookup(name).is_referenced() or name in free
+            )
+            out[(table.get_name(), table.get_lineno())] = (rebound, used)
     return out
 
 
-def _assigned_free(table: Any) -> set[str]:
-    """Names that this scope or one nested in it assigns in an enclosing one (``nonlocal``).
+def _free_names(table: Any, free: set[str], assigned: set[str]) -> None:
+    """Add the names this scope or one nested in it takes from an enclosing one
+    to ``free``, and those it assigns there (``nonlocal``) to ``assigned``.
 
-    Counted whatever they resolve to: an extra record is only a dict entry.
+    Counted whatever they resolve to: an extra record is only a tuple item.
     """
-    names = {
-        symbol.get_name()
-        for symbol in table.get_symbols()
-        if symbol.is_free() and (symbol.is_assigned() or symbol.is_imported())
-    }
+    for symbol in table.get_symbols():
+        if symbol.is_free():
+            free.add(symbol.get_name())
+            if symbol.is_assigned() or symbol.is_imported():
+                assigned.add(symbol.get_name())
     for child in table.get_children():
-        names |= _assigned_free(child)
-    return names
+        _free_names(child, free, assigned)
 
 
 def instrument_tree(tree: ast.Module, prefix: str = "", source: str | bytes | None = None) -> int:

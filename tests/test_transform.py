@@ -123,6 +123,14 @@ def reads(x, *args, **kw):
 def passes(**kw):
     return h(kw)
 
+def unused(**kw):
+    return 1
+
+def nested_use(**kw):
+    def g():
+        return kw.pop("a")
+    return g()
+
 def outer(step, other):
     def inc():
         nonlocal step
@@ -151,6 +159,7 @@ def test_only_what_the_body_may_change_is_recorded(with_source: bool) -> None:
         "f": ["'a': a", "'b': b", "'d': d"],
         "g": ["'options': {**options}"],
         "passes": ["'kw': {**kw}"],
+        "nested_use": ["'kw': {**kw}"],
         "outer": ["'step': step"],
         "coro": ["'a': a"],
         # Nothing for reads, the nested inc, and the generators (never re-run in place).
