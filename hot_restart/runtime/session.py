@@ -17,7 +17,6 @@ from typing import Any
 
 from ..errors import ReloadException
 from ..transform import (
-    ARG_SNAPSHOT_PREFIX,
     KIND_ASYNC_GENERATOR,
     KIND_GENERATOR,
     is_instrumented,
@@ -191,26 +190,36 @@ def _qualname(fn: FunctionType) -> str:
 def original_arguments(frame: FrameType) -> tuple[list[Any], dict[str, Any]]:
     """The arguments of the call a frame is running, as they were at entry.
 
-    Parameters the body rebinds were copied to ``_hr__<name>`` on entry by
-    the transform; the others still hold the objects the caller passed.
+    What the body rebound (or a nested def through ``nonlocal``), and the
+    ``**kwargs`` dict when the body may change it, were recorded on entry by
+    the generated code, outside the frame (``trampoline.handle.entry_arguments``);
+    the other parameters still hold the objects the caller passed.
     """
+    from .trampoline import handle
+
     code = frame.f_code
-    values = frame.f_locals
-
-    def get(name: str) -> Any:
-        snapshot = ARG_SNAPSHOT_PREFIX + name
-        return values[snapshot] if snapshot in values else values[name]
-
+    values = dict(frame.f_locals)
+    recorded = handle.entry_arguments.get(frame)  # type: ignore[attr-defined]
+    if recorded is not None:
+        values.update(zip(recorded[0], recorded[1:], strict=True))
     names = code.co_varnames
-    positional = [get(n) for n in names[: code.co_argcount]]
+    positional = [values[n] for n in names[: code.co_argcount]]
     end = code.co_argcount + code.co_kwonlyargcount
-    keywords = {n: get(n) for n in names[code.co_argcount : end]}
+    keywords = {n: values[n] for n in names[code.co_argcount : end]}
     if code.co_flags & _CO_VARARGS:
-        positional.extend(get(names[end]))
+        positional.extend(values[names[end]])
         end += 1
     if code.co_flags & _CO_VARKEYWORDS:
-        keywords.update(get(names[end]))
+        keywords.update(values[names[end]])
     return positional, keywords
+
+
+#: One line for the banner of a crash inside a re-run (for the banner's owner
+#: to print): what ``original_arguments`` cannot give back.
+RERUN_CAVEAT = (
+    "> the re-run got the arguments as they were at entry; what the first run changed "
+    "in place (a list it appended to, a consumed iterator, a file it wrote) stays changed"
+)
 
 
 def reload_all(skip: FunctionType | None = None) -> list[str]:
