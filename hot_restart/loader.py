@@ -47,7 +47,7 @@ class HotRestartLoader(SourceFileLoader):
 
         code = instrument_source(source, path)
         if cached_at is not None:
-            cache.write(cached_at, source, code)
+            cache.write(cached_at, source, code, path)
         return code
 
     def exec_module(self, module: ModuleType) -> None:
