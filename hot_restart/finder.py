@@ -10,6 +10,7 @@ threads or from inside an import (reentrancy) cannot deadlock on it.
 
 from __future__ import annotations
 
+import sys
 from importlib.machinery import FrozenImporter, ModuleSpec, PathFinder, SourceFileLoader
 
 from .loader import HotRestartLoader
@@ -18,12 +19,57 @@ from .patterns import PatternSet
 TYPE_CHECKING = False  # typing and collections.abc cost start-up time
 if TYPE_CHECKING:
     from collections.abc import Sequence
-    from types import ModuleType
+    from types import FrameType, ModuleType
 
 
 def is_own_module(fullname: str) -> bool:
     """hot_restart's own modules: instrumenting the runtime would recurse into it."""
     return fullname == "hot_restart" or fullname.startswith("hot_restart.")
+
+
+#: Modules that hot_restart itself imported (``symtable`` for the transform,
+#: ``pdb`` at the first crash), and those that they in turn imported: never
+#: instrumented, whatever the patterns say (``-p '*'``, ``-p weakref``).
+#: Instrumenting what the loader needs while it instruments is a circular
+#: import; instrumenting the debugger would stop inside it.
+dependencies: set[str] = set()
+
+
+def _is_importlib(frame: FrameType) -> bool:
+    name = frame.f_globals.get("__name__", "")
+    return (
+        frame.f_code.co_filename.startswith("<frozen importlib")
+        or name == "importlib"
+        or name.startswith("importlib.")
+    )
+
+
+def imported_by_us(depth: int) -> bool:
+    """Whether the import in progress comes from hot_restart or one of its dependencies.
+
+    The walk goes out from the import ``depth`` frames above our caller,
+    across the import system's frames and across the bodies of modules that
+    are themselves being imported (``symtable`` importing ``weakref`` for the
+    transform), to the code that started it all: its module decides.  A
+    script run by the runner has the runner below it, but is not imported:
+    its own imports are the program's.  Only names that match a pattern get
+    here, so other imports never pay for the walk.
+    """
+    frame: FrameType | None = sys._getframe(depth + 1)
+    while frame is not None:
+        if _is_importlib(frame):
+            frame = frame.f_back
+            continue
+        name = frame.f_globals.get("__name__", "")
+        if not isinstance(name, str):
+            return False
+        if is_own_module(name) or name in dependencies:
+            return True
+        back = frame.f_back
+        if frame.f_code.co_name != "<module>" or back is None or not _is_importlib(back):
+            return False
+        frame = back  # a module body run by an import: who imported it?
+    return False
 
 
 class HotRestartFinder:
@@ -39,6 +85,9 @@ class HotRestartFinder:
         target: ModuleType | None = None,
     ) -> ModuleSpec | None:
         if not self.patterns.matches(fullname) or is_own_module(fullname):
+            return None
+        if fullname in dependencies or imported_by_us(1):
+            dependencies.add(fullname)
             return None
         # We sit ahead of FrozenImporter, and 3.11+ ships the source of its
         # frozen stdlib modules too: that source must not replace them.

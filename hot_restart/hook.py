@@ -13,7 +13,7 @@ import sys
 from _thread import allocate_lock
 from importlib.machinery import PathFinder
 
-from .finder import HotRestartFinder, is_own_module
+from .finder import HotRestartFinder, dependencies, is_own_module
 from .loader import HotRestartLoader
 from .patterns import PatternSet
 
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from types import FrameType, TracebackType
 
 STOP_ON_VALUES = ("unhandled", "all")
+_STDLIB = getattr(sys, "stdlib_module_names", frozenset())
 _MAX_LISTED = 10
 
 _lock = allocate_lock()
@@ -97,6 +98,10 @@ def install(
             f"hot_restart: stop_on={stop_on!r} is not a policy; use 'unhandled' or 'all'"
         )
     wanted = PatternSet(patterns)  # validate everything before changing anything
+    if any(wanted.matches(name) for name in _STDLIB):
+        from .loader import load_machinery
+
+        load_machinery()
     global _finder
     with _lock:
         if _finder is None:
@@ -147,10 +152,18 @@ def _insertion_index() -> int:
 
 
 def _warn_already_imported(wanted: PatternSet) -> None:
+    named = PatternSet([p for p in wanted.patterns if not any(c in p for c in "*?[")])
     names = sorted(
         name
         for name, module in list(sys.modules.items())
-        if wanted.matches(name) and not is_own_module(name) and _left_plain(module)
+        if wanted.matches(name)
+        and not is_own_module(name)
+        and name not in dependencies
+        and name != "__main__"  # already running: nothing to instrument
+        and _left_plain(module)
+        # The standard library that python and hot_restart imported at start-up
+        # is only worth a word when named outright (``-p ast``), not for ``*``.
+        and (name.partition(".")[0] not in _STDLIB or named.matches(name))
     )
     if not names:
         return

@@ -77,6 +77,23 @@ class HotRestartLoader(SourceFileLoader):
         return code
 
 
+def load_machinery() -> None:
+    """Import everything the loader uses to instrument a module, now.
+
+    Needed before the hook goes live when patterns reach the standard
+    library (``'*'``, ``'weakref'``): a module the loader itself needs,
+    caught by the hook on its way in, would be half-initialized while the
+    loader uses it.  Otherwise these wait for the first instrumented import.
+    """
+    import gc  # noqa: F401
+    import symtable  # noqa: F401
+    import tokenize  # noqa: F401  (decode_source imports it)
+    from importlib.util import decode_source  # noqa: F401
+
+    from . import cache, transform  # noqa: F401
+    from .runtime import registry, trampoline  # noqa: F401
+
+
 def _instrumented(source: bytes, path: str) -> CodeType:
     from . import cache  # importlib.util: paid at the first instrumented import
 

@@ -1,0 +1,103 @@
+"""Patterns that reach hot_restart's own imports: ``-p '*'``, ``-p weakref``, ``-p symtable``.
+
+hot_restart never instruments itself, nor what it imports (the transform's
+``ast``/``symtable``, the cache's ``importlib.util``, the runtime's
+``weakref``, the debugger at the first crash) and what those import in turn:
+instrumenting them while instrumenting is a circular import.  Everything
+else matches as asked: ``-p '*'`` instruments the whole program, standard
+library and third-party modules included.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from scenario import ROOT
+
+PROGRAM = """\
+    import json
+    import symtable
+    import weakref
+    import helper
+    from hot_restart.transform import is_instrumented
+    print(json.dumps({
+        "helper": is_instrumented(helper.double.__code__),
+        "json": is_instrumented(json.dumps.__code__),
+        "sum": helper.double(21),
+    }))
+    """
+
+
+def _run(root: Path, args: list[str]) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "HOT_RESTART"))}
+    env.update(PYTHONPATH=str(ROOT), PYTHONDONTWRITEBYTECODE="1")
+    return subprocess.run(
+        [sys.executable, *args],
+        cwd=root,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+@pytest.fixture
+def program(tmp_path: Path) -> Path:
+    (tmp_path / "main.py").write_text(textwrap.dedent(PROGRAM))
+    (tmp_path / "helper.py").write_text("def double(x):\n    return x * 2\n")
+    return tmp_path
+
+
+@pytest.mark.parametrize(
+    ("pattern", "expected"),
+    [
+        ("*", {"helper": True, "json": True, "sum": 42}),
+        ("weakref", {"helper": False, "json": False, "sum": 42}),
+        ("symtable", {"helper": False, "json": False, "sum": 42}),
+        ("importlib.*", {"helper": False, "json": False, "sum": 42}),
+        ("tokenize", {"helper": False, "json": False, "sum": 42}),
+    ],
+)
+def test_runner_with_patterns_reaching_our_imports(
+    program: Path, pattern: str, expected: dict[str, object]
+) -> None:
+    proc = _run(program, ["-m", "hot_restart", "-p", pattern, "main.py"])
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr
+    if pattern in ("weakref", "symtable", "tokenize"):
+        # Named outright, yet imported before the program: said in one warning.
+        assert f"hot_restart: {pattern} already imported before install()" in proc.stderr
+    else:
+        assert proc.stderr == ""
+    assert json.loads(proc.stdout) == expected
+
+
+@pytest.mark.parametrize("pattern", ["*", "weakref", "symtable", "ast", "marshal", "importlib.*"])
+def test_install_with_patterns_reaching_our_imports(program: Path, pattern: str) -> None:
+    """install() straight from the program, with nothing imported ahead of it."""
+    (program / "first.py").write_text(
+        f"import hot_restart\nhot_restart.install({pattern!r})\nimport main\n"
+    )
+    proc = _run(program, ["first.py"])
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout.splitlines()[-1])["sum"] == 42
+    assert "Traceback" not in proc.stderr
+
+
+def test_star_still_stops_and_restarts_in_program_code(program: Path) -> None:
+    """Under '*', a crash in the program still reaches the runtime (no terminal: python's report)."""
+    (program / "crash.py").write_text("import helper\n\ndef main():\n    return 1 / 0\n\nmain()\n")
+    plain = _run(program, ["crash.py"])
+    hot = _run(program, ["-m", "hot_restart", "-p", "*", "crash.py"])
+    assert (hot.returncode, hot.stdout, hot.stderr) == (
+        plain.returncode,
+        plain.stdout,
+        plain.stderr,
+    )
