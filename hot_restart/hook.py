@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from types import FrameType, TracebackType
 
 STOP_ON_VALUES = ("unhandled", "all")
-_STDLIB = getattr(sys, "stdlib_module_names", frozenset())
+_STDLIB: frozenset[str] = getattr(sys, "stdlib_module_names", frozenset())
 _MAX_LISTED = 10
 
 _lock = allocate_lock()
