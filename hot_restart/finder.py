@@ -35,7 +35,7 @@ def is_own_module(fullname: str) -> bool:
 dependencies: set[str] = set()
 
 
-def _is_importlib(frame: FrameType) -> bool:
+def is_importlib_frame(frame: FrameType) -> bool:
     name = frame.f_globals.get("__name__", "")
     return (
         frame.f_code.co_filename.startswith("<frozen importlib")
@@ -57,7 +57,7 @@ def imported_by_us(depth: int) -> bool:
     """
     frame: FrameType | None = sys._getframe(depth + 1)
     while frame is not None:
-        if _is_importlib(frame):
+        if is_importlib_frame(frame):
             frame = frame.f_back
             continue
         name = frame.f_globals.get("__name__", "")
@@ -66,7 +66,7 @@ def imported_by_us(depth: int) -> bool:
         if is_own_module(name) or name in dependencies:
             return True
         back = frame.f_back
-        if frame.f_code.co_name != "<module>" or back is None or not _is_importlib(back):
+        if frame.f_code.co_name != "<module>" or back is None or not is_importlib_frame(back):
             return False
         frame = back  # a module body run by an import: who imported it?
     return False
@@ -77,6 +77,19 @@ class HotRestartFinder:
 
     def __init__(self, patterns: PatternSet) -> None:
         self.patterns = patterns
+        self._stdlib_for: tuple[str, ...] | None = None
+        self._reaches_stdlib = False
+
+    def reaches_stdlib(self) -> bool:
+        """Whether the patterns match a standard-library name (where our own dependencies are)."""
+        patterns = self.patterns.patterns
+        if patterns != self._stdlib_for:
+            names: frozenset[str] = getattr(sys, "stdlib_module_names", frozenset())
+            # stdlib_module_names are top-level names: 'importlib.util' reaches 'importlib'.
+            heads = PatternSet(p.split(".")[0] for p in patterns)
+            self._reaches_stdlib = any(heads.matches(n) for n in names)
+            self._stdlib_for = patterns
+        return self._reaches_stdlib
 
     def find_spec(
         self,
@@ -97,7 +110,10 @@ class HotRestartFinder:
         if spec is None or type(spec.loader) is not SourceFileLoader or spec.origin is None:
             return None
         # Same spec, other loader: __path__, __cached__ and friends stay as usual.
-        spec.loader = HotRestartLoader(fullname, spec.origin)
+        loader = HotRestartLoader(fullname, spec.origin)
+        if self.reaches_stdlib():
+            loader.hide_imports = True
+        spec.loader = loader
         return spec
 
     def __repr__(self) -> str:

@@ -98,10 +98,6 @@ def install(
             f"hot_restart: stop_on={stop_on!r} is not a policy; use 'unhandled' or 'all'"
         )
     wanted = PatternSet(patterns)  # validate everything before changing anything
-    if any(wanted.matches(name) for name in _STDLIB):
-        from .loader import load_machinery
-
-        load_machinery()
     global _finder
     with _lock:
         if _finder is None:

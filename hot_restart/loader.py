@@ -26,7 +26,7 @@ from .constants import HANDLER_NAME
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from importlib.machinery import ModuleSpec
-    from types import CodeType, ModuleType
+    from types import CodeType, FrameType, ModuleType
     from typing import Any
 
 
@@ -44,6 +44,9 @@ _EXEC_MODULE = SourceFileLoader.exec_module.__code__
 class HotRestartLoader(SourceFileLoader):
     """A ``SourceFileLoader`` whose code has restart trampolines in every def."""
 
+    #: Set by the finder when its patterns reach the standard library.
+    hide_imports = False
+
     def create_module(self, spec: ModuleSpec) -> ModuleType | None:
         # Set before any of the module's code runs: a function defined and
         # called at import time may already need it.
@@ -59,9 +62,19 @@ class HotRestartLoader(SourceFileLoader):
         # runpy (``python -m``) execs this code in a namespace it never shows
         # us; the builtins entry lets instrumented code reach the handler
         # there too.  Modules still get their own entry, found first.
-        builtins.__dict__.setdefault(HANDLER_NAME, _handler())
+        # With patterns that reach hot_restart's own dependencies (``-p
+        # weakref``, ``-p '*'``), the module being instrumented, or one
+        # importing it (the program's ``import symtable``, whose body imports
+        # ``weakref``), can be one the loader needs, half-initialized in
+        # sys.modules.  Hidden meanwhile, our own import of it gets a
+        # complete, plain copy (the finder leaves imports made by hot_restart
+        # plain); then this thread's imports in progress are put back.
+        hidden = _imports_in_progress(fullname) if self.hide_imports else {}
+        _hide(hidden)
         try:
+            builtins.__dict__.setdefault(HANDLER_NAME, _handler())
             code = _instrumented(source, path)
+            from .runtime import registry
         except (SyntaxError, ValueError):
             # The module does not compile.  Under an import, python's own
             # report comes from code that compiles it as a plain import does,
@@ -70,28 +83,36 @@ class HotRestartLoader(SourceFileLoader):
             if sys._getframe(1).f_code is not _EXEC_MODULE:
                 raise
             return _compile_in_importlib_frame(source, path)
-        from .runtime import registry
-
+        finally:
+            sys.modules.update(hidden)
         registry.modules.add(fullname)  # for RELOAD_ALL_ON_CONTINUE
         registry.stamp(path)  # so that a reload of all knows what was edited since
         return code
 
 
-def load_machinery() -> None:
-    """Import everything the loader uses to instrument a module, now.
+def _hide(modules: dict[str, ModuleType]) -> None:
+    for name in modules:
+        del sys.modules[name]
 
-    Needed before the hook goes live when patterns reach the standard
-    library (``'*'``, ``'weakref'``): a module the loader itself needs,
-    caught by the hook on its way in, would be half-initialized while the
-    loader uses it.  Otherwise these wait for the first instrumented import.
-    """
-    import gc  # noqa: F401
-    import symtable  # noqa: F401
-    import tokenize  # noqa: F401  (decode_source imports it)
-    from importlib.util import decode_source  # noqa: F401
 
-    from . import cache, transform  # noqa: F401
-    from .runtime import registry, trampoline  # noqa: F401
+def _imports_in_progress(fullname: str) -> dict[str, ModuleType]:
+    """The modules this thread is importing now: ``fullname`` and those whose bodies run."""
+    from .finder import is_importlib_frame
+
+    found: dict[str, ModuleType] = {}
+    module = sys.modules.get(fullname)
+    if module is not None:
+        found[fullname] = module
+    frame: FrameType | None = sys._getframe(1)
+    while frame is not None:
+        back = frame.f_back
+        if frame.f_code.co_name == "<module>" and back is not None and is_importlib_frame(back):
+            name = frame.f_globals.get("__name__")
+            module = sys.modules.get(name) if isinstance(name, str) else None
+            if module is not None and getattr(module, "__dict__", None) is frame.f_globals:
+                found[name] = module  # type: ignore[index]
+        frame = back
+    return found
 
 
 def _instrumented(source: bytes, path: str) -> CodeType:
