@@ -157,9 +157,11 @@ def _warn_already_imported(wanted: PatternSet) -> None:
         and name not in dependencies
         and name != "__main__"  # already running: nothing to instrument
         and _left_plain(module)
-        # The standard library that python and hot_restart imported at start-up
-        # is only worth a word when named outright (``-p ast``), not for ``*``.
-        and (name.partition(".")[0] not in _STDLIB or named.matches(name))
+        # What python and hot_restart imported at start-up (the standard
+        # library, sitecustomize, private helpers of .pth files such as
+        # _distutils_hack) is only worth a word when named outright (``-p
+        # ast``), not for ``*``.
+        and (not _started_with_python(name) or named.matches(name))
     )
     if not names:
         return
@@ -175,6 +177,11 @@ def _warn_already_imported(wanted: PatternSet) -> None:
         RuntimeWarning,
         stacklevel=_stacklevel_outside_package(),
     )
+
+
+def _started_with_python(name: str) -> bool:
+    top = name.partition(".")[0]
+    return top in _STDLIB or top in ("sitecustomize", "usercustomize") or top.startswith("_")
 
 
 def _left_plain(module: object) -> bool:
