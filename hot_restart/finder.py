@@ -86,8 +86,11 @@ class HotRestartFinder:
         if patterns != self._stdlib_for:
             names: frozenset[str] = getattr(sys, "stdlib_module_names", frozenset())
             # stdlib_module_names are top-level names: 'importlib.util' reaches 'importlib'.
-            heads = PatternSet(p.split(".")[0] for p in patterns)
-            self._reaches_stdlib = any(heads.matches(n) for n in names)
+            heads = {p.split(".")[0] for p in patterns}
+            wild = [h for h in heads if any(c in h for c in "*?[")]
+            self._reaches_stdlib = any(h in names for h in heads) or (
+                bool(wild) and any(PatternSet(wild).matches(n) for n in names)
+            )
             self._stdlib_for = patterns
         return self._reaches_stdlib
 
