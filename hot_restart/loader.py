@@ -12,29 +12,19 @@ ours between importlib and the body would show.  Warnings with a
 a ``DeprecationWarning`` aimed at ``__main__`` hidden), and an exception
 raised at import time would carry importlib and loader frames that a plain
 import's traceback does not.  So the bookkeeping happens in ``get_code``,
-which has returned before the body runs.
+which has returned before the body runs, and the module binds the handler
+itself (its first statement, see ``transform._bind_handler``): runpy's
+namespaces (``python -m``) get it too, and ``builtins`` gains nothing.
 """
 
 from __future__ import annotations
 
-import builtins
 import sys
 from importlib.machinery import SourceFileLoader
 
-from .constants import HANDLER_NAME
-
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from importlib.machinery import ModuleSpec
     from types import CodeType, FrameType, ModuleType
-    from typing import Any
-
-
-def _handler() -> Any:
-    # Imported on first use: install() must not pay for the runtime.
-    from .runtime.trampoline import handle
-
-    return handle
 
 
 # What calls get_code to run a module: SourceFileLoader's exec_module.
@@ -47,21 +37,9 @@ class HotRestartLoader(SourceFileLoader):
     #: Set by the finder when its patterns reach the standard library.
     hide_imports = False
 
-    def create_module(self, spec: ModuleSpec) -> ModuleType | None:
-        # Set before any of the module's code runs: a function defined and
-        # called at import time may already need it.
-        from types import ModuleType
-
-        module = ModuleType(spec.name)
-        module.__dict__[HANDLER_NAME] = _handler()
-        return module
-
     def get_code(self, fullname: str) -> CodeType:
         path = self.get_filename(fullname)
         source = self.get_data(path)
-        # runpy (``python -m``) execs this code in a namespace it never shows
-        # us; the builtins entry lets instrumented code reach the handler
-        # there too.  Modules still get their own entry, found first.
         # With patterns that reach hot_restart's own dependencies (``-p
         # weakref``, ``-p '*'``), the module being instrumented, or one
         # importing it (the program's ``import symtable``, whose body imports
@@ -72,7 +50,6 @@ class HotRestartLoader(SourceFileLoader):
         hidden = _imports_in_progress(fullname) if self.hide_imports else {}
         _hide(hidden)
         try:
-            builtins.__dict__.setdefault(HANDLER_NAME, _handler())
             code = _instrumented(source, path)
             from .runtime import registry
         except (SyntaxError, ValueError):
@@ -125,7 +102,7 @@ def _instrumented(source: bytes, path: str) -> CodeType:
             return code
     from .transform import instrument_source  # imports ast: only on a cache miss
 
-    code = instrument_source(source, path)
+    code = instrument_source(source, path, bind_handler=True)
     if cached_at is not None:
         cache.write(cached_at, source, code, path)
     return code

@@ -179,7 +179,7 @@ IMPORT = """\
     import hot_restart.transform as hrt
     calls = []
     real = hrt.instrument_source
-    hrt.instrument_source = lambda src, path: calls.append(path) or real(src, path)
+    hrt.instrument_source = lambda src, path, **kw: calls.append(path) or real(src, path, **kw)
     hri.install("app.*")
     import app.mod
     from hot_restart.transform import is_instrumented

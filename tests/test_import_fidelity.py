@@ -169,3 +169,84 @@ def test_runner_run_module_matches_python_m(program: Path) -> None:
     patterns = [arg for name in [*MODULES, "again", "warner_deprecated"] for arg in ("-p", name)]
     hot = _run(program, ["-m", "hot_restart", *patterns, "-m", "pkg"])
     assert _within_program(program, hot) == _within_program(program, plain)
+
+
+BUILTINS_PROBE = """\
+    import os; os.environ.get("HR_INSTALL") and __import__("hot_restart").install(os.environ["HR_INSTALL"].split(","))
+    import builtins, json, runpy, sys
+    before = sorted(vars(builtins))
+    import helper
+    runpy.run_module("helper", run_name="as_run")
+    value = helper.double(2)
+    print(json.dumps({"builtins": sorted(vars(builtins)) == before, "value": value,
+                      "added": sorted(set(vars(builtins)) - set(before))}))
+    """
+
+
+@pytest.mark.parametrize("how", ["install", "runner"])
+def test_builtins_gain_nothing(tmp_path: Path, how: str) -> None:
+    (tmp_path / "main.py").write_text(textwrap.dedent(BUILTINS_PROBE))
+    (tmp_path / "helper.py").write_text("def double(x):\n    return x * 2\n\ndouble(1)\n")
+    plain = _run(tmp_path, ["main.py"])
+    if how == "install":
+        hot = _run(tmp_path, ["main.py"], HR_INSTALL="helper")
+    else:
+        hot = _run(tmp_path, ["-m", "hot_restart", "-p", "helper", "main.py"])
+    assert hot == plain
+    assert json.loads(plain[1]) == {"builtins": True, "value": 4, "added": []}
+
+
+TRACE_PROBE = """\
+    import os; os.environ.get("HR_INSTALL") and __import__("hot_restart").install(os.environ["HR_INSTALL"].split(","))
+    import json, sys
+    events = []
+
+    def tracer(frame, event, arg):
+        if frame.f_code.co_name == "<module>" and frame.f_code.co_filename.endswith("traced.py"):
+            events.append([event, frame.f_lineno])
+            return tracer
+        return None
+
+    sys.settrace(tracer)
+    import traced
+    sys.settrace(None)
+    print(json.dumps(events))
+    """
+
+TRACED = {
+    "docstring and future": '''\
+        """Doc."""
+        # a comment
+
+        from __future__ import annotations
+        import math
+
+        def f(x):
+            return x
+
+        VALUE = f(1)
+        ''',
+    "def first": """\
+        def f(x):
+            return x
+        VALUE = f(1)
+        """,
+    "comment first": """\
+        # comment
+
+        X = 1
+        def f():
+            return X
+        """,
+}
+
+
+@pytest.mark.parametrize("name", sorted(TRACED))
+def test_module_level_trace_events_are_plain(tmp_path: Path, name: str) -> None:
+    """The handler binding added at the top of a module shows no line of its own."""
+    (tmp_path / "main.py").write_text(textwrap.dedent(TRACE_PROBE))
+    (tmp_path / "traced.py").write_text(textwrap.dedent(TRACED[name]))
+    plain = _run(tmp_path, ["main.py"])
+    hot = _run(tmp_path, ["main.py"], HR_INSTALL="traced")
+    assert hot == plain
+    assert json.loads(plain[1])
