@@ -94,3 +94,44 @@ def test_star_still_stops_and_restarts_in_program_code(program: Path) -> None:
         plain.stdout,
         plain.stderr,
     )
+
+
+CRASH_REPORT = """\
+    import atexit
+
+    def report():
+        from hot_restart.transform import is_instrumented
+        import bdb, json, pdb
+        print("instrumented:", is_instrumented(pdb.Pdb.do_p.__code__),
+              is_instrumented(bdb.Bdb.set_trace.__code__), is_instrumented(json.dumps.__code__))
+    atexit.register(report)
+
+    def main(x):
+        return 1 / x
+
+    main(0)
+    """
+
+
+def test_star_leaves_the_debugger_it_opens_plain(program: Path) -> None:
+    """pdb, imported by the runtime at the first crash, is hot_restart's: not instrumented."""
+    (program / "crash.py").write_text(textwrap.dedent(CRASH_REPORT))
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "HOT_RESTART"))}
+    env.update(
+        PYTHONPATH=str(ROOT),
+        PYTHONDONTWRITEBYTECODE="1",
+        HOT_RESTART_FORCE_PROMPT="1",
+        HOT_RESTART_DEBUGGER="pdb",
+    )
+    proc = subprocess.run(
+        [sys.executable, "-m", "hot_restart", "-p", "*", "crash.py"],
+        cwd=program,
+        env=env,
+        input="q\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert "hot_restart: __main__.main raised ZeroDivisionError" in proc.stdout
+    # pdb and bdb stay plain; json, first imported by the program, is instrumented.
+    assert "instrumented: False False True" in proc.stdout
