@@ -93,6 +93,12 @@ def install(
     a crash, saving the crashed function's file continues without typing
     ``c`` (``watch=False`` turns it off even if the environment asks).
     """
+    return _install(patterns, stop_on, watch, report=True)
+
+
+def _install(
+    patterns: str | Iterable[str], stop_on: str | None, watch: bool | None, *, report: bool
+) -> InstallHandle:
     if stop_on is not None and stop_on not in STOP_ON_VALUES:
         raise ValueError(
             f"hot_restart: stop_on={stop_on!r} is not a policy; use 'unhandled' or 'all'"
@@ -114,7 +120,8 @@ def install(
         from .runtime.state import STATE
 
         STATE.watch = watch
-    _warn_already_imported(wanted)
+    if report:
+        _warn_already_imported(wanted)
     return InstallHandle(finder, added)
 
 
@@ -147,9 +154,50 @@ def _insertion_index() -> int:
     return index
 
 
+def install_before_program(patterns: list[str], stop_on: str | None) -> None:
+    """``install`` for the runner, which calls it before the program's first line.
+
+    Whatever is imported by then was imported by python or by hot_restart,
+    never by the program, so ``install``'s advice (install earlier) does not
+    apply: a module named outright is reported on one plain line instead.
+    """
+    _install(patterns, stop_on, None, report=False)
+    names = _already_imported(PatternSet(patterns))
+    if names:
+        verb = "is" if len(names) == 1 else "are"
+        print(
+            f"hot_restart: {_listing(names)} {verb} imported by python or by hot_restart before "
+            "the program starts, so not instrumented",
+            file=sys.stderr,
+        )
+
+
+def _listing(names: list[str]) -> str:
+    listed = ", ".join(names[:_MAX_LISTED])
+    if len(names) > _MAX_LISTED:
+        listed += f" and {len(names) - _MAX_LISTED} more"
+    return listed
+
+
 def _warn_already_imported(wanted: PatternSet) -> None:
+    names = _already_imported(wanted)
+    if not names:
+        return
+    pattern = repr(wanted.patterns[0]) if len(wanted.patterns) == 1 else "pattern"
+    import warnings
+
+    warnings.warn(
+        f"hot_restart: {_listing(names)} already imported before install(), so not instrumented; "
+        f"call install() before importing them, or use hot_restart.wrap_modules({pattern})",
+        RuntimeWarning,
+        stacklevel=_stacklevel_outside_package(),
+    )
+
+
+def _already_imported(wanted: PatternSet) -> list[str]:
+    """Matching source modules already imported, so left plain, worth naming."""
     named = PatternSet([p for p in wanted.patterns if not any(c in p for c in "*?[")])
-    names = sorted(
+    return sorted(
         name
         for name, module in list(sys.modules.items())
         if wanted.matches(name)
@@ -162,20 +210,6 @@ def _warn_already_imported(wanted: PatternSet) -> None:
         # _distutils_hack) is only worth a word when named outright (``-p
         # ast``), not for ``*``.
         and (not _started_with_python(name) or named.matches(name))
-    )
-    if not names:
-        return
-    listed = ", ".join(names[:_MAX_LISTED])
-    if len(names) > _MAX_LISTED:
-        listed += f" and {len(names) - _MAX_LISTED} more"
-    pattern = repr(wanted.patterns[0]) if len(wanted.patterns) == 1 else "pattern"
-    import warnings
-
-    warnings.warn(
-        f"hot_restart: {listed} already imported before install(), so not instrumented; "
-        f"call install() before importing them, or use hot_restart.wrap_modules({pattern})",
-        RuntimeWarning,
-        stacklevel=_stacklevel_outside_package(),
     )
 
 

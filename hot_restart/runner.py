@@ -115,7 +115,7 @@ def _prepare(argv: list[str]) -> int | Callable[[bool], int]:
     # Everything the runner and the runtime need at start is imported before
     # the hook is installed: a pattern for the program's ``typing.py`` must
     # not catch the standard library's on its way into the runner.
-    from .hook import install
+    from .hook import install_before_program
     from .runtime import trampoline  # noqa: F401  (what instrumented code binds first)
     from .transform import instrument_source
 
@@ -131,7 +131,7 @@ def _prepare(argv: list[str]) -> int | Callable[[bool], int]:
         else:
             patterns = [module.split(".")[0] + ".*"]
         try:
-            install(patterns, stop_on=options.stop_on)
+            install_before_program(patterns, options.stop_on)
         except ValueError as e:
             parser.error(str(e).removeprefix("hot_restart: "))
         return functools.partial(_run_module, options.module, program)
@@ -147,7 +147,7 @@ def _prepare(argv: list[str]) -> int | Callable[[bool], int]:
         )
         return 2
     try:
-        install(options.pattern or _neighbours(path), stop_on=options.stop_on)
+        install_before_program(options.pattern or _neighbours(path), options.stop_on)
     except ValueError as e:
         parser.error(str(e).removeprefix("hot_restart: "))
     try:

@@ -135,3 +135,14 @@ def test_star_leaves_the_debugger_it_opens_plain(program: Path) -> None:
     assert "hot_restart: __main__.main raised ZeroDivisionError" in proc.stdout
     # pdb and bdb stay plain; json, first imported by the program, is instrumented.
     assert "instrumented: False False True" in proc.stdout
+
+
+def test_runner_names_a_module_it_imported_itself_on_one_line(program: Path) -> None:
+    """``-p ast``: the runner needs ast before the program starts; one plain line says so."""
+    proc = _run(program, ["-m", "hot_restart", "-p", "ast", "-p", "helper", "main.py"])
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr == (
+        "hot_restart: ast is imported by python or by hot_restart before the program starts, "
+        "so not instrumented\n"
+    )
+    assert json.loads(proc.stdout)["helper"] is True
