@@ -7,6 +7,12 @@ its original arguments.
 
 ``import hot_restart`` is nearly free: the API below is loaded on first use,
 and no debugger is imported until a crash needs one.
+
+PYTEST_DONT_REWRITE: the ``.pth`` activation imports this package before
+pytest starts, and pytest warns about every already-imported package of a
+plugin distribution it cannot assertion-rewrite (a project with
+``filterwarnings = error`` could not even collect).  Nothing here needs
+rewriting; ``hot_restart.pytest_plugin`` is still rewritten as usual.
 """
 
 # No ``from __future__ import annotations`` here: even that statement imports

@@ -69,17 +69,21 @@ def read(path: str, source: bytes, filename: str) -> CodeType | None:
     return code
 
 
-def write(path: str, source: bytes, code: CodeType) -> None:
-    """Store ``code`` atomically, so a concurrent reader sees all of it or nothing."""
+def write(path: str, source: bytes, code: CodeType, source_path: str | None = None) -> None:
+    """Store ``code`` atomically, so a concurrent reader sees all of it or nothing.
+
+    As CPython's ``SourceFileLoader`` does: the file gets the source's
+    permission bits (a ``0600`` source holding a secret must not become a
+    world-readable cache), and the temporary file is created exclusively, so
+    a symlink planted at its name is never followed.
+    """
     if sys.dont_write_bytecode:
         return
     data = b"".join((MAGIC_NUMBER, _FLAGS, source_hash(source), marshal.dumps(code)))
     tmp = f"{path}.{os.getpid()}.{get_ident()}.tmp"
     try:
         os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
-        # Truncate rather than require a fresh name: a crashed run may have
-        # left this very name behind (pids repeat, e.g. in containers).
-        with open(tmp, "wb") as f:
+        with open(_create(tmp, _mode_of(source_path)), "wb") as f:
             f.write(data)
         os.replace(tmp, path)
     except OSError:
@@ -87,3 +91,27 @@ def write(path: str, source: bytes, code: CodeType) -> None:
             os.unlink(tmp)
         except OSError:
             pass
+
+
+def _mode_of(source_path: str | None) -> int:
+    """Permission bits for the cache file: the source's, plus owner-write (as CPython)."""
+    try:
+        mode = os.stat(source_path).st_mode if source_path is not None else 0o666
+    except OSError:
+        mode = 0o666
+    return (mode | 0o200) & 0o666
+
+
+def _create(tmp: str, mode: int) -> int:
+    """A new file at ``tmp``; whatever already sits there is removed, never opened.
+
+    A crashed run may have left this very name behind (pids repeat, e.g. in
+    containers): unlinking removes that file, or a planted symlink itself,
+    and the retry again refuses anything that reappeared in between.
+    """
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    try:
+        return os.open(tmp, flags, mode)
+    except FileExistsError:
+        os.unlink(tmp)
+        return os.open(tmp, flags, mode)

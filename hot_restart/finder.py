@@ -10,6 +10,7 @@ threads or from inside an import (reentrancy) cannot deadlock on it.
 
 from __future__ import annotations
 
+import sys
 from importlib.machinery import FrozenImporter, ModuleSpec, PathFinder, SourceFileLoader
 
 from .loader import HotRestartLoader
@@ -18,7 +19,7 @@ from .patterns import PatternSet
 TYPE_CHECKING = False  # typing and collections.abc cost start-up time
 if TYPE_CHECKING:
     from collections.abc import Sequence
-    from types import ModuleType
+    from types import FrameType, ModuleType
 
 
 def is_own_module(fullname: str) -> bool:
@@ -26,11 +27,72 @@ def is_own_module(fullname: str) -> bool:
     return fullname == "hot_restart" or fullname.startswith("hot_restart.")
 
 
+#: Modules that hot_restart itself imported (``symtable`` for the transform,
+#: ``pdb`` at the first crash), and those that they in turn imported: never
+#: instrumented, whatever the patterns say (``-p '*'``, ``-p weakref``).
+#: Instrumenting what the loader needs while it instruments is a circular
+#: import; instrumenting the debugger would stop inside it.
+dependencies: set[str] = set()
+
+
+def is_importlib_frame(frame: FrameType) -> bool:
+    name = frame.f_globals.get("__name__", "")
+    return (
+        frame.f_code.co_filename.startswith("<frozen importlib")
+        or name == "importlib"
+        or name.startswith("importlib.")
+    )
+
+
+def imported_by_us(depth: int) -> bool:
+    """Whether the import in progress comes from hot_restart or one of its dependencies.
+
+    The walk goes out from the import ``depth`` frames above our caller,
+    across the import system's frames and across the bodies of modules that
+    are themselves being imported (``symtable`` importing ``weakref`` for the
+    transform), to the code that started it all: its module decides.  A
+    script run by the runner has the runner below it, but is not imported:
+    its own imports are the program's.  Only names that match a pattern get
+    here, so other imports never pay for the walk.
+    """
+    frame: FrameType | None = sys._getframe(depth + 1)
+    while frame is not None:
+        if is_importlib_frame(frame):
+            frame = frame.f_back
+            continue
+        name = frame.f_globals.get("__name__", "")
+        if not isinstance(name, str):
+            return False
+        if is_own_module(name) or name in dependencies:
+            return True
+        back = frame.f_back
+        if frame.f_code.co_name != "<module>" or back is None or not is_importlib_frame(back):
+            return False
+        frame = back  # a module body run by an import: who imported it?
+    return False
+
+
 class HotRestartFinder:
     """Instruments the source modules whose dotted names match ``patterns``."""
 
     def __init__(self, patterns: PatternSet) -> None:
         self.patterns = patterns
+        self._stdlib_for: tuple[str, ...] | None = None
+        self._reaches_stdlib = False
+
+    def reaches_stdlib(self) -> bool:
+        """Whether the patterns match a standard-library name (where our own dependencies are)."""
+        patterns = self.patterns.patterns
+        if patterns != self._stdlib_for:
+            names: frozenset[str] = getattr(sys, "stdlib_module_names", frozenset())
+            # stdlib_module_names are top-level names: 'importlib.util' reaches 'importlib'.
+            heads = {p.split(".")[0] for p in patterns}
+            wild = [h for h in heads if any(c in h for c in "*?[")]
+            self._reaches_stdlib = any(h in names for h in heads) or (
+                bool(wild) and any(PatternSet(wild).matches(n) for n in names)
+            )
+            self._stdlib_for = patterns
+        return self._reaches_stdlib
 
     def find_spec(
         self,
@@ -40,6 +102,9 @@ class HotRestartFinder:
     ) -> ModuleSpec | None:
         if not self.patterns.matches(fullname) or is_own_module(fullname):
             return None
+        if fullname in dependencies or imported_by_us(1):
+            dependencies.add(fullname)
+            return None
         # We sit ahead of FrozenImporter, and 3.11+ ships the source of its
         # frozen stdlib modules too: that source must not replace them.
         if FrozenImporter.find_spec(fullname) is not None:
@@ -48,7 +113,10 @@ class HotRestartFinder:
         if spec is None or type(spec.loader) is not SourceFileLoader or spec.origin is None:
             return None
         # Same spec, other loader: __path__, __cached__ and friends stay as usual.
-        spec.loader = HotRestartLoader(fullname, spec.origin)
+        loader = HotRestartLoader(fullname, spec.origin)
+        if self.reaches_stdlib():
+            loader.hide_imports = True
+        spec.loader = loader
         return spec
 
     def __repr__(self) -> str:

@@ -13,7 +13,7 @@ import sys
 from _thread import allocate_lock
 from importlib.machinery import PathFinder
 
-from .finder import HotRestartFinder, is_own_module
+from .finder import HotRestartFinder, dependencies, is_own_module
 from .loader import HotRestartLoader
 from .patterns import PatternSet
 
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from types import FrameType, TracebackType
 
 STOP_ON_VALUES = ("unhandled", "all")
+_STDLIB: frozenset[str] = getattr(sys, "stdlib_module_names", frozenset())
 _MAX_LISTED = 10
 
 _lock = allocate_lock()
@@ -92,6 +93,12 @@ def install(
     a crash, saving the crashed function's file continues without typing
     ``c`` (``watch=False`` turns it off even if the environment asks).
     """
+    return _install(patterns, stop_on, watch, report=True)
+
+
+def _install(
+    patterns: str | Iterable[str], stop_on: str | None, watch: bool | None, *, report: bool
+) -> InstallHandle:
     if stop_on is not None and stop_on not in STOP_ON_VALUES:
         raise ValueError(
             f"hot_restart: stop_on={stop_on!r} is not a policy; use 'unhandled' or 'all'"
@@ -113,7 +120,8 @@ def install(
         from .runtime.state import STATE
 
         STATE.watch = watch
-    _warn_already_imported(wanted)
+    if report:
+        _warn_already_imported(wanted)
     return InstallHandle(finder, added)
 
 
@@ -146,26 +154,68 @@ def _insertion_index() -> int:
     return index
 
 
-def _warn_already_imported(wanted: PatternSet) -> None:
-    names = sorted(
-        name
-        for name, module in list(sys.modules.items())
-        if wanted.matches(name) and not is_own_module(name) and _left_plain(module)
-    )
-    if not names:
-        return
+def install_before_program(patterns: list[str], stop_on: str | None) -> None:
+    """``install`` for the runner, which calls it before the program's first line.
+
+    Whatever is imported by then was imported by python or by hot_restart,
+    never by the program, so ``install``'s advice (install earlier) does not
+    apply: a module named outright is reported on one plain line instead.
+    """
+    _install(patterns, stop_on, None, report=False)
+    names = _already_imported(PatternSet(patterns))
+    if names:
+        verb = "is" if len(names) == 1 else "are"
+        print(
+            f"hot_restart: {_listing(names)} {verb} imported by python or by hot_restart before "
+            "the program starts, so not instrumented",
+            file=sys.stderr,
+        )
+
+
+def _listing(names: list[str]) -> str:
     listed = ", ".join(names[:_MAX_LISTED])
     if len(names) > _MAX_LISTED:
         listed += f" and {len(names) - _MAX_LISTED} more"
+    return listed
+
+
+def _warn_already_imported(wanted: PatternSet) -> None:
+    names = _already_imported(wanted)
+    if not names:
+        return
     pattern = repr(wanted.patterns[0]) if len(wanted.patterns) == 1 else "pattern"
     import warnings
 
     warnings.warn(
-        f"hot_restart: {listed} already imported before install(), so not instrumented; "
+        f"hot_restart: {_listing(names)} already imported before install(), so not instrumented; "
         f"call install() before importing them, or use hot_restart.wrap_modules({pattern})",
         RuntimeWarning,
         stacklevel=_stacklevel_outside_package(),
     )
+
+
+def _already_imported(wanted: PatternSet) -> list[str]:
+    """Matching source modules already imported, so left plain, worth naming."""
+    named = PatternSet([p for p in wanted.patterns if not any(c in p for c in "*?[")])
+    return sorted(
+        name
+        for name, module in list(sys.modules.items())
+        if wanted.matches(name)
+        and not is_own_module(name)
+        and name not in dependencies
+        and name != "__main__"  # already running: nothing to instrument
+        and _left_plain(module)
+        # What python and hot_restart imported at start-up (the standard
+        # library, sitecustomize, private helpers of .pth files such as
+        # _distutils_hack) is only worth a word when named outright (``-p
+        # ast``), not for ``*``.
+        and (not _started_with_python(name) or named.matches(name))
+    )
+
+
+def _started_with_python(name: str) -> bool:
+    top = name.partition(".")[0]
+    return top in _STDLIB or top in ("sitecustomize", "usercustomize") or top.startswith("_")
 
 
 def _left_plain(module: object) -> bool:

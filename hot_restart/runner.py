@@ -115,8 +115,8 @@ def _prepare(argv: list[str]) -> int | Callable[[bool], int]:
     # Everything the runner and the runtime need at start is imported before
     # the hook is installed: a pattern for the program's ``typing.py`` must
     # not catch the standard library's on its way into the runner.
-    from .hook import install
-    from .runtime.trampoline import handle
+    from .hook import install_before_program
+    from .runtime import trampoline  # noqa: F401  (what instrumented code binds first)
     from .transform import instrument_source
 
     if options.module is not None:
@@ -131,10 +131,10 @@ def _prepare(argv: list[str]) -> int | Callable[[bool], int]:
         else:
             patterns = [module.split(".")[0] + ".*"]
         try:
-            install(patterns, stop_on=options.stop_on)
+            install_before_program(patterns, options.stop_on)
         except ValueError as e:
             parser.error(str(e).removeprefix("hot_restart: "))
-        return functools.partial(_run_module, options.module, program, handle)
+        return functools.partial(_run_module, options.module, program)
     path = os.path.abspath(options.target)  # python makes __main__.__file__ absolute
     try:
         with open(path, "rb") as f:
@@ -147,17 +147,17 @@ def _prepare(argv: list[str]) -> int | Callable[[bool], int]:
         )
         return 2
     try:
-        install(options.pattern or _neighbours(path), stop_on=options.stop_on)
+        install_before_program(options.pattern or _neighbours(path), options.stop_on)
     except ValueError as e:
         parser.error(str(e).removeprefix("hot_restart: "))
     try:
-        code = instrument_source(source, path)
+        code = instrument_source(source, path, bind_handler=True)
     except SyntaxError as e:
         # python reports a script that doesn't compile without a traceback.
         e.__traceback__ = None
         sys.excepthook(type(e), e, None)
         return 1
-    return functools.partial(_run_script, code, options.target, path, program, handle)
+    return functools.partial(_run_script, code, options.target, path, program)
 
 
 def _dotted(name: str) -> bool:
@@ -216,14 +216,10 @@ def _neighbours(script: str) -> list[str]:
     return names
 
 
-def _run_script(
-    code: CodeType, argv0: str, path: str, args: list[str], handle: object, set_path0: bool
-) -> int:
+def _run_script(code: CodeType, argv0: str, path: str, args: list[str], set_path0: bool) -> int:
     import builtins
     from importlib.machinery import SourceFileLoader
     from types import ModuleType
-
-    from .constants import HANDLER_NAME
 
     sys.argv = [argv0, *args]
     if set_path0:
@@ -238,7 +234,6 @@ def _run_script(
         __cached__=None,
         __loader__=SourceFileLoader("__main__", path),
     )
-    namespace[HANDLER_NAME] = handle
     from .runtime import registry
 
     registry.stamp(path)  # what a reload on continue compares the script with
@@ -254,7 +249,7 @@ def _run_script(
     return 0
 
 
-def _run_module(name: str, args: list[str], handle: object, set_path0: bool) -> int:
+def _run_module(name: str, args: list[str], set_path0: bool) -> int:
     """Run ``name`` the way ``python -m`` does, through the same runpy function.
 
     ``runpy._run_module_as_main`` is what the interpreter itself calls for
@@ -267,13 +262,10 @@ def _run_module(name: str, args: list[str], handle: object, set_path0: bool) -> 
     import runpy
     from types import ModuleType
 
-    from .constants import HANDLER_NAME
-
     del set_path0  # sys.path[0] stays the current folder, as python -m puts it
     sys.argv = ["-m", *args]  # python shows '-m' while it looks the module up
     main_module = ModuleType("__main__")
     main_module.__dict__.update(__builtins__=builtins, __annotations__={})
-    main_module.__dict__[HANDLER_NAME] = handle
     sys.modules["__main__"] = main_module
     try:
         runpy._run_module_as_main(name, alter_argv=True)  # type: ignore[attr-defined]

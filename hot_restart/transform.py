@@ -545,8 +545,37 @@ def instrument_tree(tree: ast.Module, prefix: str = "", source: str | bytes | No
     return _instrument_statements(tree.body, prefix, rebinds)
 
 
-def instrument_source(source: str | bytes, filename: str) -> CodeType:
+def _bind_handler(tree: ast.Module) -> None:
+    """Start the module with ``from hot_restart.runtime.trampoline import handle as __hot_restart__``.
+
+    The module binds the handler itself, whatever namespace runs it (an
+    import, runpy's ``python -m``, the runner): nothing is put in
+    ``builtins``.  It goes after the docstring and ``from __future__``
+    imports, on the line of the statement that follows, so that tracers see
+    no line of its own.
+    """
+    body = tree.body
+    i = 1 if _split_docstring(body)[0] else 0
+    while i < len(body):
+        stmt = body[i]
+        if not (isinstance(stmt, ast.ImportFrom) and stmt.module == "__future__"):
+            break
+        i += 1
+    if i == len(body):
+        return  # nothing after: no def either
+    at = _Placer(body[i]).pos
+    alias = ast.alias("handle", HANDLER_NAME, **at)
+    body.insert(i, ast.ImportFrom("hot_restart.runtime.trampoline", [alias], 0, **at))
+
+
+def instrument_source(
+    source: str | bytes, filename: str, *, bind_handler: bool = False
+) -> CodeType:
     """Parse, instrument and compile a whole module (what the import hook runs).
+
+    ``bind_handler``: the module binds the handler itself (``_bind_handler``);
+    the import hook and the runner ask for it, callers that exec the code in
+    a namespace they provide with the handler do not.
 
     The cyclic garbage collector is paused meanwhile: the AST of a large
     module is hundreds of thousands of objects, and collections triggered by
@@ -558,8 +587,8 @@ def instrument_source(source: str | bytes, filename: str) -> CodeType:
     gc.disable()
     try:
         tree = ast.parse(source, filename)
-        if not module_opts_out(tree):
-            instrument_tree(tree, source=source)
+        if not module_opts_out(tree) and instrument_tree(tree, source=source) and bind_handler:
+            _bind_handler(tree)
         return compile(tree, filename, "exec", dont_inherit=True)
     finally:
         if paused:

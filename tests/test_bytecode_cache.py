@@ -179,7 +179,7 @@ IMPORT = """\
     import hot_restart.transform as hrt
     calls = []
     real = hrt.instrument_source
-    hrt.instrument_source = lambda src, path: calls.append(path) or real(src, path)
+    hrt.instrument_source = lambda src, path, **kw: calls.append(path) or real(src, path, **kw)
     hri.install("app.*")
     import app.mod
     from hot_restart.transform import is_instrumented
@@ -295,3 +295,41 @@ def test_new_transform_version_ignores_old_files(tmp_path: Path, app: Path) -> N
     assert (app / "__pycache__" / f"mod.{tag}.hot_restart-v{TRANSFORM_VERSION + 1000}.pyc").exists()
     assert _ours(app).exists()
     assert run_json(tmp_path, bumped)["built"] == 0
+
+
+# -- permissions and planted files, as CPython's own pyc -----------------------
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX permission bits")
+@pytest.mark.parametrize("source_mode", [0o600, 0o640, 0o644, 0o400])
+def test_cache_file_keeps_the_sources_mode_like_cpythons_pyc(
+    tmp_path: Path, app: Path, source_mode: int
+) -> None:
+    """A 0600 source holding a secret must not get a world-readable cache."""
+    (app / "mod.py").chmod(source_mode)
+    # CPython's own pyc of the same source, written by a plain import.
+    plain = run_json(tmp_path, "import json, app.mod; print(json.dumps(1))")
+    assert plain == 1
+    normal = Path(importlib.util.cache_from_source(str(app / "mod.py")))
+    expected = stat.S_IMODE(normal.stat().st_mode)
+    run_json(tmp_path, IMPORT)
+    assert stat.S_IMODE(_ours(app).stat().st_mode) == expected
+    assert expected & 0o077 == source_mode & 0o077  # group/other bits follow the source
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="symlinks need privileges on Windows")
+def test_a_symlink_planted_at_the_temp_name_is_not_followed(writable: None, module: Path) -> None:
+    import threading
+
+    path = cache.cache_path(str(module))
+    assert path is not None
+    Path(path).parent.mkdir()
+    victim = module.parent / "victim.txt"
+    victim.write_text("precious")
+    planted = Path(f"{path}.{os.getpid()}.{threading.get_ident()}.tmp")
+    planted.symlink_to(victim)
+    cache.write(path, SOURCE, instrument_source(SOURCE, str(module)))
+    assert victim.read_text() == "precious"
+    assert not Path(path).is_symlink()
+    assert cache.read(path, SOURCE, str(module)) is not None
+    assert not planted.exists() and not planted.is_symlink()

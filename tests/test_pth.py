@@ -289,3 +289,65 @@ def test_sitecustomize_with_invalid_patterns_prints_one_line(sitecustomize):
     assert len(stderr.splitlines()) == 1, stderr
     assert "HOT_RESTART_PATTERNS" in stderr
     assert report["mod"] is False
+
+
+# -- pytest in a project with filterwarnings = error ---------------------------
+
+
+def _as_if_installed_from_a_wheel(venv: Venv) -> None:
+    """What pytest sees of a regular (non-editable) install, plus pytest itself.
+
+    pytest marks the packages of ``pytest11`` distributions for assertion
+    rewriting from their RECORD, and warns about those already imported:
+    the .pth activation imports hot_restart before pytest starts.
+    """
+    import _pytest
+    import pluggy
+
+    dist = venv.site / "hot_restart-0.3.0.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: hot_restart\nVersion: 0.3.0\n")
+    (dist / "entry_points.txt").write_text("[pytest11]\nhot_restart = hot_restart.pytest_plugin\n")
+    files = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "hot_restart").rglob("*.py"))
+    (dist / "RECORD").write_text("".join(f"{f},,\n" for f in files))
+    # pytest and its dependencies, from the interpreter running these tests.
+    dirs = {str(Path(m.__file__).resolve().parent.parent) for m in (_pytest, pluggy)}
+    (venv.site / "zz_pytest.pth").write_text("".join(f"{d}\n" for d in sorted(dirs)))
+
+
+PROJECT = {
+    "pytest.ini": "[pytest]\nfilterwarnings = error\n",
+    "calc.py": "def add(a, b):\n    return a + b\n",
+    "test_calc.py": """\
+        import calc
+        from hot_restart.transform import is_instrumented
+
+        def test_add():
+            assert calc.add(1, 2) == 3
+            assert is_instrumented(calc.add.__code__)
+        """,
+}
+
+
+def test_pytest_with_filterwarnings_error_collects_and_runs(installed):
+    _as_if_installed_from_a_wheel(installed)
+    for name, text in PROJECT.items():
+        (installed.app / name).write_text(textwrap.dedent(text))
+    result = installed.run(
+        "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_calc.py", HOT_RESTART_PATTERNS="calc"
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "1 passed" in result.stdout
+    assert "warning" not in result.stdout.lower()
+    # The plugin, registered by the entry point, still loads and works.
+    flag = installed.run(
+        "-m",
+        "pytest",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        "--hot-restart",
+        "test_calc.py",
+        HOT_RESTART_PATTERNS="calc",
+    )
+    assert flag.returncode == 0, flag.stdout + flag.stderr
