@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sys
 from _thread import _local
-from types import FrameType, ModuleType
+from types import FrameType, ModuleType, TracebackType
 
 from .state import STATE
 
@@ -36,15 +36,32 @@ class RestartRequest(BaseException):
 _session: ModuleType | None = None
 _catchers: ModuleType | None = None
 
-# Exceptions as control flow: (id(code), id(caller's code), caller's
-# instruction offset, exception type) for callers found to catch such an
-# exception in instrumented code, where that decision cannot vary.  Then the
-# whole decision is one dict lookup.  Keyed by id: hashing a code object
-# rehashes its bytecode; instrumented code objects stay alive while the
-# functions running them do.  Emptied whenever settings change.
+# Exceptions as control flow: (id(caller's code), caller's instruction
+# offset, exception type) for callers found to catch such an exception in
+# instrumented code, where that decision cannot vary and does not depend on
+# the function that raised.  Then the whole decision is one set lookup.
+# Keyed by id: hashing a code object rehashes its bytecode; instrumented code
+# objects stay alive while the functions running them do.  Emptied whenever
+# settings change; entries are added only while no function has
+# stop_on="all" (which would stop even on a caught exception).
 _fast = STATE.fast_propagate
 _exception = getattr(sys, "exception", None) or (lambda: sys.exc_info()[1])
 _getframe = sys._getframe
+
+# No terminal: the streams and the STATE._tty answer that said so, compared
+# by identity (a changed stream, or forget_terminal(), asks again).
+_quiet: tuple[object, object, object] = (None, None, None)
+
+# The decision "an instrumented frame catches it" holds for every frame the
+# exception passes on its way there: (id(exc), id(the traceback entry of the
+# frame that decided), id(that frame's code), id(the catcher frame)).  Ids
+# only: keeping the exception, a traceback or a frame would keep the crashed
+# frames' locals alive.  One slot: an exception handled meanwhile only costs
+# one more walk.
+_memo: tuple[int, int, int, int] = (0, 0, 0, 0)
+# A stop deferred past C code or a suppressing ``with``: (id(exc), id(the
+# frame it was raised in), its qualified name), for the late stop's banner.
+_deferred: tuple[int, int, str] = (0, 0, "")
 
 
 def handle(qualname: str | None = "", /) -> Any:
@@ -57,21 +74,24 @@ def handle(qualname: str | None = "", /) -> Any:
     """
     if qualname is None:
         return take()
-    frame = _getframe(1)
-    caller = frame.f_back
-    if (
-        caller is not None
-        and (id(frame.f_code), id(caller.f_code), caller.f_lasti, type(_exception())) in _fast
-    ):
+    quiet = _quiet
+    if sys.stdout is quiet[1] and sys.stdin is quiet[0] and STATE._tty is quiet[2]:
+        if not STATE.real_terminal:
+            return True  # no prompt is possible (a restart needs one first)
+    try:
+        caller = _getframe(2)
+    except ValueError:  # called from C with no Python frame above
+        caller = None
+    exc = _exception()
+    if caller is not None and (id(caller.f_code), caller.f_lasti, type(exc)) in _fast:
         return True
-    return _decide(_exception(), frame, caller, qualname)
+    return _decide(exc, _getframe(1), caller, qualname)
 
 
 def _decide(
     exc: BaseException | None, frame: FrameType, caller: FrameType | None, qualname: str
 ) -> bool:
-    if not qualname:
-        qualname = getattr(frame.f_code, "co_qualname", frame.f_code.co_name)
+    global _quiet, _memo
     if exc is None or isinstance(exc, _ALWAYS_PROPAGATE) or STATE.exiting:
         return True
     if type(exc) is RestartRequest:
@@ -80,18 +100,33 @@ def _decide(
         _results.value = exc.call
         return False
     if not STATE.interactive():
+        if not STATE.real_terminal:
+            _quiet = (sys.stdin, sys.stdout, STATE._tty)
         return True
+    if declined(exc):
+        return True
+    if not qualname:
+        qualname = getattr(frame.f_code, "co_qualname", frame.f_code.co_name)
     code = frame.f_code
     options = STATE.options_for(code, qualname)
     policy = STATE.forced_stop_on or options.stop_on or STATE.stop_on
-    if (
-        policy == "unhandled"
-        and caller is not None
-        and _handled_by_instrumented(frame, caller, exc)
-    ):
-        return True
-    if exc.__dict__.get(DECLINED):
-        return True
+    if policy == "unhandled" and caller is not None:
+        tb = exc.__traceback__
+        memo = _memo
+        if memo[0] == id(exc) and tb is not None and id(frame) != memo[3]:
+            # The same exception on its way to the catcher found below it?
+            below = tb.tb_next
+            for _ in range(8):
+                if below is None:
+                    break
+                if id(below) == memo[1]:
+                    if id(below.tb_frame.f_code) == memo[2]:
+                        _memo = (memo[0], id(tb), id(code), memo[3])
+                        return True
+                    break
+                below = below.tb_next
+        if _handled(exc, frame, caller, tb):
+            return True
     if options.propagated and isinstance(exc, options.propagated):
         return True
     if isinstance(exc, KeyboardInterrupt) and options.propagate_keyboard_interrupt:
@@ -101,11 +136,54 @@ def _decide(
         from . import session as _session_module
 
         _session = _session_module
+    _late_note(exc, frame, qualname)
     rerun = _session.stop(exc, frame, qualname)
     if rerun is None:
         return True
     _results.value = rerun
     return False
+
+
+def _late_note(exc: BaseException, frame: FrameType, qualname: str) -> None:
+    """Say so when the stop happens above the crash site (see _handled)."""
+    deferred = _deferred
+    if deferred[0] != id(exc) or deferred[1] == id(frame):
+        return
+    tb = exc.__traceback__
+    while tb is not None and id(tb.tb_frame) != deferred[1]:
+        tb = tb.tb_next
+    if tb is None:
+        return  # an older exception's entry
+    from .messages import say
+
+    short = qualname.rsplit(".", 1)[-1]
+    say(
+        f"{deferred[2]} raised it and returned through code that could have swallowed it "
+        f"(C code or a `with`); it reached {qualname}, where it stops: "
+        f"`c` reloads {deferred[2]} and re-runs {short}"
+    )
+
+
+# Declined exceptions (the user typed `q`): the outer frames let them pass.
+# Kept here, not on the exception: nothing of ours may show in its __dict__
+# or survive pickling.  (id, exception) pairs for the last few: holding the
+# exception keeps the ids valid.
+_declined: list[tuple[int, BaseException]] = []
+
+
+def decline(exc: BaseException) -> None:
+    """The user let ``exc`` go: no prompt for it from outer frames."""
+    _declined.append((id(exc), exc))
+    del _declined[:-8]
+
+
+def declined(exc: BaseException) -> bool:
+    if exc.__dict__.get(DECLINED):
+        return True  # older sessions mark the exception itself
+    if not _declined:
+        return False
+    key = id(exc)
+    return any(k == key for k, _ in _declined)
 
 
 class _Results(_local):
@@ -134,15 +212,55 @@ def forget() -> None:
         _catchers.clear_cache()
 
 
-def _handled_by_instrumented(frame: FrameType, caller: FrameType, exc: BaseException) -> bool:
-    global _catchers
+def _handled(
+    exc: BaseException, frame: FrameType, caller: FrameType, tb: TracebackType | None
+) -> bool:
+    """No stop here: instrumented code (a function, or a module's top level)
+    handles it, C code swallows it, a library catches it by name, or the
+    decision moves to a frame above C code that might swallow it."""
+    global _catchers, _memo, _deferred
     if _catchers is None:
         from . import catchers as _catchers_module
 
         _catchers = _catchers_module
-    catcher = _catchers.nearest_catcher(caller, exc)
-    if catcher is None or "__hot_restart__" not in catcher.f_code.co_names:
+    catchers = _catchers
+    how, catcher, defer = catchers.find(frame, exc)
+    if how == catchers.SWALLOWED:
+        if catcher is caller and isinstance(exc, AttributeError):
+            from . import boundaries
+
+            if catchers.decision_is_stable(caller, exc) and boundaries.cached(caller, frame, exc):
+                _remember_fast(caller, exc)  # hasattr, getattr with a default: any callee
+        return True
+    if catcher is not None and (how == catchers.CAUGHT or catchers.is_user_code(catcher)):
+        # Instrumented code handles it, or a library catches it by its name
+        # (argparse's ``type=``); only a catch-all outside the user's code
+        # (a framework, threading, asyncio) counts as a crash.
+        if catcher is caller and catchers.decision_is_stable(caller, exc):
+            _remember_fast(caller, exc)
+        _memo = (id(exc), id(tb), id(frame.f_code), id(catcher))
+        return True
+    if defer is not None:
+        if _deferred[0] != id(exc):
+            _deferred = (
+                id(exc),
+                id(frame),
+                getattr(frame.f_code, "co_qualname", frame.f_code.co_name),
+            )
+        return True
+    return False
+
+
+def _remember_fast(caller: FrameType, exc: BaseException) -> None:
+    if _no_stop_on_all():
+        _fast.add((id(caller.f_code), caller.f_lasti, type(exc)))
+
+
+def _no_stop_on_all() -> bool:
+    """No function stops on caught exceptions: the fast path may skip the policy."""
+    if STATE.forced_stop_on is not None:
+        return STATE.forced_stop_on == "unhandled"
+    if STATE.stop_on != "unhandled":
         return False
-    if catcher is caller and _catchers.decision_is_stable(caller, exc):
-        _fast.add((id(frame.f_code), id(caller.f_code), caller.f_lasti, type(exc)))
-    return True
+    options = (*STATE.by_def.values(), *STATE.by_file.values())
+    return all(o.stop_on != "all" for o in options)
