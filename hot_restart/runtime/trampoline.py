@@ -45,6 +45,11 @@ _catchers: ModuleType | None = None
 # settings change; entries are added only while no function has
 # stop_on="all" (which would stop even on a caught exception).
 _fast = STATE.fast_propagate
+# Frames that do not catch: (id(code), offset, type) with a cached "not
+# caught" decision, so that the fast path may look a few callers up
+# (pyparsing's parsers catch two or three frames above the raise).
+_passes: set[tuple[int, int, type]] = set()
+_HOPS = 4
 _exception = getattr(sys, "exception", None) or (lambda: sys.exc_info()[1])
 _getframe = sys._getframe
 
@@ -83,15 +88,43 @@ def handle(qualname: str | None = "", /) -> Any:
     except ValueError:  # called from C with no Python frame above
         caller = None
     exc = _exception()
-    if caller is not None and (id(caller.f_code), caller.f_lasti, type(exc)) in _fast:
-        return True
+    cls = type(exc)
+    frame = caller
+    hops = 0
+    while frame is not None:
+        key = (id(frame.f_code), frame.f_lasti, cls)
+        if key in _fast:
+            return True
+        hops += 1
+        if hops == _HOPS or key not in _passes:
+            break
+        frame = frame.f_back
+    memo = _memo
+    if memo[0] == id(exc) and exc is not None:
+        # The same exception on its way to the catcher found below?
+        tb = exc.__traceback__
+        if tb is not None and id(tb.tb_frame) != memo[3]:
+            below = tb.tb_next
+            while below is not None and hops < 8:
+                if id(below) == memo[1]:
+                    if id(below.tb_frame.f_code) == memo[2]:
+                        _remember_memo(memo[0], tb, memo[3])
+                        return True
+                    break
+                below = below.tb_next
+                hops += 1
     return _decide(exc, _getframe(1), caller, qualname)
+
+
+def _remember_memo(exc_id: int, tb: TracebackType, catcher_id: int) -> None:
+    global _memo
+    _memo = (exc_id, id(tb), id(tb.tb_frame.f_code), catcher_id)
 
 
 def _decide(
     exc: BaseException | None, frame: FrameType, caller: FrameType | None, qualname: str
 ) -> bool:
-    global _quiet, _memo
+    global _quiet
     if exc is None or isinstance(exc, _ALWAYS_PROPAGATE) or STATE.exiting:
         return True
     if type(exc) is RestartRequest:
@@ -112,19 +145,6 @@ def _decide(
     policy = STATE.forced_stop_on or options.stop_on or STATE.stop_on
     if policy == "unhandled" and caller is not None:
         tb = exc.__traceback__
-        memo = _memo
-        if memo[0] == id(exc) and tb is not None and id(frame) != memo[3]:
-            # The same exception on its way to the catcher found below it?
-            below = tb.tb_next
-            for _ in range(8):
-                if below is None:
-                    break
-                if id(below) == memo[1]:
-                    if id(below.tb_frame.f_code) == memo[2]:
-                        _memo = (memo[0], id(tb), id(code), memo[3])
-                        return True
-                    break
-                below = below.tb_next
         if _handled(exc, frame, caller, tb):
             return True
     if options.propagated and isinstance(exc, options.propagated):
@@ -208,6 +228,7 @@ handle.super = super  # type: ignore[attr-defined]
 def forget() -> None:
     """Drop cached decisions, after module globals (exception classes) were rebound."""
     _fast.clear()
+    _passes.clear()
     if _catchers is not None:
         _catchers.clear_cache()
 
@@ -236,9 +257,9 @@ def _handled(
         # Instrumented code handles it, or a library catches it by its name
         # (argparse's ``type=``); only a catch-all outside the user's code
         # (a framework, threading, asyncio) counts as a crash.
-        if catcher is caller and catchers.decision_is_stable(caller, exc):
-            _remember_fast(caller, exc)
-        _memo = (id(exc), id(tb), id(frame.f_code), id(catcher))
+        _remember_path(caller, catcher, exc)
+        if tb is not None:
+            _memo = (id(exc), id(tb), id(frame.f_code), id(catcher))
         return True
     if defer is not None:
         if _deferred[0] != id(exc):
@@ -249,6 +270,25 @@ def _handled(
             )
         return True
     return False
+
+
+def _remember_path(caller: FrameType, catcher: FrameType, exc: BaseException) -> None:
+    """Let the fast path find this catcher: a few callers up at most, each
+    with a cached "not caught" decision on the way."""
+    assert _catchers is not None
+    decisions = _catchers._decisions
+    cls = type(exc)
+    on_the_way: list[tuple[int, int, type]] = []
+    frame: FrameType | None = caller
+    while frame is not None and frame is not catcher and len(on_the_way) < _HOPS - 1:
+        key = (id(frame.f_code), frame.f_lasti, cls)
+        if decisions.get(key) != _catchers.NOT_CAUGHT:
+            return
+        on_the_way.append(key)
+        frame = frame.f_back
+    if frame is catcher and _catchers.decision_is_stable(catcher, exc) and _no_stop_on_all():
+        _passes.update(on_the_way)
+        _fast.add((id(catcher.f_code), catcher.f_lasti, cls))
 
 
 def _remember_fast(caller: FrameType, exc: BaseException) -> None:
