@@ -19,6 +19,8 @@ too, from the instruction the caller is suspended at:
   ``__getitem__`` reached by a ``for`` loop: its IndexError ends the loop;
 * builtins known to let every exception through (``sorted``, ``map``,
   ``min``, ``list.sort``, ...): DIRECT;
+* on 3.10 several calls on the caller's line are candidates; one that
+  swallows wins, then one that is DIRECT;
 * any other callable (a C function we know nothing about, or a call whose
   callee cannot be read without running code): UNKNOWN.  The caller's
   decision then moves up, to where the exception reappears.
@@ -143,10 +145,12 @@ def _read_call(caller: FrameType, callee: FrameType, cls: type) -> tuple[int, bo
     stable = resolver.cacheable and not instance_dependent
     if not verdicts:
         return UNKNOWN, stable
-    if DIRECT in verdicts:
-        return DIRECT, stable
-    if all(v == SWALLOWS for v in verdicts):
-        return SWALLOWS, stable and _COLUMNS
+    # One candidate on 3.11+.  On 3.10, several calls on one line: a
+    # swallowing call among them (``print(hasattr(o, "x"))``) is the likely
+    # one, since the crash would reach it first.
+    for verdict in (SWALLOWS, DIRECT):
+        if verdict in verdicts:
+            return verdict, stable
     return UNKNOWN, stable
 
 
@@ -222,7 +226,7 @@ def _falls_back(callee: FrameType) -> bool:
     code = callee.f_code
     index = 1 if code.co_name == "__get__" else 0
     if code.co_argcount <= index:
-        return True  # cannot tell: C code may swallow it
+        return False  # not an attribute getter: the protocol did not call it
     instance = callee.f_locals.get(code.co_varnames[index], _MISSING)
     if instance is _MISSING:
         return True
@@ -285,7 +289,17 @@ def _candidate_calls(caller: FrameType) -> list[ast.Call]:
         found = calls.get((position[1], position[3]))
         return [found] if found is not None else []
     line = caller.f_lineno
-    return [c for c in calls if c.lineno <= line <= (c.end_lineno or c.lineno)]
+    found = [c for c in calls if c.lineno <= line <= (c.end_lineno or c.lineno)]
+    # The call instruction's argument count narrows them down.
+    op = _opname(caller)
+    oparg = code.co_code[caller.f_lasti + 1]
+    if op in ("CALL_FUNCTION", "CALL_METHOD"):
+        same = [c for c in found if not c.keywords and len(c.args) == oparg and not _has_star(c)]
+    elif op == "CALL_FUNCTION_KW":
+        same = [c for c in found if len(c.args) + len(c.keywords) == oparg]
+    else:
+        same = found
+    return same or found
 
 
 def _position(code: CodeType, lasti: int) -> Any:
@@ -309,7 +323,55 @@ def _index_calls(code: CodeType, module_globals: dict[str, Any]) -> Any:
         node = catchers._find_definition(code, lines)
     if node is None:
         node = catchers._parse_whole_file(code.co_filename, lines)
-    calls = [n for n in ast.walk(node) if isinstance(n, ast.Call)]
-    if not _COLUMNS:
-        return calls
-    return {(c.end_lineno, c.end_col_offset): c for c in calls}
+    if _COLUMNS:  # end positions are unique: every call in the file will do
+        calls = (n for n in ast.walk(node) if isinstance(n, ast.Call))
+        return {(c.end_lineno, c.end_col_offset): c for c in calls}
+    # 3.10 matches by line: only the calls this code object makes.
+    inner = _SCOPES.get(code.co_name)
+    if inner is None:
+        return list(_walk(node, _nested_scopes()))
+    roots = [
+        n
+        for n in ast.walk(node)
+        if isinstance(n, getattr(ast, inner)) and n.lineno == code.co_firstlineno
+    ]
+    return [c for root in roots for c in _walk(root, _nested_scopes(), root)]
+
+
+_SCOPES = {
+    "<listcomp>": "ListComp",
+    "<setcomp>": "SetComp",
+    "<dictcomp>": "DictComp",
+    "<genexpr>": "GeneratorExp",
+    "<lambda>": "Lambda",
+}
+
+
+def _nested_scopes() -> tuple[type, ...]:
+    import ast
+
+    return (
+        ast.FunctionDef,
+        ast.AsyncFunctionDef,
+        ast.ClassDef,
+        ast.Lambda,
+        ast.ListComp,
+        ast.SetComp,
+        ast.DictComp,
+        ast.GeneratorExp,
+    )
+
+
+def _walk(node: ast.AST, stop_at: tuple[type, ...], root: ast.AST | None = None) -> Any:
+    """The calls under ``node``, not entering ``stop_at`` nodes (other scopes)."""
+    import ast
+
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, ast.Call):
+            yield current
+        for child in ast.iter_child_nodes(current):
+            if isinstance(child, stop_at) and child is not root:
+                continue
+            stack.append(child)
