@@ -154,9 +154,9 @@ def child_micro(folder: Path) -> None:
     for depth in (1_000, 4_000):
         times = _interleaved(
             {
-                "plain": lambda: plain.top(depth),
-                "hooked": lambda: hooked.top(depth),
-                "floor": lambda: floor.top(depth),
+                "plain": lambda depth=depth: plain.top(depth),
+                "hooked": lambda depth=depth: hooked.top(depth),
+                "floor": lambda depth=depth: floor.top(depth),
             },
             number=3,
             rounds=5,
