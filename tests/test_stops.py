@@ -263,3 +263,17 @@ def test_a_deep_raise_caught_at_the_top_is_decided_once_not_per_frame(tmp_path):
     counts = dict(map(int, line.split()) for line in result.stdout.splitlines())
     for depth, lookups in counts.items():
         assert lookups <= 2 * depth + 10, counts
+
+
+def test_suppressing_context_managers_never_stop_and_a_late_stop_reruns_the_caller(session):
+    s = session("late_stop", args=["-m", "hot_restart", "prog.py"])
+    before = s.prompt()
+    assert "context managers: suppressed suppressed too" in before
+    assert "__main__.label raised AttributeError" in before
+    assert "name_of raised it" in before and "re-runs label" in before
+    assert before.count("raised AttributeError") == 1, before
+    assert "item.nmae.upper()" in before  # the debugger shows the crash site
+    s.fix()
+    s.send("c")
+    s.expect("label: A, B")
+    s.finish(0)

@@ -88,6 +88,7 @@ if TYPE_CHECKING:
 __all__ = [
     "CAUGHT",
     "CAUGHT_ALL",
+    "MAY_SUPPRESS",
     "NOT_CAUGHT",
     "SWALLOWED",
     "clear_cache",
@@ -177,6 +178,8 @@ NOT_CAUGHT = 0
 CAUGHT = 1  # an except clause naming its kind, or a known suppressing context manager
 CAUGHT_ALL = 2  # a clause that takes anything: bare, Exception, BaseException, unknown
 SWALLOWED = 3  # C code called at that line swallows it (hasattr, the attribute protocol, ...)
+MAY_SUPPRESS = 4  # not caught, but a ``with`` whose __exit__ may return true is around the line
+_TAKES = (CAUGHT, CAUGHT_ALL, SWALLOWED)
 
 
 def will_catch(frame: FrameType, exc: BaseException) -> bool:
@@ -185,7 +188,7 @@ def will_catch(frame: FrameType, exc: BaseException) -> bool:
     caught = _decisions.get(key)
     if caught is None:
         caught = _decide(frame, exc, key)
-    return bool(caught)
+    return caught in _TAKES
 
 
 def nearest_catcher(frame: FrameType | None, exc: BaseException) -> FrameType | None:
@@ -197,7 +200,7 @@ def nearest_catcher(frame: FrameType | None, exc: BaseException) -> FrameType | 
         caught = decisions.get(key)
         if caught is None:
             caught = _decide(frame, exc, key)
-        if caught:
+        if caught in _TAKES:
             return frame
         frame = frame.f_back
     return None
@@ -232,6 +235,9 @@ def find(
         caught = decisions.get(key)
         if caught is None:
             caught = _decide(frame, exc, key)
+        if caught == MAY_SUPPRESS:
+            unsure = True  # ExitStack, a custom __exit__: the frame decides if it gets there
+            caught = NOT_CAUGHT
         if caught == CAUGHT or (caught and is_user_code(frame)):
             return caught, frame, defer
         if boundaries is not None:
@@ -288,6 +294,7 @@ def clear_cache() -> None:
     _regions.clear()
     _whole_files.clear()
     _CO_NAMESPACE_USER.clear()
+    _exit_verdicts.clear()
     boundaries = sys.modules.get(__package__ + ".boundaries") if __package__ else None
     if boundaries is not None:
         boundaries.clear_cache()
@@ -311,16 +318,21 @@ def _decide(frame: FrameType, exc: BaseException, key: tuple[int, int, type]) ->
     resolver = _Resolver(frame)
     escaping = _Escaping(exc)
     caught = NOT_CAUGHT
+    maybe = False
     for region in chain:
         kind = region[3]
         if kind == _TRY:
             caught = _try_catches(region[4], escaping.cls, resolver)
         elif kind == _TRY_STAR:
             caught = CAUGHT if _try_star_catches(region[4], escaping, resolver) else NOT_CAUGHT
-        else:
-            caught = CAUGHT if _with_suppresses(region[4], escaping, resolver) else NOT_CAUGHT
+        elif _with_suppresses(region[4], escaping, resolver):
+            caught = CAUGHT
+        elif not maybe:
+            maybe = _with_may_suppress(region[4], resolver)
         if caught:
             break
+    if not caught and maybe:
+        caught = MAY_SUPPRESS
     if resolver.cacheable and not isinstance(exc, _GROUP_TYPES):
         _remember(key, caught, info)
     return caught
@@ -526,6 +538,104 @@ def _with_suppresses(items: tuple[WithItem, ...], escaping: _Escaping, resolver:
         elif _object_suppresses(resolver.value(item[1]), escaping):
             return True
     return False
+
+
+def _with_may_suppress(items: tuple[WithItem, ...], resolver: _Resolver) -> bool:
+    """A context manager we cannot read may suppress: its ``__exit__`` is
+    Python code that returns something other than None or False
+    (``ExitStack``, a custom one), or it is a ``@contextmanager`` generator
+    whose ``yield`` sits in a ``try`` with an ``except``."""
+    for item in items:
+        if item[0] == _CALL:
+            func = resolver.value(item[1])
+            if isinstance(func, type):
+                if _exit_may_return_true(func):
+                    return True
+                continue
+            wrapped = getattr(func, "__wrapped__", None)
+            if _is_contextmanager(func) and wrapped is not None:
+                if _generator_may_catch(wrapped):
+                    return True
+        else:
+            obj = resolver.value(item[1])
+            if obj is not _MISSING and _exit_may_return_true(type(obj)):
+                return True
+    return False
+
+
+_exit_verdicts: dict[int, tuple[object, bool]] = {}
+
+
+def _exit_may_return_true(cls: type) -> bool:
+    exit_function = None
+    for klass in cls.__mro__:
+        if "__exit__" in klass.__dict__:
+            exit_function = klass.__dict__["__exit__"]
+            break
+    code = getattr(exit_function, "__code__", None)
+    if code is None:
+        return False  # C __exit__ (locks, files) or none: they never suppress
+    if getattr(sys.modules.get("contextlib"), "_GeneratorContextManager", None) in cls.__mro__:
+        return False  # judged by its generator, in _with_may_suppress
+    return _returns_true(exit_function, code)
+
+
+def _is_contextmanager(func: object) -> bool:
+    code = getattr(func, "__code__", None)
+    return code is not None and code.co_name == "helper" and "contextlib" in code.co_filename
+
+
+def _generator_may_catch(gen_function: object) -> bool:
+    """The generator catches at its ``yield``: a try with handlers around it."""
+    code = getattr(gen_function, "__code__", None)
+    if code is None:
+        return False
+    found = _exit_verdicts.get(id(code))
+    if found is not None and found[0] is code:
+        return found[1]
+    verdict = False
+    try:
+        import ast
+        import linecache
+
+        lines = linecache.getlines(code.co_filename, getattr(gen_function, "__globals__", None))
+        node = _find_definition(code, lines) if lines else None
+        if node is not None:
+            for sub in ast.walk(node):
+                if isinstance(sub, ast.Try) and sub.handlers:
+                    body = ast.Module(sub.body, [])
+                    if any(isinstance(n, (ast.Yield, ast.YieldFrom)) for n in ast.walk(body)):
+                        verdict = True
+                        break
+    except Exception:
+        verdict = False
+    _exit_verdicts[id(code)] = (code, verdict)
+    return verdict
+
+
+def _returns_true(function: object, code: CodeType) -> bool:
+    """An ``__exit__`` with a ``return`` of anything but None or False."""
+    found = _exit_verdicts.get(id(code))
+    if found is not None and found[0] is code:
+        return found[1]
+    verdict = True  # without source: it may
+    try:
+        import ast
+        import linecache
+
+        lines = linecache.getlines(code.co_filename, getattr(function, "__globals__", None))
+        node = _find_definition(code, lines) if lines else None
+        if node is not None:
+            verdict = any(
+                isinstance(sub, ast.Return)
+                and sub.value is not None
+                and not (isinstance(sub.value, ast.Constant) and sub.value.value in (None, False))
+                for sub in ast.walk(node)
+            )
+    except Exception:
+        verdict = True
+    _exit_verdicts[id(code)] = (code, verdict)
+    return verdict
 
 
 def _call_suppresses(item: WithItem, escaping: _Escaping, resolver: _Resolver) -> bool:
