@@ -55,7 +55,9 @@ _getframe = sys._getframe
 
 # No terminal: the streams and the STATE._tty answer that said so, compared
 # by identity (a changed stream, or forget_terminal(), asks again).
-_quiet: tuple[object, object, object] = (None, None, None)
+_quiet_in: object = None
+_quiet_out: object = None
+_quiet_tty: object = None
 
 # The decision "an instrumented frame catches it" holds for every frame the
 # exception passes on its way there: (id(exc), id(the traceback entry of the
@@ -79,8 +81,7 @@ def handle(qualname: str | None = "", /) -> Any:
     """
     if qualname is None:
         return take()
-    quiet = _quiet
-    if sys.stdout is quiet[1] and sys.stdin is quiet[0] and STATE._tty is quiet[2]:
+    if sys.stdin is _quiet_in and sys.stdout is _quiet_out and STATE._tty is _quiet_tty:
         if not STATE.real_terminal:
             return True  # no prompt is possible (a restart needs one first)
     try:
@@ -89,16 +90,20 @@ def handle(qualname: str | None = "", /) -> Any:
         caller = None
     exc = _exception()
     cls = type(exc)
-    frame = caller
     hops = 0
-    while frame is not None:
-        key = (id(frame.f_code), frame.f_lasti, cls)
+    if caller is not None:
+        key = (id(caller.f_code), caller.f_lasti, cls)
         if key in _fast:
             return True
-        hops += 1
-        if hops == _HOPS or key not in _passes:
-            break
-        frame = frame.f_back
+        frame: FrameType | None = caller
+        while key in _passes and hops < _HOPS:
+            frame = frame.f_back if frame is not None else None
+            if frame is None:
+                break
+            key = (id(frame.f_code), frame.f_lasti, cls)
+            if key in _fast:
+                return True
+            hops += 1
     memo = _memo
     if memo[0] == id(exc) and exc is not None:
         # The same exception on its way to the catcher found below?
@@ -124,7 +129,7 @@ def _remember_memo(exc_id: int, tb: TracebackType, catcher_id: int) -> None:
 def _decide(
     exc: BaseException | None, frame: FrameType, caller: FrameType | None, qualname: str
 ) -> bool:
-    global _quiet
+    global _quiet_in, _quiet_out, _quiet_tty
     if exc is None or isinstance(exc, _ALWAYS_PROPAGATE) or STATE.exiting:
         return True
     if type(exc) is RestartRequest:
@@ -134,7 +139,7 @@ def _decide(
         return False
     if not STATE.interactive():
         if not STATE.real_terminal:
-            _quiet = (sys.stdin, sys.stdout, STATE._tty)
+            _quiet_in, _quiet_out, _quiet_tty = sys.stdin, sys.stdout, STATE._tty
         return True
     if declined(exc):
         return True
