@@ -46,9 +46,20 @@ merely delays a stop, and towards "not handled" for context managers, whose
   ``assertRaisesRegex`` (as ``with f(...)`` calls, and for ``suppress`` and
   unittest's assert-raises context also as ``with obj:``, which is how
   ``assertRaises(E, func)`` runs ``func``).  ``assertWarns`` lets exceptions
-  through, so it does not count.  Every other context manager (``ExitStack``,
-  ``@contextmanager`` generators with an ``except``, custom ``__exit__``
-  returning true) is assumed not to suppress.
+  through, so it does not count.  A context manager that may suppress
+  (a Python ``__exit__`` with a ``return`` of anything but None or False,
+  such as ``ExitStack``'s; a ``@contextmanager`` generator whose ``yield``
+  is inside a ``try`` with an ``except``) makes the frame MAY_SUPPRESS: not
+  a catcher, but the trampoline does not stop below it on a guess; the
+  frame's own handler decides if the exception gets there.  Context managers
+  whose ``__exit__`` is C code (files, locks) never suppress.
+* How a frame catches matters outside the user's code: a clause naming the
+  exception's kind (``except (TypeError, ValueError)``, argparse's ``type=``)
+  is CAUGHT, a handled exception; a catch-all (bare, ``Exception``,
+  ``BaseException``, or a type that cannot be evaluated) is CAUGHT_ALL, the
+  crash barrier of a framework, where the trampoline stops.
+* :func:`find` also reads the step between each frame and its caller for
+  the kinds of exception C code swallows (see :mod:`.boundaries`).
 * Only the ``body`` of a ``try`` or ``with`` is protected; an exception from
   a later with-item's ``__enter__``, and a ``return`` inside ``finally``
   (which swallows exceptions), are not modelled.
