@@ -79,23 +79,37 @@ def handle(qualname: str | None = "", /) -> Any:
     code makes it after its ``except`` block).  On 3.11+ the qualified name
     comes from the code object; 3.10 code passes it.
     """
+    global _memo
     if qualname is None:
         return take()
     if sys.stdin is _quiet_in and sys.stdout is _quiet_out and STATE._tty is _quiet_tty:
         if not STATE.real_terminal:
             return True  # no prompt is possible (a restart needs one first)
+    exc = _exception()
+    memo = _memo
+    if memo[0] == id(exc) and exc is not None:
+        # The same exception on its way to the catcher found below: the
+        # entry under this frame's in its traceback is the one that decided.
+        tb = exc.__traceback__
+        if tb is not None and id(tb.tb_frame) != memo[3]:
+            below = tb.tb_next
+            if below is not None and id(below) == memo[1]:
+                if id(below.tb_frame.f_code) == memo[2]:
+                    _memo = (memo[0], id(tb), id(tb.tb_frame.f_code), memo[3])
+                    return True
+            elif _in_flight(below, memo, tb):
+                return True
     try:
         caller = _getframe(2)
     except ValueError:  # called from C with no Python frame above
         caller = None
-    exc = _exception()
     cls = type(exc)
-    hops = 0
     if caller is not None:
         key = (id(caller.f_code), caller.f_lasti, cls)
         if key in _fast:
             return True
         frame: FrameType | None = caller
+        hops = 0
         while key in _passes and hops < _HOPS:
             frame = frame.f_back if frame is not None else None
             if frame is None:
@@ -104,26 +118,24 @@ def handle(qualname: str | None = "", /) -> Any:
             if key in _fast:
                 return True
             hops += 1
-    memo = _memo
-    if memo[0] == id(exc) and exc is not None:
-        # The same exception on its way to the catcher found below?
-        tb = exc.__traceback__
-        if tb is not None and id(tb.tb_frame) != memo[3]:
-            below = tb.tb_next
-            while below is not None and hops < 8:
-                if id(below) == memo[1]:
-                    if id(below.tb_frame.f_code) == memo[2]:
-                        _remember_memo(memo[0], tb, memo[3])
-                        return True
-                    break
-                below = below.tb_next
-                hops += 1
     return _decide(exc, _getframe(1), caller, qualname)
 
 
-def _remember_memo(exc_id: int, tb: TracebackType, catcher_id: int) -> None:
+def _in_flight(
+    below: TracebackType | None, memo: tuple[int, int, int, int], tb: TracebackType
+) -> bool:
+    """The deciding entry a few entries down (frames without a trampoline between)."""
     global _memo
-    _memo = (exc_id, id(tb), id(tb.tb_frame.f_code), catcher_id)
+    for _ in range(8):
+        if below is None:
+            return False
+        if id(below) == memo[1]:
+            if id(below.tb_frame.f_code) != memo[2]:
+                return False
+            _memo = (memo[0], id(tb), id(tb.tb_frame.f_code), memo[3])
+            return True
+        below = below.tb_next
+    return False
 
 
 def _decide(
