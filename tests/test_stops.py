@@ -101,7 +101,11 @@ for name in sys.argv[1:]:
 """
 
 CASES = """
+import argparse
+import contextlib
 import operator
+
+import helpers
 
 
 class Order:
@@ -169,6 +173,49 @@ def sorted_key_escapes():
     return sorted([1, 2], key=key)
 
 
+class Ignoring:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, value, tb):
+        return kind is KeyError
+
+
+def lookup(table, key):
+    return table[key]
+
+
+def convert(text):
+    return int(text)
+
+
+def suppressed():
+    with Ignoring():
+        lookup({{}}, "k")
+    with contextlib.ExitStack() as stack:
+        stack.enter_context(contextlib.suppress(KeyError))
+        lookup({{}}, "k")
+    parser = argparse.ArgumentParser(exit_on_error=False)
+    parser.add_argument("--n", type=convert)
+    try:
+        parser.parse_args(["--n", "x"])
+    except argparse.ArgumentError:
+        pass
+
+
+def through_a_with():
+    with Ignoring():
+        return convert("x")  # ValueError: Ignoring lets it through
+
+
+def through_c_code():
+    return ", ".join(map(probe, [Order(2)]))
+
+
+def framework_catches():
+    return helpers.serve(convert, "x")
+
+
 def deep(n):
     if n == 0:
         raise KeyError(n)
@@ -183,8 +230,18 @@ def top(n):
 """
 
 
+HELPERS = """
+def serve(handler, request):
+    try:
+        return handler(request)
+    except Exception as e:
+        return repr(e)
+"""
+
+
 def _record(tmp_path: Path, *names: str) -> dict[str, list[str]]:
     (tmp_path / "cases.py").write_text(textwrap.dedent(CASES).replace("{{}}", "{}"))
+    (tmp_path / "helpers.py").write_text(HELPERS)
     script = tmp_path / "record.py"
     script.write_text(RECORDER.format(folder=str(tmp_path)))
     result = subprocess.run(
@@ -211,8 +268,16 @@ def test_each_escaping_exception_stops_once_at_its_crash_site(tmp_path):
         "getattr_escapes",
         "method_escapes",
         "sorted_key_escapes",
+        "suppressed",
+        "through_a_with",
+        "through_c_code",
+        "framework_catches",
     )
     assert stops == {
+        "suppressed": [],
+        "through_a_with": ["through_a_with"],  # where it reappeared: a late stop
+        "through_c_code": ["through_c_code"],
+        "framework_catches": ["convert"],  # a catch-all outside the user's code
         "swallowed": [],
         "property_escapes": ["total"],
         "getattr_escapes": ["total"],
@@ -223,6 +288,7 @@ def test_each_escaping_exception_stops_once_at_its_crash_site(tmp_path):
 
 COUNTER = """
 import sys
+sys.path.insert(0, {folder!r})
 sys.path.insert(0, {folder!r})
 sys.setrecursionlimit(10_000)
 import hot_restart
@@ -249,6 +315,7 @@ for depth in (200, 400, 800):
 def test_a_deep_raise_caught_at_the_top_is_decided_once_not_per_frame(tmp_path):
     """Catcher lookups grow linearly with the depth (each frame used to walk all its callers)."""
     (tmp_path / "cases.py").write_text(textwrap.dedent(CASES).replace("{{}}", "{}"))
+    (tmp_path / "helpers.py").write_text(HELPERS)
     script = tmp_path / "count.py"
     script.write_text(COUNTER.format(folder=str(tmp_path)))
     result = subprocess.run(
