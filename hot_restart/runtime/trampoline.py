@@ -275,7 +275,7 @@ def _handled(
         # (argparse's ``type=``); only a catch-all outside the user's code
         # (a framework, threading, asyncio) counts as a crash.
         _remember_path(caller, catcher, exc)
-        if tb is not None:
+        if tb is not None and _no_stop_on_all():
             _memo = (id(exc), id(tb), id(frame.f_code), id(catcher))
         return True
     if defer is not None:
