@@ -86,19 +86,6 @@ def handle(qualname: str | None = "", /) -> Any:
         if not STATE.real_terminal:
             return True  # no prompt is possible (a restart needs one first)
     exc = _exception()
-    memo = _memo
-    if memo[0] == id(exc) and exc is not None:
-        # The same exception on its way to the catcher found below: the
-        # entry under this frame's in its traceback is the one that decided.
-        tb = exc.__traceback__
-        if tb is not None and id(tb.tb_frame) != memo[3]:
-            below = tb.tb_next
-            if below is not None and id(below) == memo[1]:
-                if id(below.tb_frame.f_code) == memo[2]:
-                    _memo = (memo[0], id(tb), id(tb.tb_frame.f_code), memo[3])
-                    return True
-            elif _in_flight(below, memo, tb):
-                return True
     try:
         caller = _getframe(2)
     except ValueError:  # called from C with no Python frame above
@@ -118,6 +105,19 @@ def handle(qualname: str | None = "", /) -> Any:
             if key in _fast:
                 return True
             hops += 1
+    memo = _memo
+    if memo[0] == id(exc) and exc is not None:
+        # The same exception on its way to the catcher found below: the
+        # entry under this frame's in its traceback is the one that decided.
+        tb = exc.__traceback__
+        if tb is not None and id(tb.tb_frame) != memo[3]:
+            below = tb.tb_next
+            if below is not None and id(below) == memo[1]:
+                if id(below.tb_frame.f_code) == memo[2]:
+                    _memo = (memo[0], id(tb), id(tb.tb_frame.f_code), memo[3])
+                    return True
+            elif _in_flight(below, memo, tb):
+                return True
     return _decide(exc, _getframe(1), caller, qualname)
 
 
