@@ -139,6 +139,7 @@ def child_micro(folder: Path) -> None:
             "floor": lambda: floor.catch(table, "k"),
         },
         number=20_000,
+        rounds=21,
     )
     print(
         _row(
@@ -159,7 +160,7 @@ def child_micro(folder: Path) -> None:
                 "floor": lambda depth=depth: floor.top(depth),
             },
             number=3,
-            rounds=5,
+            rounds=11,
         )
         print(
             _row(
@@ -187,7 +188,7 @@ def child_parse(folder: Path, mode: str) -> None:
         _use_floor([n for n in sys.modules if n == "pyparsing" or n.startswith("pyparsing.")])
         _use_floor(["parse_bench"])
     bench.run()
-    print(_best(bench.run, number=5, rounds=7))
+    print(_best(bench.run, number=10, rounds=9))
 
 
 def _spawn(args: list[str], tty: bool) -> str:
@@ -244,7 +245,7 @@ def main() -> None:
         (parse / "parse_bench.py").write_text(PARSE)
         for tty in (True, False):
             best: dict[str, float] = {}
-            for _ in range(3):  # alternate, so drift hits all three alike
+            for _ in range(5):  # alternate, so drift hits all three alike
                 for mode in ("plain", "hooked", "floor"):
                     out = _spawn(["--parse", str(parse), mode], tty)
                     value = float(out.split()[-1])
