@@ -6,7 +6,8 @@
   its ``**options`` (they record their entry arguments for a re-run):
   reported, no target;
 - raising and catching inside instrumented code against plain code (the
-  "unhandled" policy looks at the callers); target at most 1.5x;
+  "unhandled" policy looks at the callers); target at most 1.4x (bench_exceptions.py: the
+  same beside its re-raise floor, with and without a terminal);
 - importing a generated 13,200-line module through the hook, cold (no
   cache) and warm, against a plain import; targets 3x and 1.1x;
 - importing modules that do not match, with the hook installed against
@@ -129,7 +130,7 @@ def bench_calls(folder: Path) -> None:
     value = best_of(lambda: hooked.catch(table, "k"), number=n) - empty
     del os.environ["HOT_RESTART_FORCE_PROMPT"]
     STATE.forget_terminal()
-    print(row("raise KeyError, caught by the caller", value, base, "ns", "target <= 1.5x"))
+    print(row("raise KeyError, caught by the caller", value, base, "ns", "target <= 1.4x"))
 
 
 def _time_import(

@@ -548,3 +548,78 @@ def test_importing_is_cheap() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+# --- how a frame catches (catchers.find) --------------------------------------
+
+
+def _find(exc: BaseException) -> tuple[int, types.FrameType | None, types.FrameType | None]:
+    """catchers.find as if ``exc`` left this function into its caller."""
+    return catchers.find(sys._getframe(), exc)
+
+
+def test_a_clause_naming_the_kind_is_caught_a_catch_all_is_caught_all() -> None:
+    try:
+        named = _find(ValueError())
+    except (TypeError, ValueError):
+        pass
+    try:
+        everything = _find(ValueError())
+    except Exception:
+        pass
+    try:
+        bare = _find(ValueError())
+    except:  # noqa: E722
+        pass
+    assert named[0] == catchers.CAUGHT
+    assert everything[0] == catchers.CAUGHT_ALL
+    assert bare[0] == catchers.CAUGHT_ALL
+
+
+class _MaySuppress:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc_info: object) -> bool:
+        return exc_info[0] is KeyError
+
+
+class _NeverSuppresses:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc_info: object) -> None:
+        return None
+
+
+def test_a_context_manager_that_may_suppress_is_not_a_catcher_but_unsure() -> None:
+    frame = sys._getframe()
+    with _MaySuppress():
+        maybe = (
+            will_catch(frame, KeyError()),
+            catchers._decide(frame, KeyError(), (0, -1, KeyError)),
+        )
+    with _NeverSuppresses():
+        never = (
+            will_catch(frame, KeyError()),
+            catchers._decide(frame, KeyError(), (0, -2, KeyError)),
+        )
+    with contextlib.ExitStack():
+        stack = catchers._decide(frame, KeyError(), (0, -3, KeyError))
+    assert maybe == (False, catchers.MAY_SUPPRESS)
+    assert never == (False, catchers.NOT_CAUGHT)
+    assert stack == catchers.MAY_SUPPRESS
+
+
+def test_module_level_code_of_an_instrumented_module_is_user_code(tmp_path: Path) -> None:
+    from hot_restart.constants import HANDLER_NAME
+
+    namespace: dict[str, object] = {HANDLER_NAME: object()}
+    exec(
+        compile("import sys\nframe = sys._getframe()\n", str(tmp_path / "m.py"), "exec"), namespace
+    )
+    plain: dict[str, object] = {}
+    exec(compile("import sys\nframe = sys._getframe()\n", str(tmp_path / "p.py"), "exec"), plain)
+    assert catchers.is_user_code(namespace["frame"])  # type: ignore[arg-type]
+    assert not catchers.is_user_code(plain["frame"])  # type: ignore[arg-type]
+    assert not catchers.is_user_code(sys._getframe())  # a function that is not instrumented

@@ -46,9 +46,20 @@ merely delays a stop, and towards "not handled" for context managers, whose
   ``assertRaisesRegex`` (as ``with f(...)`` calls, and for ``suppress`` and
   unittest's assert-raises context also as ``with obj:``, which is how
   ``assertRaises(E, func)`` runs ``func``).  ``assertWarns`` lets exceptions
-  through, so it does not count.  Every other context manager (``ExitStack``,
-  ``@contextmanager`` generators with an ``except``, custom ``__exit__``
-  returning true) is assumed not to suppress.
+  through, so it does not count.  A context manager that may suppress
+  (a Python ``__exit__`` with a ``return`` of anything but None or False,
+  such as ``ExitStack``'s; a ``@contextmanager`` generator whose ``yield``
+  is inside a ``try`` with an ``except``) makes the frame MAY_SUPPRESS: not
+  a catcher, but the trampoline does not stop below it on a guess; the
+  frame's own handler decides if the exception gets there.  Context managers
+  whose ``__exit__`` is C code (files, locks) never suppress.
+* How a frame catches matters outside the user's code: a clause naming the
+  exception's kind (``except (TypeError, ValueError)``, argparse's ``type=``)
+  is CAUGHT, a handled exception; a catch-all (bare, ``Exception``,
+  ``BaseException``, or a type that cannot be evaluated) is CAUGHT_ALL, the
+  crash barrier of a framework, where the trampoline stops.
+* :func:`find` also reads the step between each frame and its caller for
+  the kinds of exception C code swallows (see :mod:`.boundaries`).
 * Only the ``body`` of a ``try`` or ``with`` is protected; an exception from
   a later with-item's ``__enter__``, and a ``return`` inside ``finally``
   (which swallows exceptions), are not modelled.
@@ -71,7 +82,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     import ast
     from collections.abc import Iterator
-    from types import CodeType, FrameType
+    from types import CodeType, FrameType, ModuleType
     from typing import Any, TypeAlias
 
     # Compiled handler/argument expression: (_NAME, name, scope),
@@ -85,7 +96,19 @@ if TYPE_CHECKING:
     # (first line, last line, nesting depth, kind, handlers or with-items)
     Region: TypeAlias = tuple[int, int, int, int, tuple[Any, ...]]
 
-__all__ = ["clear_cache", "decision_is_stable", "nearest_catcher", "will_catch"]
+__all__ = [
+    "CAUGHT",
+    "CAUGHT_ALL",
+    "MAY_SUPPRESS",
+    "NOT_CAUGHT",
+    "SWALLOWED",
+    "clear_cache",
+    "decision_is_stable",
+    "find",
+    "is_user_code",
+    "nearest_catcher",
+    "will_catch",
+]
 
 # Region kinds.
 _TRY = 0
@@ -156,10 +179,18 @@ def _depth(region: Region) -> int:
 
 
 _regions: dict[int, _CodeRegions] = {}  # id(code) -> regions
-_decisions: dict[tuple[int, int, type], bool] = {}  # (id(code), f_lasti, type) -> caught
+_decisions: dict[tuple[int, int, type], int] = {}  # (id(code), f_lasti, type) -> how caught
 # The last few whole-file parses, for the fallback path: filename -> (lines, tree).
 _whole_files: dict[str, tuple[list[str], ast.Module]] = {}
 _WHOLE_FILES_KEPT = 4
+
+# How a frame takes an exception (cached per code, offset and type).
+NOT_CAUGHT = 0
+CAUGHT = 1  # an except clause naming its kind, or a known suppressing context manager
+CAUGHT_ALL = 2  # a clause that takes anything: bare, Exception, BaseException, unknown
+SWALLOWED = 3  # C code called at that line swallows it (hasattr, the attribute protocol, ...)
+MAY_SUPPRESS = 4  # not caught, but a ``with`` whose __exit__ may return true is around the line
+_TAKES = (CAUGHT, CAUGHT_ALL, SWALLOWED)
 
 
 def will_catch(frame: FrameType, exc: BaseException) -> bool:
@@ -168,7 +199,7 @@ def will_catch(frame: FrameType, exc: BaseException) -> bool:
     caught = _decisions.get(key)
     if caught is None:
         caught = _decide(frame, exc, key)
-    return caught
+    return caught in _TAKES
 
 
 def nearest_catcher(frame: FrameType | None, exc: BaseException) -> FrameType | None:
@@ -180,10 +211,87 @@ def nearest_catcher(frame: FrameType | None, exc: BaseException) -> FrameType | 
         caught = decisions.get(key)
         if caught is None:
             caught = _decide(frame, exc, key)
-        if caught:
+        if caught in _TAKES:
             return frame
         frame = frame.f_back
     return None
+
+
+def find(
+    raised_in: FrameType, exc: BaseException
+) -> tuple[int, FrameType | None, FrameType | None]:
+    """Who takes ``exc`` as it leaves ``raised_in``: (how, catcher, defer_to).
+
+    Walks the callers like :func:`nearest_catcher`, and also reads each step
+    between two frames (see :mod:`.boundaries`) when the exception is of a
+    kind that C code swallows: a step through ``hasattr`` makes the frame
+    that called it the catcher (SWALLOWED).  ``defer_to`` is the nearest
+    trampolined frame above a step through C code that might swallow it
+    (below the catcher): a stop decided now would be a guess, and that
+    frame's handler will decide again if the exception reaches it.
+    """
+    cls = type(exc)
+    decisions = _decisions
+    below = raised_in
+    frame = raised_in.f_back
+    boundaries: ModuleType | None = None
+    if issubclass(cls, _C_SWALLOWS):
+        from . import boundaries as _boundaries  # only for the kinds C code swallows
+
+        boundaries = _boundaries
+    unsure = False
+    defer: FrameType | None = None
+    while frame is not None:
+        key = (id(frame.f_code), frame.f_lasti, cls)
+        caught = decisions.get(key)
+        if caught is None:
+            caught = _decide(frame, exc, key)
+        if caught == MAY_SUPPRESS:
+            unsure = True  # ExitStack, a custom __exit__: the frame decides if it gets there
+            caught = NOT_CAUGHT
+        if caught == CAUGHT or (caught and is_user_code(frame)):
+            return caught, frame, defer
+        if boundaries is not None:
+            step = boundaries.step(frame, below, exc)
+            if step == boundaries.SWALLOWS:
+                return SWALLOWED, frame, defer
+            if step == boundaries.UNKNOWN:
+                unsure = True
+        if caught:
+            return caught, frame, defer  # a catch-all outside the user's code
+        if unsure and defer is None and HANDLER in frame.f_code.co_names:
+            defer = frame
+        below = frame
+        frame = frame.f_back
+    return NOT_CAUGHT, None, defer
+
+
+HANDLER = "__hot_restart__"  # constants.HANDLER_NAME, without importing the package
+# Exception kinds that CPython's C code swallows after calling Python code:
+# AttributeError (hasattr, getattr with a default, the attribute protocol's
+# __getattr__ fallback), TypeError (length hints), LookupError (IndexError
+# ends the old iteration protocol).
+_C_SWALLOWS = (AttributeError, TypeError, LookupError)
+_CO_NAMESPACE_USER: dict[int, tuple[CodeType, bool]] = {}
+
+
+def is_user_code(frame: FrameType) -> bool:
+    """Instrumented code: a trampolined function, or the top-level (module or
+    class body) code of an instrumented module, which has no trampoline but
+    is the user's code all the same."""
+    code = frame.f_code
+    if HANDLER in code.co_names:
+        return True
+    if code.co_flags & _CO_OPTIMIZED:
+        return False
+    if frame.f_globals.get(HANDLER) is not None:
+        return True  # the loader and the runner give instrumented modules the handler
+    known = _CO_NAMESPACE_USER.get(id(code))
+    if known is None or known[0] is not code:
+        nested = [c for c in code.co_consts if hasattr(c, "co_names")]
+        known = (code, any(HANDLER in c.co_names for c in nested))
+        _CO_NAMESPACE_USER[id(code)] = known
+    return known[1]
 
 
 def decision_is_stable(frame: FrameType, exc: BaseException) -> bool:
@@ -196,13 +304,18 @@ def clear_cache() -> None:
     _decisions.clear()  # first: no decision may outlive the code it names
     _regions.clear()
     _whole_files.clear()
+    _CO_NAMESPACE_USER.clear()
+    _exit_verdicts.clear()
+    boundaries = sys.modules.get(__package__ + ".boundaries") if __package__ else None
+    if boundaries is not None:
+        boundaries.clear_cache()
 
 
 # ---------------------------------------------------------------------------
 # Deciding (the cold path: first time for this code, offset and type)
 
 
-def _decide(frame: FrameType, exc: BaseException, key: tuple[int, int, type]) -> bool:
+def _decide(frame: FrameType, exc: BaseException, key: tuple[int, int, type]) -> int:
     """Evaluate the regions around the frame's line; cache when the answer can't vary."""
     code = frame.f_code
     info = _regions.get(key[0])
@@ -211,27 +324,32 @@ def _decide(frame: FrameType, exc: BaseException, key: tuple[int, int, type]) ->
         _regions[key[0]] = info
     chain = info.chain(frame)
     if not chain:
-        _remember(key, False, info)
-        return False
+        _remember(key, NOT_CAUGHT, info)
+        return NOT_CAUGHT
     resolver = _Resolver(frame)
     escaping = _Escaping(exc)
-    caught = False
+    caught = NOT_CAUGHT
+    maybe = False
     for region in chain:
         kind = region[3]
         if kind == _TRY:
             caught = _try_catches(region[4], escaping.cls, resolver)
         elif kind == _TRY_STAR:
-            caught = _try_star_catches(region[4], escaping, resolver)
-        else:
-            caught = _with_suppresses(region[4], escaping, resolver)
+            caught = CAUGHT if _try_star_catches(region[4], escaping, resolver) else NOT_CAUGHT
+        elif _with_suppresses(region[4], escaping, resolver):
+            caught = CAUGHT
+        elif not maybe:
+            maybe = _with_may_suppress(region[4], resolver)
         if caught:
             break
+    if not caught and maybe:
+        caught = MAY_SUPPRESS
     if resolver.cacheable and not isinstance(exc, _GROUP_TYPES):
         _remember(key, caught, info)
     return caught
 
 
-def _remember(key: tuple[int, int, type], caught: bool, info: _CodeRegions) -> None:
+def _remember(key: tuple[int, int, type], caught: int, info: _CodeRegions) -> None:
     """Cache a decision, unless clear_cache() ran meanwhile (in another thread)
     and dropped the entry that keeps the id in the key from being reused."""
     _decisions[key] = caught
@@ -366,15 +484,31 @@ class _Escaping:
             self.cls = _GROUP_TYPES[0]
 
 
-def _try_catches(handlers: tuple[Handler, ...], exc_type: type, resolver: _Resolver) -> bool:
-    """The first matching clause decides: it catches unless it only re-raises."""
+def _try_catches(handlers: tuple[Handler, ...], exc_type: type, resolver: _Resolver) -> int:
+    """The first matching clause decides: it catches unless it only re-raises.
+
+    CAUGHT_ALL when that clause takes anything (bare, ``Exception``,
+    ``BaseException``, or a type that cannot be evaluated), CAUGHT when it
+    names the exception's own kind.
+    """
     for expr, reraises in handlers:
+        spec: Any = _MISSING
         if expr is not None:
             spec = resolver.value(expr)
             if spec is not _MISSING and not _except_matches(exc_type, spec):
                 continue
-        return not reraises
-    return False
+        if reraises:
+            return NOT_CAUGHT
+        return CAUGHT_ALL if _catches_all(spec) else CAUGHT
+    return NOT_CAUGHT
+
+
+def _catches_all(spec: Any) -> bool:
+    """A bare or unknown clause, or one naming Exception or BaseException."""
+    if spec is _MISSING:
+        return True
+    items = spec if isinstance(spec, tuple) else (spec,)
+    return any(item is Exception or item is BaseException for item in items)
 
 
 def _try_star_catches(
@@ -415,6 +549,104 @@ def _with_suppresses(items: tuple[WithItem, ...], escaping: _Escaping, resolver:
         elif _object_suppresses(resolver.value(item[1]), escaping):
             return True
     return False
+
+
+def _with_may_suppress(items: tuple[WithItem, ...], resolver: _Resolver) -> bool:
+    """A context manager we cannot read may suppress: its ``__exit__`` is
+    Python code that returns something other than None or False
+    (``ExitStack``, a custom one), or it is a ``@contextmanager`` generator
+    whose ``yield`` sits in a ``try`` with an ``except``."""
+    for item in items:
+        if item[0] == _CALL:
+            func = resolver.value(item[1])
+            if isinstance(func, type):
+                if _exit_may_return_true(func):
+                    return True
+                continue
+            wrapped = getattr(func, "__wrapped__", None)
+            if _is_contextmanager(func) and wrapped is not None:
+                if _generator_may_catch(wrapped):
+                    return True
+        else:
+            obj = resolver.value(item[1])
+            if obj is not _MISSING and _exit_may_return_true(type(obj)):
+                return True
+    return False
+
+
+_exit_verdicts: dict[int, tuple[object, bool]] = {}
+
+
+def _exit_may_return_true(cls: type) -> bool:
+    exit_function = None
+    for klass in cls.__mro__:
+        if "__exit__" in klass.__dict__:
+            exit_function = klass.__dict__["__exit__"]
+            break
+    code = getattr(exit_function, "__code__", None)
+    if code is None:
+        return False  # C __exit__ (locks, files) or none: they never suppress
+    if getattr(sys.modules.get("contextlib"), "_GeneratorContextManager", None) in cls.__mro__:
+        return False  # judged by its generator, in _with_may_suppress
+    return _returns_true(exit_function, code)
+
+
+def _is_contextmanager(func: object) -> bool:
+    code = getattr(func, "__code__", None)
+    return code is not None and code.co_name == "helper" and "contextlib" in code.co_filename
+
+
+def _generator_may_catch(gen_function: object) -> bool:
+    """The generator catches at its ``yield``: a try with handlers around it."""
+    code = getattr(gen_function, "__code__", None)
+    if code is None:
+        return False
+    found = _exit_verdicts.get(id(code))
+    if found is not None and found[0] is code:
+        return found[1]
+    verdict = False
+    try:
+        import ast
+        import linecache
+
+        lines = linecache.getlines(code.co_filename, getattr(gen_function, "__globals__", None))
+        node = _find_definition(code, lines) if lines else None
+        if node is not None:
+            for sub in ast.walk(node):
+                if isinstance(sub, ast.Try) and sub.handlers:
+                    body = ast.Module(sub.body, [])
+                    if any(isinstance(n, (ast.Yield, ast.YieldFrom)) for n in ast.walk(body)):
+                        verdict = True
+                        break
+    except Exception:
+        verdict = False
+    _exit_verdicts[id(code)] = (code, verdict)
+    return verdict
+
+
+def _returns_true(function: object, code: CodeType) -> bool:
+    """An ``__exit__`` with a ``return`` of anything but None or False."""
+    found = _exit_verdicts.get(id(code))
+    if found is not None and found[0] is code:
+        return found[1]
+    verdict = True  # without source: it may
+    try:
+        import ast
+        import linecache
+
+        lines = linecache.getlines(code.co_filename, getattr(function, "__globals__", None))
+        node = _find_definition(code, lines) if lines else None
+        if node is not None:
+            verdict = any(
+                isinstance(sub, ast.Return)
+                and sub.value is not None
+                and not (isinstance(sub.value, ast.Constant) and sub.value.value in (None, False))
+                for sub in ast.walk(node)
+            )
+    except Exception:
+        verdict = True
+    _exit_verdicts[id(code)] = (code, verdict)
+    return verdict
 
 
 def _call_suppresses(item: WithItem, escaping: _Escaping, resolver: _Resolver) -> bool:

@@ -163,13 +163,18 @@ def _reload_frames_below(target: FrameType, exc: BaseException) -> None:
     while tb is not None:
         frames.append(tb.tb_frame)
         tb = tb.tb_next
-    # Live frames between the target and the crashed one, then the crashed ones.
-    caller = frames[0].f_back if frames else None
-    while caller is not None and caller is not target:
-        frames.append(caller)
-        caller = caller.f_back
-    if caller is None:
-        return  # the target is below the crash site: nothing between
+    if target in frames:
+        # A late stop (the trampoline's _late_note): the target's own entry
+        # heads the traceback, and the crashed frames below it have returned.
+        frames = frames[frames.index(target) + 1 :]
+    else:
+        # Live frames between the target and the crashed one, then the crashed ones.
+        caller = frames[0].f_back if frames else None
+        while caller is not None and caller is not target:
+            frames.append(caller)
+            caller = caller.f_back
+        if caller is None:
+            return  # the target is below the crash site: nothing between
     for frame in frames:
         if frame.f_code in seen or not is_instrumented(frame.f_code):
             continue

@@ -55,7 +55,7 @@ class State:
         self._tty: tuple[int, int, bool] = (0, 0, False)
         # The trampoline's cache of "a caller catches this": it depends on the
         # policy, so it is emptied (in place) whenever settings change.
-        self.fast_propagate: set[tuple[int, int, int, type[BaseException]]] = set()
+        self.fast_propagate: set[tuple[int, int, type[BaseException]]] = set()
         # Set by a host that captures output (the pytest plugin): the real
         # terminal is usable, and this context manager hands it over.
         self.real_terminal = False

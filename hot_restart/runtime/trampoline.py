@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sys
 from _thread import _local
-from types import FrameType, ModuleType
+from types import FrameType, ModuleType, TracebackType
 
 from .state import STATE
 
@@ -36,15 +36,39 @@ class RestartRequest(BaseException):
 _session: ModuleType | None = None
 _catchers: ModuleType | None = None
 
-# Exceptions as control flow: (id(code), id(caller's code), caller's
-# instruction offset, exception type) for callers found to catch such an
-# exception in instrumented code, where that decision cannot vary.  Then the
-# whole decision is one dict lookup.  Keyed by id: hashing a code object
-# rehashes its bytecode; instrumented code objects stay alive while the
-# functions running them do.  Emptied whenever settings change.
+# Exceptions as control flow: (id(caller's code), caller's instruction
+# offset, exception type) for callers found to catch such an exception in
+# instrumented code, where that decision cannot vary and does not depend on
+# the function that raised.  Then the whole decision is one set lookup.
+# Keyed by id: hashing a code object rehashes its bytecode; instrumented code
+# objects stay alive while the functions running them do.  Emptied whenever
+# settings change; entries are added only while no function has
+# stop_on="all" (which would stop even on a caught exception).
 _fast = STATE.fast_propagate
+# Frames that do not catch: (id(code), offset, type) with a cached "not
+# caught" decision, so that the fast path may look a few callers up
+# (pyparsing's parsers catch two or three frames above the raise).
+_passes: set[tuple[int, int, type]] = set()
+_HOPS = 4
 _exception = getattr(sys, "exception", None) or (lambda: sys.exc_info()[1])
 _getframe = sys._getframe
+
+# No terminal: the streams and the STATE._tty answer that said so, compared
+# by identity (a changed stream, or forget_terminal(), asks again).
+_quiet_in: object = None
+_quiet_out: object = None
+_quiet_tty: object = None
+
+# The decision "an instrumented frame catches it" holds for every frame the
+# exception passes on its way there: (id(exc), id(the traceback entry of the
+# frame that decided), id(that frame's code), id(the catcher frame)).  Ids
+# only: keeping the exception, a traceback or a frame would keep the crashed
+# frames' locals alive.  One slot: an exception handled meanwhile only costs
+# one more walk.
+_memo: tuple[int, int, int, int] = (0, 0, 0, 0)
+# A stop deferred past C code or a suppressing ``with``: (id(exc), id(the
+# frame it was raised in), its qualified name), for the late stop's banner.
+_deferred: tuple[int, int, str] = (0, 0, "")
 
 
 def handle(qualname: str | None = "", /) -> Any:
@@ -55,23 +79,69 @@ def handle(qualname: str | None = "", /) -> Any:
     code makes it after its ``except`` block).  On 3.11+ the qualified name
     comes from the code object; 3.10 code passes it.
     """
+    global _memo
     if qualname is None:
         return take()
-    frame = _getframe(1)
-    caller = frame.f_back
-    if (
-        caller is not None
-        and (id(frame.f_code), id(caller.f_code), caller.f_lasti, type(_exception())) in _fast
-    ):
-        return True
-    return _decide(_exception(), frame, caller, qualname)
+    if sys.stdin is _quiet_in and sys.stdout is _quiet_out and STATE._tty is _quiet_tty:
+        if not STATE.real_terminal:
+            return True  # no prompt is possible (a restart needs one first)
+    exc = _exception()
+    try:
+        caller = _getframe(2)
+    except ValueError:  # called from C with no Python frame above
+        caller = None
+    cls = type(exc)
+    if caller is not None:
+        key = (id(caller.f_code), caller.f_lasti, cls)
+        if key in _fast:
+            return True
+        frame: FrameType | None = caller
+        hops = 0
+        while key in _passes and hops < _HOPS:
+            frame = frame.f_back if frame is not None else None
+            if frame is None:
+                break
+            key = (id(frame.f_code), frame.f_lasti, cls)
+            if key in _fast:
+                return True
+            hops += 1
+    memo = _memo
+    if memo[0] == id(exc) and exc is not None:
+        # The same exception on its way to the catcher found below: the
+        # entry under this frame's in its traceback is the one that decided.
+        tb = exc.__traceback__
+        if tb is not None and id(tb.tb_frame) != memo[3]:
+            below = tb.tb_next
+            if below is not None and id(below) == memo[1]:
+                if id(below.tb_frame.f_code) == memo[2]:
+                    _memo = (memo[0], id(tb), id(tb.tb_frame.f_code), memo[3])
+                    return True
+            elif _in_flight(below, memo, tb):
+                return True
+    return _decide(exc, _getframe(1), caller, qualname)
+
+
+def _in_flight(
+    below: TracebackType | None, memo: tuple[int, int, int, int], tb: TracebackType
+) -> bool:
+    """The deciding entry a few entries down (frames without a trampoline between)."""
+    global _memo
+    for _ in range(8):
+        if below is None:
+            return False
+        if id(below) == memo[1]:
+            if id(below.tb_frame.f_code) != memo[2]:
+                return False
+            _memo = (memo[0], id(tb), id(tb.tb_frame.f_code), memo[3])
+            return True
+        below = below.tb_next
+    return False
 
 
 def _decide(
     exc: BaseException | None, frame: FrameType, caller: FrameType | None, qualname: str
 ) -> bool:
-    if not qualname:
-        qualname = getattr(frame.f_code, "co_qualname", frame.f_code.co_name)
+    global _quiet_in, _quiet_out, _quiet_tty
     if exc is None or isinstance(exc, _ALWAYS_PROPAGATE) or STATE.exiting:
         return True
     if type(exc) is RestartRequest:
@@ -80,18 +150,20 @@ def _decide(
         _results.value = exc.call
         return False
     if not STATE.interactive():
+        if not STATE.real_terminal:
+            _quiet_in, _quiet_out, _quiet_tty = sys.stdin, sys.stdout, STATE._tty
         return True
+    if declined(exc):
+        return True
+    if not qualname:
+        qualname = getattr(frame.f_code, "co_qualname", frame.f_code.co_name)
     code = frame.f_code
     options = STATE.options_for(code, qualname)
     policy = STATE.forced_stop_on or options.stop_on or STATE.stop_on
-    if (
-        policy == "unhandled"
-        and caller is not None
-        and _handled_by_instrumented(frame, caller, exc)
-    ):
-        return True
-    if exc.__dict__.get(DECLINED):
-        return True
+    if policy == "unhandled" and caller is not None:
+        tb = exc.__traceback__
+        if _handled(exc, frame, caller, tb):
+            return True
     if options.propagated and isinstance(exc, options.propagated):
         return True
     if isinstance(exc, KeyboardInterrupt) and options.propagate_keyboard_interrupt:
@@ -101,11 +173,54 @@ def _decide(
         from . import session as _session_module
 
         _session = _session_module
+    _late_note(exc, frame, qualname)
     rerun = _session.stop(exc, frame, qualname)
     if rerun is None:
         return True
     _results.value = rerun
     return False
+
+
+def _late_note(exc: BaseException, frame: FrameType, qualname: str) -> None:
+    """Say so when the stop happens above the crash site (see _handled)."""
+    deferred = _deferred
+    if deferred[0] != id(exc) or deferred[1] == id(frame):
+        return
+    tb = exc.__traceback__
+    while tb is not None and id(tb.tb_frame) != deferred[1]:
+        tb = tb.tb_next
+    if tb is None:
+        return  # an older exception's entry
+    from .messages import say
+
+    short = qualname.rsplit(".", 1)[-1]
+    say(
+        f"{deferred[2]} raised it and returned through code that could have swallowed it "
+        f"(C code or a `with`); it reached {qualname}, where it stops: "
+        f"`c` reloads {deferred[2]} and re-runs {short}"
+    )
+
+
+# Declined exceptions (the user typed `q`): the outer frames let them pass.
+# Kept here, not on the exception: nothing of ours may show in its __dict__
+# or survive pickling.  (id, exception) pairs for the last few: holding the
+# exception keeps the ids valid.
+_declined: list[tuple[int, BaseException]] = []
+
+
+def decline(exc: BaseException) -> None:
+    """The user let ``exc`` go: no prompt for it from outer frames."""
+    _declined.append((id(exc), exc))
+    del _declined[:-8]
+
+
+def declined(exc: BaseException) -> bool:
+    if exc.__dict__.get(DECLINED):
+        return True  # older sessions mark the exception itself
+    if not _declined:
+        return False
+    key = id(exc)
+    return any(k == key for k, _ in _declined)
 
 
 class _Results(_local):
@@ -136,19 +251,79 @@ handle.this_frame = _getframe  # type: ignore[attr-defined]
 def forget() -> None:
     """Drop cached decisions, after module globals (exception classes) were rebound."""
     _fast.clear()
+    _passes.clear()
     if _catchers is not None:
         _catchers.clear_cache()
 
 
-def _handled_by_instrumented(frame: FrameType, caller: FrameType, exc: BaseException) -> bool:
-    global _catchers
+def _handled(
+    exc: BaseException, frame: FrameType, caller: FrameType, tb: TracebackType | None
+) -> bool:
+    """No stop here: instrumented code (a function, or a module's top level)
+    handles it, C code swallows it, a library catches it by name, or the
+    decision moves to a frame above C code that might swallow it."""
+    global _catchers, _memo, _deferred
     if _catchers is None:
         from . import catchers as _catchers_module
 
         _catchers = _catchers_module
-    catcher = _catchers.nearest_catcher(caller, exc)
-    if catcher is None or "__hot_restart__" not in catcher.f_code.co_names:
+    catchers = _catchers
+    how, catcher, defer = catchers.find(frame, exc)
+    if how == catchers.SWALLOWED:
+        if catcher is caller and isinstance(exc, AttributeError):
+            from . import boundaries
+
+            if catchers.decision_is_stable(caller, exc) and boundaries.cached(caller, frame, exc):
+                _remember_fast(caller, exc)  # hasattr, getattr with a default: any callee
+        return True
+    if catcher is not None and (how == catchers.CAUGHT or catchers.is_user_code(catcher)):
+        # Instrumented code handles it, or a library catches it by its name
+        # (argparse's ``type=``); only a catch-all outside the user's code
+        # (a framework, threading, asyncio) counts as a crash.
+        _remember_path(caller, catcher, exc)
+        if tb is not None and _no_stop_on_all():
+            _memo = (id(exc), id(tb), id(frame.f_code), id(catcher))
+        return True
+    if defer is not None:
+        if _deferred[0] != id(exc):
+            _deferred = (
+                id(exc),
+                id(frame),
+                getattr(frame.f_code, "co_qualname", frame.f_code.co_name),
+            )
+        return True
+    return False
+
+
+def _remember_path(caller: FrameType, catcher: FrameType, exc: BaseException) -> None:
+    """Let the fast path find this catcher: a few callers up at most, each
+    with a cached "not caught" decision on the way."""
+    assert _catchers is not None
+    decisions = _catchers._decisions
+    cls = type(exc)
+    on_the_way: list[tuple[int, int, type]] = []
+    frame: FrameType | None = caller
+    while frame is not None and frame is not catcher and len(on_the_way) < _HOPS - 1:
+        key = (id(frame.f_code), frame.f_lasti, cls)
+        if decisions.get(key) != _catchers.NOT_CAUGHT:
+            return
+        on_the_way.append(key)
+        frame = frame.f_back
+    if frame is catcher and _catchers.decision_is_stable(catcher, exc) and _no_stop_on_all():
+        _passes.update(on_the_way)
+        _fast.add((id(catcher.f_code), catcher.f_lasti, cls))
+
+
+def _remember_fast(caller: FrameType, exc: BaseException) -> None:
+    if _no_stop_on_all():
+        _fast.add((id(caller.f_code), caller.f_lasti, type(exc)))
+
+
+def _no_stop_on_all() -> bool:
+    """No function stops on caught exceptions: the fast path may skip the policy."""
+    if STATE.forced_stop_on is not None:
+        return STATE.forced_stop_on == "unhandled"
+    if STATE.stop_on != "unhandled":
         return False
-    if catcher is caller and _catchers.decision_is_stable(caller, exc):
-        _fast.add((id(frame.f_code), id(caller.f_code), caller.f_lasti, type(exc)))
-    return True
+    options = (*STATE.by_def.values(), *STATE.by_file.values())
+    return all(o.stop_on != "all" for o in options)

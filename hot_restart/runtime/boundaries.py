@@ -1,0 +1,377 @@
+"""Between a frame and its caller: a plain call, or C code that swallows?
+
+Why this exists: ``frame.f_back`` skips C code.  A property called by
+``hasattr(obj, "total")`` has the frame that called ``hasattr`` as its
+``f_back``, and reading that frame's ``try`` statements says nothing about
+``hasattr`` swallowing the AttributeError.  So, for the exception kinds that
+CPython's C code swallows (AttributeError, TypeError, LookupError; see
+``catchers._C_SWALLOWS``), each step from a callee up to its caller is read
+too, from the instruction the caller is suspended at:
+
+* a call whose callee is the function running in the callee frame (or a
+  class whose ``__init__``/``__new__`` it is, a ``functools.partial`` or
+  cache of it, an instance whose ``__call__`` it is): DIRECT, nothing between;
+* ``hasattr(...)`` and ``getattr(obj, name, default)`` swallow an
+  AttributeError; so does the attribute protocol (an attribute read, or
+  two-argument ``getattr``) when the instance's class has ``__getattr__``:
+  SWALLOWS, which makes the caller the catcher;
+* ``__length_hint__`` reached through C code: its TypeError is swallowed;
+  ``__getitem__`` reached by a ``for`` loop: its IndexError ends the loop;
+* builtins known to let every exception through (``sorted``, ``map``,
+  ``min``, ``list.sort``, ...): DIRECT;
+* on 3.10 several calls on the caller's line are candidates; one that
+  swallows wins, then one that is DIRECT;
+* any other callable (a C function we know nothing about, or a call whose
+  callee cannot be read without running code): UNKNOWN.  The caller's
+  decision then moves up, to where the exception reappears.
+* any other instruction (an operator, a subscript, ``with``): the slots
+  behind it let every exception through: DIRECT.
+
+The callee of a call is read from source: the ``ast.Call`` that ends where
+the call instruction's position ends (3.11+; on 3.10, which has only line
+numbers, every call on the caller's line is a candidate), its function
+evaluated without calling anything (names, then attributes looked up in
+``__dict__``s, never through descriptors).  Verdicts that depended only on
+globals and builtins are cached per (caller code, offset, callee code, type).
+This module is imported only when such an exception crosses frames.
+"""
+
+from __future__ import annotations
+
+import builtins
+import functools
+import sys
+from types import BuiltinFunctionType, FunctionType, MethodType, ModuleType
+
+from . import catchers
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import ast
+    from types import CodeType, FrameType
+    from typing import Any
+
+DIRECT = 0
+SWALLOWS = 1
+UNKNOWN = 2
+
+_MISSING: Any = catchers._MISSING
+
+# (id(caller code), caller offset, id(callee code), type) -> (caller code, callee code, verdict)
+_steps: dict[tuple[int, int, int, type], tuple[CodeType, CodeType, int]] = {}
+# id(code) -> (code, calls): by end position (3.11+) or a list of every call (3.10)
+_calls: dict[int, tuple[CodeType, Any]] = {}
+_positions: dict[int, tuple[CodeType, list[Any]]] = {}
+
+_COLUMNS = sys.version_info >= (3, 11)
+
+
+def _lets_through() -> tuple[object, ...]:
+    """C callables that call Python code and let every exception through."""
+    names = (
+        *("sorted", "min", "max", "map", "filter", "sum", "any", "all", "enumerate", "zip"),
+        *("iter", "next", "reversed", "print", "repr", "str", "format", "len", "hash"),
+    )
+    found: list[object] = [getattr(builtins, n) for n in names]
+    found += [list.sort, functools.reduce]
+    return tuple(found)
+
+
+_LETS_THROUGH = _lets_through()
+
+
+def clear_cache() -> None:
+    _steps.clear()
+    _calls.clear()
+    _positions.clear()
+
+
+def step(caller: FrameType, callee: FrameType, exc: BaseException) -> int:
+    """DIRECT, SWALLOWS or UNKNOWN for the exception going from callee to caller."""
+    code, callee_code = caller.f_code, callee.f_code
+    key = (id(code), caller.f_lasti, id(callee_code), type(exc))
+    found = _steps.get(key)
+    if found is not None and found[0] is code and found[1] is callee_code:
+        return found[2]
+    try:
+        verdict, stable = _read(caller, callee, type(exc))
+    except Exception:  # a bug of ours, or odd source: the old behaviour
+        return DIRECT
+    if stable:
+        _steps[key] = (code, callee_code, verdict)
+    return verdict
+
+
+def cached(caller: FrameType, callee: FrameType, exc: BaseException) -> bool:
+    """The verdict for this step depended on nothing but the code and globals."""
+    key = (id(caller.f_code), caller.f_lasti, id(callee.f_code), type(exc))
+    return key in _steps
+
+
+def _opname(frame: FrameType) -> str:
+    import opcode
+
+    code = frame.f_code.co_code  # the unspecialised, uninstrumented bytecode
+    lasti = frame.f_lasti
+    return opcode.opname[code[lasti]] if 0 <= lasti < len(code) else ""
+
+
+def _read(caller: FrameType, callee: FrameType, cls: type) -> tuple[int, bool]:
+    name = callee.f_code.co_name
+    op = _opname(caller)
+    if op.startswith(("CALL", "PRECALL")):
+        return _read_call(caller, callee, cls)
+    if op in ("LOAD_ATTR", "LOAD_METHOD", "LOAD_SUPER_ATTR"):
+        if issubclass(cls, AttributeError) and name != "__getattr__":
+            return (SWALLOWS if _falls_back(callee) else DIRECT), False
+        return DIRECT, True
+    if op == "FOR_ITER" and name == "__getitem__" and issubclass(cls, IndexError):
+        return SWALLOWS, True
+    if name == "__length_hint__" and issubclass(cls, TypeError):
+        return SWALLOWS, True  # ``[*obj]``, ``f(*obj)``: a length hint
+    return DIRECT, True
+
+
+def _read_call(caller: FrameType, callee: FrameType, cls: type) -> tuple[int, bool]:
+    code = callee.f_code
+    resolver = catchers._Resolver(caller)
+    verdicts = []
+    instance_dependent: list[bool] = []
+    for call in _candidate_calls(caller):
+        func = _static_value(
+            catchers._compile_expr(call.func, catchers._name_scope(caller.f_code)), resolver
+        )
+        verdicts.append(_call_verdict(call, func, code, callee, cls, instance_dependent))
+    stable = resolver.cacheable and not instance_dependent
+    if not verdicts:
+        return UNKNOWN, stable
+    # One candidate on 3.11+.  On 3.10, several calls on one line: a
+    # swallowing call among them (``print(hasattr(o, "x"))``) is the likely
+    # one, since the crash would reach it first.
+    for verdict in (SWALLOWS, DIRECT):
+        if verdict in verdicts:
+            return verdict, stable
+    return UNKNOWN, stable
+
+
+def _call_verdict(
+    call: ast.Call, func: Any, code: CodeType, callee: FrameType, cls: type, unstable: list[bool]
+) -> int:
+    name = code.co_name
+    if func is _MISSING:
+        if _call_name(call) == name:
+            return DIRECT  # ``super().__init__(...)``, ``self.handlers[k].run(...)``
+    elif _runs(func, code):
+        return DIRECT
+    if issubclass(cls, AttributeError):
+        if func is builtins.hasattr:
+            return SWALLOWS
+        if func is builtins.getattr:
+            if len(call.args) >= 3 or _has_star(call):
+                return SWALLOWS
+            unstable.append(True)
+            return SWALLOWS if _falls_back(callee) else DIRECT
+    if name == "__length_hint__" and issubclass(cls, TypeError):
+        return SWALLOWS
+    if func is not _MISSING and any(func is known for known in _LETS_THROUGH):
+        return DIRECT
+    return UNKNOWN
+
+
+def _call_name(call: ast.Call) -> str | None:
+    import ast
+
+    func = call.func
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    if isinstance(func, ast.Name):
+        return func.id
+    return None
+
+
+def _has_star(call: ast.Call) -> bool:
+    import ast
+
+    return any(isinstance(a, ast.Starred) for a in call.args)
+
+
+def _runs(obj: Any, code: CodeType, depth: int = 0) -> bool:
+    """Calling ``obj`` enters ``code`` with nothing but C code that lets exceptions through."""
+    if depth > 4 or obj is _MISSING:
+        return False
+    if isinstance(obj, FunctionType):
+        return obj.__code__ is code
+    if isinstance(obj, (MethodType, staticmethod, classmethod)):
+        return _runs(obj.__func__, code, depth + 1)
+    if isinstance(obj, functools.partial):
+        return _runs(obj.func, code, depth + 1)
+    if isinstance(obj, (BuiltinFunctionType, ModuleType)):
+        return False
+    if isinstance(obj, type):
+        if code.co_name in ("__init__", "__new__"):
+            return any(_runs(k.__dict__.get(code.co_name), code, depth + 1) for k in obj.__mro__)
+        return _runs(_class_attr(type(obj), "__call__"), code, depth + 1)
+    wrapped = _instance_attr(obj, "__wrapped__")  # functools.lru_cache and friends
+    if wrapped is not _MISSING and _runs(wrapped, code, depth + 1):
+        return True
+    return _runs(_class_attr(type(obj), "__call__"), code, depth + 1)
+
+
+def _falls_back(callee: FrameType) -> bool:
+    """The attribute protocol will call ``__getattr__`` after this AttributeError.
+
+    The callee is a property getter or ``__getattribute__`` (first argument:
+    the instance) or a descriptor's ``__get__`` (second argument).
+    """
+    code = callee.f_code
+    index = 1 if code.co_name == "__get__" else 0
+    if code.co_argcount <= index:
+        return False  # not an attribute getter: the protocol did not call it
+    instance = callee.f_locals.get(code.co_varnames[index], _MISSING)
+    if instance is _MISSING:
+        return True
+    return _class_attr(type(instance), "__getattr__") is not _MISSING
+
+
+def _class_attr(cls: type, name: str) -> Any:
+    for klass in cls.__mro__:
+        value = klass.__dict__.get(name, _MISSING)
+        if value is not _MISSING:
+            return value
+    return _MISSING
+
+
+def _instance_attr(obj: Any, name: str) -> Any:
+    try:
+        namespace = object.__getattribute__(obj, "__dict__")
+    except Exception:
+        return _MISSING
+    return namespace.get(name, _MISSING) if isinstance(namespace, dict) else _MISSING
+
+
+def _static_value(expr: Any, resolver: Any) -> Any:
+    """A name, or attributes of one found in ``__dict__``s: no code runs."""
+    tag = expr[0]
+    if tag == catchers._NAME:
+        return resolver.value(expr)
+    if tag != catchers._ATTR:
+        return _MISSING
+    value = resolver.value(expr[1])
+    for attr in expr[2]:
+        if value is _MISSING:
+            return _MISSING
+        if isinstance(value, ModuleType):
+            value = value.__dict__.get(attr, _MISSING)
+        elif isinstance(value, type):
+            value = _class_attr(value, attr)
+        else:
+            found = _instance_attr(value, attr)
+            if found is _MISSING:
+                found = _class_attr(type(value), attr)
+                if isinstance(found, FunctionType):
+                    found = MethodType(found, value)
+            value = found
+    return value
+
+
+def _candidate_calls(caller: FrameType) -> list[ast.Call]:
+    """The call the caller is making: by end position, or every call on its line (3.10)."""
+    code = caller.f_code
+    entry = _calls.get(id(code))
+    if entry is None or entry[0] is not code:
+        entry = (code, _index_calls(code, caller.f_globals))
+        _calls[id(code)] = entry
+    calls = entry[1]
+    if _COLUMNS:
+        position = _position(code, caller.f_lasti)
+        if position is None:
+            return []
+        found = calls.get((position[1], position[3]))
+        return [found] if found is not None else []
+    line = caller.f_lineno
+    found = [c for c in calls if c.lineno <= line <= (c.end_lineno or c.lineno)]
+    # The call instruction's argument count narrows them down.
+    op = _opname(caller)
+    oparg = code.co_code[caller.f_lasti + 1]
+    if op in ("CALL_FUNCTION", "CALL_METHOD"):
+        same = [c for c in found if not c.keywords and len(c.args) == oparg and not _has_star(c)]
+    elif op == "CALL_FUNCTION_KW":
+        same = [c for c in found if len(c.args) + len(c.keywords) == oparg]
+    else:
+        same = found
+    return same or found
+
+
+def _position(code: CodeType, lasti: int) -> Any:
+    entry = _positions.get(id(code))
+    if entry is None or entry[0] is not code:
+        entry = (code, list(code.co_positions()))  # type: ignore[attr-defined,unused-ignore]
+        _positions[id(code)] = entry
+    index = lasti // 2
+    return entry[1][index] if index < len(entry[1]) else None
+
+
+def _index_calls(code: CodeType, module_globals: dict[str, Any]) -> Any:
+    import ast
+    import linecache
+
+    lines = linecache.getlines(code.co_filename, module_globals)
+    if not lines:
+        return {} if _COLUMNS else []
+    node: ast.AST | None = None
+    if code.co_flags & catchers._CO_OPTIMIZED and not code.co_name.startswith("<"):
+        node = catchers._find_definition(code, lines)
+    if node is None:
+        node = catchers._parse_whole_file(code.co_filename, lines)
+    if _COLUMNS:  # end positions are unique: every call in the file will do
+        calls = (n for n in ast.walk(node) if isinstance(n, ast.Call))
+        return {(c.end_lineno, c.end_col_offset): c for c in calls}
+    # 3.10 matches by line: only the calls this code object makes.
+    inner = _SCOPES.get(code.co_name)
+    if inner is None:
+        return list(_walk(node, _nested_scopes()))
+    roots = [
+        n
+        for n in ast.walk(node)
+        if isinstance(n, getattr(ast, inner)) and n.lineno == code.co_firstlineno
+    ]
+    return [c for root in roots for c in _walk(root, _nested_scopes(), root)]
+
+
+_SCOPES = {
+    "<listcomp>": "ListComp",
+    "<setcomp>": "SetComp",
+    "<dictcomp>": "DictComp",
+    "<genexpr>": "GeneratorExp",
+    "<lambda>": "Lambda",
+}
+
+
+def _nested_scopes() -> tuple[type, ...]:
+    import ast
+
+    return (
+        ast.FunctionDef,
+        ast.AsyncFunctionDef,
+        ast.ClassDef,
+        ast.Lambda,
+        ast.ListComp,
+        ast.SetComp,
+        ast.DictComp,
+        ast.GeneratorExp,
+    )
+
+
+def _walk(node: ast.AST, stop_at: tuple[type, ...], root: ast.AST | None = None) -> Any:
+    """The calls under ``node``, not entering ``stop_at`` nodes (other scopes)."""
+    import ast
+
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, ast.Call):
+            yield current
+        for child in ast.iter_child_nodes(current):
+            if isinstance(child, stop_at) and child is not root:
+                continue
+            stack.append(child)

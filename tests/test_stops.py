@@ -1,0 +1,346 @@
+"""Where it stops: never where C code or the user's top-level code handles the
+exception, at the crash site where it escapes, and in linear time."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from scenario import ROOT, SCENARIOS
+
+
+def test_swallowed_exceptions_never_stop_but_a_sorted_key_crash_does(session):
+    s = session("swallowed", args=["-m", "hot_restart", "prog.py"])
+    before = s.prompt()
+    assert "hasattr: [True, False, True, False, True, False]" in before
+    assert "getattr: [0, None, 2, None, 4, None]" in before
+    assert "fallbacks: fallback for value fallback for value from __getattr__" in before
+    assert "hint: [1, 2, 3] 7" in before
+    assert "argparse said: argument --n: invalid positive value: '-3'" in before
+    assert "module level handled it" in before
+    assert before.count("hot_restart:") == 1, before
+    assert "__main__.weight raised ZeroDivisionError" in before
+    s.fix()
+    s.send("c")
+    s.expect(r"weights: \[20, 50, 100\]")
+    s.expect("done")
+    s.finish(0)
+
+
+def test_module_level_try_handles_and_an_escaping_call_stops_in_it(session):
+    s = session("toplevel_handler", args=["-m", "hot_restart", "prog.py"])
+    before = s.prompt()
+    assert "handled at the top level" in before
+    assert "handled in a loop 1" in before
+    assert before.count("hot_restart:") == 1, before
+    assert "__main__.later raised ZeroDivisionError" in before
+    s.fix()
+    s.send("c")
+    s.expect(r"result: 2\.0")
+    s.finish(0)
+
+
+def _env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "HOT_RESTART"))}
+    env["PYTHONPATH"] = str(ROOT)
+    env.update(extra)
+    return env
+
+
+@pytest.mark.parametrize("scenario", ["swallowed", "toplevel_handler"])
+def test_fixed_programs_print_what_plain_python_prints(tmp_path, scenario):
+    """Differential: with the policy running (a prompt forced), nothing stops."""
+    prog = tmp_path / "prog.py"
+    prog.write_text((SCENARIOS / scenario / "in_2.py").read_text())
+
+    def run(*args: str, **extra: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, *args, str(prog)],
+            cwd=tmp_path,
+            env=_env(**extra),
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+
+    plain = run()
+    hot = run("-m", "hot_restart", HOT_RESTART_FORCE_PROMPT="1")
+    assert plain.returncode == hot.returncode == 0, hot.stderr
+    assert hot.stdout == plain.stdout
+
+
+RECORDER = """
+import os, sys
+sys.path.insert(0, {folder!r})
+import hot_restart
+from hot_restart.runtime.state import STATE
+from hot_restart.runtime.trampoline import decline
+
+stops = []
+
+def record(exc, frame):
+    stops.append(frame.f_code.co_name)
+    decline(exc)  # as `q` at the prompt: the outer frames let it pass
+    return True  # a host that handles it: no prompt
+
+STATE.handled_by_host = record
+with hot_restart.install(["cases"]):
+    import cases
+for name in sys.argv[1:]:
+    stops.clear()
+    try:
+        getattr(cases, name)()
+    except Exception as e:
+        pass
+    print(name, stops)
+"""
+
+CASES = """
+import argparse
+import contextlib
+import operator
+
+import helpers
+
+
+class Order:
+    def __init__(self, amount):
+        self.amount = amount
+
+    @property
+    def total(self):
+        if self.amount % 2:
+            raise AttributeError("total")
+        return self.amount
+
+
+class Fallback(Order):
+    def __getattr__(self, name):
+        return None
+
+
+class Hint:
+    def __iter__(self):
+        return iter([1])
+
+    def __length_hint__(self):
+        raise TypeError("no hint")
+
+
+class Seq:
+    def __getitem__(self, i):
+        if i > 2:
+            raise IndexError(i)
+        return i
+
+
+def probe(o):
+    return o.missing
+
+
+def swallowed():
+    [hasattr(Order(i), "total") for i in range(4)]
+    [getattr(Order(i), "total", 0) for i in range(4)]
+    [Fallback(i).total for i in range(4)]
+    [getattr(Fallback(i), "total") for i in range(4)]
+    list(Hint()), operator.length_hint(Hint())
+    [x for x in Seq()]
+    return hasattr(Order(1), "total")
+
+
+def property_escapes():
+    return Order(1).total
+
+
+def getattr_escapes():
+    return getattr(Order(1), "total")
+
+
+def method_escapes():
+    return probe(Order(2))
+
+
+def key(x):
+    return {{}}[x]
+
+
+def sorted_key_escapes():
+    return sorted([1, 2], key=key)
+
+
+class Ignoring:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, value, tb):
+        return kind is KeyError
+
+
+def lookup(table, key):
+    return table[key]
+
+
+def convert(text):
+    return int(text)
+
+
+def suppressed():
+    with Ignoring():
+        lookup({{}}, "k")
+    with contextlib.ExitStack() as stack:
+        stack.enter_context(contextlib.suppress(KeyError))
+        lookup({{}}, "k")
+    parser = argparse.ArgumentParser(exit_on_error=False)
+    parser.add_argument("--n", type=convert)
+    try:
+        parser.parse_args(["--n", "x"])
+    except argparse.ArgumentError:
+        pass
+
+
+def through_a_with():
+    with Ignoring():
+        return convert("x")  # ValueError: Ignoring lets it through
+
+
+def through_c_code():
+    return ", ".join(map(probe, [Order(2)]))
+
+
+def framework_catches():
+    return helpers.serve(convert, "x")
+
+
+def deep(n):
+    if n == 0:
+        raise KeyError(n)
+    return deep(n - 1)
+
+
+def top(n):
+    try:
+        deep(n)
+    except KeyError:
+        return n
+"""
+
+
+HELPERS = """
+def serve(handler, request):
+    try:
+        return handler(request)
+    except Exception as e:
+        return repr(e)
+"""
+
+
+def _record(tmp_path: Path, *names: str) -> dict[str, list[str]]:
+    (tmp_path / "cases.py").write_text(textwrap.dedent(CASES).replace("{{}}", "{}"))
+    (tmp_path / "helpers.py").write_text(HELPERS)
+    script = tmp_path / "record.py"
+    script.write_text(RECORDER.format(folder=str(tmp_path)))
+    result = subprocess.run(
+        [sys.executable, str(script), *names],
+        env=_env(HOT_RESTART_FORCE_PROMPT="1"),
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    out = {}
+    for line in result.stdout.splitlines():
+        name, _, rest = line.partition(" ")
+        out[name] = eval(rest)  # a list of names, printed by us
+    return out
+
+
+def test_each_escaping_exception_stops_once_at_its_crash_site(tmp_path):
+    stops = _record(
+        tmp_path,
+        "swallowed",
+        "property_escapes",
+        "getattr_escapes",
+        "method_escapes",
+        "sorted_key_escapes",
+        "suppressed",
+        "through_a_with",
+        "through_c_code",
+        "framework_catches",
+    )
+    assert stops == {
+        "suppressed": [],
+        "through_a_with": ["through_a_with"],  # where it reappeared: a late stop
+        "through_c_code": ["through_c_code"],
+        "framework_catches": ["convert"],  # a catch-all outside the user's code
+        "swallowed": [],
+        "property_escapes": ["total"],
+        "getattr_escapes": ["total"],
+        "method_escapes": ["probe"],
+        "sorted_key_escapes": ["key"],
+    }
+
+
+COUNTER = """
+import sys
+sys.path.insert(0, {folder!r})
+sys.path.insert(0, {folder!r})
+sys.setrecursionlimit(10_000)
+import hot_restart
+from hot_restart.runtime import catchers
+
+class Counting(dict):
+    lookups = 0
+
+    def get(self, key, default=None):
+        Counting.lookups += 1
+        return super().get(key, default)
+
+catchers._decisions = Counting()
+with hot_restart.install(["cases"]):
+    import cases
+for depth in (200, 400, 800):
+    cases.top(depth)
+    Counting.lookups = 0
+    assert cases.top(depth) == depth
+    print(depth, Counting.lookups)
+"""
+
+
+def test_a_deep_raise_caught_at_the_top_is_decided_once_not_per_frame(tmp_path):
+    """Catcher lookups grow linearly with the depth (each frame used to walk all its callers)."""
+    (tmp_path / "cases.py").write_text(textwrap.dedent(CASES).replace("{{}}", "{}"))
+    (tmp_path / "helpers.py").write_text(HELPERS)
+    script = tmp_path / "count.py"
+    script.write_text(COUNTER.format(folder=str(tmp_path)))
+    result = subprocess.run(
+        [sys.executable, str(script)],
+        env=_env(HOT_RESTART_FORCE_PROMPT="1"),
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    counts = dict(map(int, line.split()) for line in result.stdout.splitlines())
+    for depth, lookups in counts.items():
+        assert lookups <= 2 * depth + 10, counts
+
+
+def test_suppressing_context_managers_never_stop_and_a_late_stop_reruns_the_caller(session):
+    s = session("late_stop", args=["-m", "hot_restart", "prog.py"])
+    before = s.prompt()
+    assert "context managers: suppressed suppressed too" in before
+    assert "__main__.label raised AttributeError" in before
+    assert "name_of raised it" in before and "re-runs label" in before
+    assert before.count("raised AttributeError") == 1, before
+    assert "item.nmae.upper()" in before  # the debugger shows the crash site
+    s.fix()
+    s.send("c")
+    s.expect("label: A, B")
+    s.finish(0)
