@@ -11,7 +11,7 @@ import os
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
-from types import FrameType, TracebackType
+from types import FrameType, ModuleType, TracebackType
 from typing import Any
 
 from ..transform import is_instrumented
@@ -28,25 +28,33 @@ class Outcome:
     frame: FrameType | None = None
 
 
-def choose() -> str:
-    """The debugger to use: hot_restart.DEBUGGER, then the environment, then auto."""
+def choose(announce: bool = True) -> str:
+    """The debugger to use: hot_restart.DEBUGGER, then the environment, then auto.
+
+    Reading ``hot_restart.DEBUGGER`` asks this too (``announce=False``: a
+    bad setting is reported when a crash opens the debugger, not on a read).
+    """
     module = sys.modules.get("hot_restart")
-    explicit = getattr(module, "DEBUGGER", None)
+    explicit = vars(module).get("_debugger_setting") if module is not None else None
     source = "hot_restart.DEBUGGER"
-    if not explicit:
+    if not explicit or not isinstance(explicit, str):
         explicit = os.environ.get("HOT_RESTART_DEBUGGER", "").strip()
         source = "HOT_RESTART_DEBUGGER"
     if explicit:
         name = _ALIASES.get(explicit.lower(), explicit.lower())
         if name not in KNOWN:
-            say(
-                f"unknown debugger {explicit!r} in {source}; use one of {', '.join(KNOWN)} (using pdb)"
-            )
+            if announce:
+                say(
+                    f"unknown debugger {explicit!r} in {source}; "
+                    f"use one of {', '.join(KNOWN)} (using pdb)"
+                )
             return "pdb"
         if name != "pdb" and not _importable(name):
-            say(
-                f"{source} asks for {name}, which is not installed; `pip install {name}` (using pdb)"
-            )
+            if announce:
+                say(
+                    f"{source} asks for {name}, which is not installed; "
+                    f"`pip install {name}` (using pdb)"
+                )
             return "pdb"
         return name
     if "pydevd" in sys.modules:
@@ -106,18 +114,24 @@ _classes: dict[str, type] = {}
 def _run_cmd_debugger(
     name: str, frame: FrameType, tb: TracebackType | None, watch_files: Sequence[str]
 ) -> Outcome:
-    cls = _classes.get(name)
-    if cls is None:
-        # IPython's app installs its crash handler as sys.excepthook and never
-        # puts the old one back: a declined crash must end as it would have.
-        hook = sys.excepthook
-        try:
-            cls = _classes[name] = _with_restart_commands(_base_class(name))
-        finally:
-            sys.excepthook = hook
-    debugger = cls(nosigint=True) if name == "pdb" else cls()
-    debugger.reset()
+    # IPython's shell puts its own empty module in sys.modules["__main__"]
+    # when it starts (on the first ipdb prompt): pickle, multiprocessing's
+    # spawn and anything else that finds the script through it would break
+    # after the prompt, so the program's own is put back.
+    main = sys.modules.get("__main__")
     try:
+        cls = _classes.get(name)
+        if cls is None:
+            # IPython's app installs its crash handler as sys.excepthook and never
+            # puts the old one back: a declined crash must end as it would have.
+            hook = sys.excepthook
+            try:
+                cls = _classes[name] = _with_restart_commands(_base_class(name))
+            finally:
+                sys.excepthook = hook
+        debugger = cls(nosigint=True) if name == "pdb" else cls()
+        _restore_main(main)
+        debugger.reset()
         if STATE.watch:
             from .watch import watching
 
@@ -127,10 +141,17 @@ def _run_cmd_debugger(
             debugger.interaction(frame.f_back, tb)
     except KeyboardInterrupt:
         return Outcome("quit")
+    finally:
+        _restore_main(main)
     outcome: Outcome = debugger.hr_outcome
     if STATE.reraise_requested:
         return Outcome("quit")
     return outcome
+
+
+def _restore_main(main: ModuleType | None) -> None:
+    if main is not None and sys.modules.get("__main__") is not main:
+        sys.modules["__main__"] = main
 
 
 def _base_class(name: str) -> type:

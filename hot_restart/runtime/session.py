@@ -123,6 +123,7 @@ def _prepare(target: FrameType) -> Callable[[], Any]:
         raise ReloadException(
             f"cannot find the function running {target.f_code.co_name}; `up` and `restart` a caller"
         )
+    fn = registry.successor(fn)  # reload_module() ran the module again: its definition
     args, kwargs = original_arguments(target)
     module = sys.modules.get("hot_restart")
     qualname = _qualname(fn)

@@ -1,0 +1,180 @@
+"""0.2.x programs keep working: the settings they read and the prompt's habits.
+
+Each test here is a regression against 0.2.x found by running its own test
+suite (see tests/classic_suite/) or reported in issue 9.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from scenario import ROOT
+
+
+def _run(code: str, **env: str) -> str:
+    """Run ``code`` in a fresh interpreter (these settings are process-wide)."""
+    full_env = {k: v for k, v in os.environ.items() if k != "HOT_RESTART_DEBUGGER"}
+    full_env.update(env, PYTHONPATH=str(ROOT))
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=full_env, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({}, "ipdb"),  # installed in the dev environment
+        ({"HOT_RESTART_DEBUGGER": "pdb"}, "pdb"),
+        ({"HOT_RESTART_DEBUGGER": "debugpy"}, "pdb"),  # pydevd is not installed here
+    ],
+)
+def test_debugger_reads_the_debugger_a_crash_opens(env, expected):
+    assert _run("import hot_restart; print(hot_restart.DEBUGGER)", **env).split() == [expected]
+
+
+def test_debugger_setting_is_kept_and_none_means_automatic():
+    out = _run(
+        "import hot_restart\n"
+        "hot_restart.DEBUGGER = 'pdb'\n"
+        "from hot_restart.runtime import debuggers\n"
+        "print(hot_restart.DEBUGGER, debuggers.choose())\n"
+        "hot_restart.DEBUGGER = None\n"
+        "print(hot_restart.DEBUGGER)\n"
+        "print('DEBUGGER' in dir(hot_restart))\n",
+        HOT_RESTART_DEBUGGER="ipdb",
+    )
+    assert out.split() == ["pdb", "pdb", "ipdb", "True"]
+
+
+def test_program_should_exit_follows_exit_and_can_be_set():
+    out = _run(
+        "import hot_restart\n"
+        "from hot_restart.runtime.state import STATE\n"
+        "print(hot_restart.PROGRAM_SHOULD_EXIT)\n"
+        "hot_restart.exit()\n"
+        "print(hot_restart.PROGRAM_SHOULD_EXIT)\n"
+        "hot_restart.PROGRAM_SHOULD_EXIT = False\n"
+        "print(STATE.exiting)\n"
+        "hot_restart.PROGRAM_SHOULD_EXIT = True\n"
+        "print(STATE.exiting)\n"
+    )
+    assert out.split() == ["False", "True", "False", "True"]
+
+
+def test_setting_program_should_exit_at_the_prompt_ends_the_program(session):
+    s = session("basic")
+    s.prompt()
+    s.send("hot_restart.PROGRAM_SHOULD_EXIT = True")
+    s.prompt()
+    s.send("c")
+    out = s.finish(1)
+    assert "AssertionError: too big" in out
+
+
+def _make_packages(root: Path) -> None:
+    for name in ("app", "app/core", "app/utils"):
+        (root / name).mkdir(parents=True, exist_ok=True)
+        (root / name / "__init__.py").write_text("")
+    body = "def f():\n    return 1\n"
+    for module in ("app/single.py", "app/core/models.py", "app/utils/helpers.py", "apples.py"):
+        (root / module).write_text(body)
+
+
+@pytest.mark.parametrize(
+    ("pattern", "expected"),
+    [
+        ("app.*.*", ["app.core.models", "app.utils.helpers"]),  # not app.single
+        ("app.*", ["app.core", "app.core.models", "app.single", "app.utils", "app.utils.helpers"]),
+        (
+            "app*",
+            [
+                "app",
+                "app.core",
+                "app.core.models",
+                "app.single",
+                "app.utils",
+                "app.utils.helpers",
+                "apples",
+            ],
+        ),
+        ("*.models", ["app.core.models"]),
+        ("app.[cu]*", ["app.core", "app.core.models", "app.utils", "app.utils.helpers"]),
+    ],
+)
+def test_wrap_modules_is_plain_fnmatch(tmp_path, pattern, expected):
+    """0.2.x matched module names with fnmatch; install()'s `pkg.*` differs on purpose."""
+    _make_packages(tmp_path)
+    code = (
+        f"import sys; sys.path.insert(0, {str(tmp_path)!r})\n"
+        "import app.single, app.core.models, app.utils.helpers, apples\n"
+        "import hot_restart\n"
+        "from hot_restart.transform import is_instrumented\n"
+        f"hot_restart.wrap_modules({pattern!r})\n"
+        "for name in sorted(sys.modules):\n"
+        "    f = getattr(sys.modules[name], 'f', None)\n"
+        "    if f is not None and is_instrumented(f.__code__):\n"
+        "        print(name)\n"
+        "print(sorted(hot_restart.runtime.registry.modules))\n"
+    )
+    lines = _run(code).splitlines()
+    assert lines[:-1] == [m for m in expected if m not in ("app", "app.core", "app.utils")]
+    assert lines[-1] == repr(expected)
+
+
+def test_wrap_modules_names_a_bad_pattern():
+    out = _run(
+        "import hot_restart\n"
+        "try:\n"
+        "    hot_restart.wrap_modules(['app.*'])\n"
+        "except TypeError as e:\n"
+        "    print(e)\n"
+    )
+    assert out.strip() == (
+        "hot_restart.wrap_modules: pattern must be a string like 'app.*', not list"
+    )
+
+
+@pytest.mark.parametrize("debugger", ["pdb", "ipdb"])
+def test_main_module_survives_the_prompt(session, debugger):
+    """After an ipdb prompt, classes defined in the script still pickle."""
+    s = session("classic_main_pickle", env={"HOT_RESTART_DEBUGGER": debugger})
+    s.prompt()
+    s.fix()
+    s.send("c")
+    s.expect("pickled: Point 3 6")
+    s.finish(0)
+
+
+def test_continue_after_reload_module_reruns_the_new_definition(session):
+    """`c` runs what the re-run module defined: its new decorator settings too."""
+    s = session("classic_reload_module")
+    before = s.prompt()
+    assert "ValueError" in before
+    s.fix()
+    s.send("hot_restart.reload_module()")
+    s.prompt()
+    s.send("c")
+    s.expect(r"attempts: 2\s+parsed: 4.5")
+    s.expect(r"attempts: 2\s+again: 2.5")
+    s.finish(0)
+
+
+def test_reload_module_twice_follows_the_newest_definition(session):
+    s = session("classic_reload_module")
+    s.prompt()
+    s.send("hot_restart.reload_module()")  # no edit yet: a new, still buggy definition
+    s.prompt()
+    s.send("c")
+    s.prompt()
+    s.fix()
+    s.send("hot_restart.reload_module()")
+    s.prompt()
+    s.send("c")
+    s.expect(r"attempts: 2\s+parsed: 4.5")
+    s.finish(0)
