@@ -7,6 +7,7 @@ suite (see tests/classic_suite/) or reported in issue 9.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -178,3 +179,80 @@ def test_reload_module_twice_follows_the_newest_definition(session):
     s.send("c")
     s.expect(r"attempts: 2\s+parsed: 4.5")
     s.finish(0)
+
+
+@pytest.mark.parametrize("debugger", ["pdb", "ipdb"])
+def test_classic_prompt_lists_the_source_at_the_raising_line(session, debugger):
+    """0.2.x listed the code around the crash (`l`), the raising line marked."""
+    s = session("basic", env={"HOT_RESTART_DEBUGGER": debugger})
+    before = s.prompt()
+    if debugger == "pdb":
+        assert re.search(r"^ 13  ->\s+assert x < 5", before, re.M)
+        assert "12  ->" not in before
+    else:
+        assert re.search(r"^-*> ?13\s+assert x < 5", before, re.M)
+    assert re.search(r"^ *18 .*if __name__", before, re.M)  # centred on line 13, as plain pdb
+    s.send("q")
+    s.finish(1)
+
+
+_LISTED = re.compile(r"^(?:-*>)? *\d+ .*$", re.M)
+
+_PROGRAM = """\
+def helper(x):
+    y = x * 2
+    return 10 // (y - 4)
+
+
+def main():
+    print(helper(2))
+
+
+main()
+"""
+
+
+def _listing(args: list[str], tmp_path: Path, debugger: str, before: list[str]) -> list[str]:
+    import pexpect
+    from scenario import PROMPT, plain
+
+    child = pexpect.spawn(
+        sys.executable,
+        args,
+        cwd=str(tmp_path),
+        env={
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "HOME": str(tmp_path),
+            "PYTHONPATH": str(ROOT),
+            "HOT_RESTART_DEBUGGER": debugger,
+            "TERM": "dumb",
+            "PYTHONDONTWRITEBYTECODE": "1",
+        },
+        encoding="utf-8",
+        timeout=20,
+        dimensions=(50, 200),
+    )
+    try:
+        child.expect(PROMPT)
+        for line in before:
+            child.sendline(line)
+            child.expect(PROMPT)
+        child.sendline("l")
+        child.expect(PROMPT)
+        return [m.rstrip() for m in _LISTED.findall(plain(str(child.before)))]
+    finally:
+        child.terminate(force=True)
+
+
+@pytest.mark.parametrize("debugger", ["pdb", "ipdb"])
+def test_list_marks_the_line_that_raised_as_plain_post_mortem_does(tmp_path, debugger):
+    """`l` at the crash lists what plain post-mortem lists, `->` on the raise.
+
+    The instrumented frame is alive in its handler (at the def line); the
+    debugger must still show the line that raised as the current one.
+    """
+    (tmp_path / "prog.py").write_text(_PROGRAM)
+    plain_listing = _listing(["-m", debugger, "prog.py"], tmp_path, debugger, ["c"])
+    hot_listing = _listing(["-m", "hot_restart", "prog.py"], tmp_path, debugger, [])
+    assert plain_listing and any(" 3 " in line for line in plain_listing)
+    assert hot_listing == plain_listing

@@ -132,6 +132,8 @@ def _run_cmd_debugger(
         debugger = cls(nosigint=True) if name == "pdb" else cls()
         _restore_main(main)
         debugger.reset()
+        if STATE.uses_classic_api(frame.f_code.co_filename):
+            debugger.cmdqueue.append("l")  # 0.2.x listed the source around the crash
         if STATE.watch:
             from .watch import watching
 
@@ -175,6 +177,8 @@ def _with_restart_commands(base: type) -> type:
     """A subclass of ``base`` that records the user's choice on leaving."""
 
     class HotRestartDebugger(base):  # type: ignore[misc]
+        curframe: Any  # pdb's (untyped here: the base class is chosen at run time)
+
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
             self.hr_outcome = Outcome("continue")
@@ -219,7 +223,57 @@ def _with_restart_commands(base: type) -> type:
             self.hr_outcome = Outcome("quit")
             return super().do_EOF(arg)
 
+        # `l` and `ll` mark the frame's current line with `->`.  The crashed
+        # instrumented frame is alive in its handler, whose line is the def
+        # line; plain Python's dead frame is at the line that raised, and so
+        # is the listing: pdb reads f_lineno in _print_lines, IPython in
+        # print_list_lines.
+        def _print_lines(
+            self, lines: list[str], start: int, breaks: Any = (), frame: Any = None
+        ) -> Any:
+            return super()._print_lines(lines, start, breaks, _at_raise(self, frame))
+
+        def print_list_lines(self, filename: str, first: int, last: int) -> Any:
+            frame = self.curframe
+            self.curframe = _at_raise(self, frame)
+            try:
+                return super().print_list_lines(filename, first, last)
+            finally:
+                self.curframe = frame
+
+        def do_list(self, arg: str) -> Any:
+            # `l` without an argument centres on the current line: that one.
+            frame = self.curframe
+            self.curframe = _at_raise(self, frame)
+            try:
+                return super().do_list(arg)
+            finally:
+                self.curframe = frame
+
+        do_l = do_list
+
     return HotRestartDebugger
+
+
+class _FrameAtLine:
+    """A frame that reports another current line; the rest is the frame's."""
+
+    def __init__(self, frame: FrameType, line: int) -> None:
+        self._frame = frame
+        self.f_lineno = line
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._frame, name)
+
+
+def _at_raise(debugger: Any, frame: Any) -> Any:
+    """``frame``, or a view of it at the line that raised when it runs our handler."""
+    if not isinstance(frame, FrameType) or not is_instrumented(frame.f_code):
+        return frame
+    line = getattr(debugger, "tb_lineno", {}).get(frame)
+    if line is None or line == frame.f_lineno:
+        return frame
+    return _FrameAtLine(frame, line)
 
 
 def _run_pydevd(exc: BaseException, tb: TracebackType | None) -> bool:
