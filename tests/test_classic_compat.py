@@ -256,3 +256,15 @@ def test_list_marks_the_line_that_raised_as_plain_post_mortem_does(tmp_path, deb
     hot_listing = _listing(["-m", "hot_restart", "prog.py"], tmp_path, debugger, [])
     assert plain_listing and any(" 3 " in line for line in plain_listing)
     assert hot_listing == plain_listing
+
+
+def test_a_broken_ipdb_falls_back_to_pdb_with_one_line(session):
+    """0.2.x chose pdb when ipdb would not import; the crash must still prompt."""
+    s = session("broken_ipdb", env={"HOT_RESTART_DEBUGGER": "ipdb"})
+    before = s.expect(r"\(Pdb\) ")
+    assert "hot_restart: ipdb could not be imported (ipdb is broken here); using pdb" in before
+    assert "Traceback" not in before
+    s.fix()
+    s.send("c")
+    s.expect(r"result: \(5, 14\)")
+    s.finish(0)

@@ -127,6 +127,11 @@ def _run_cmd_debugger(
             hook = sys.excepthook
             try:
                 cls = _classes[name] = _with_restart_commands(_base_class(name))
+            except ImportError as e:  # installed but broken: a prompt is still owed
+                say(f"{name} could not be imported ({e}); using pdb")
+                name = "pdb"
+                cls = _classes.get(name) or _with_restart_commands(_base_class(name))
+                _classes[name] = cls
             finally:
                 sys.excepthook = hook
         debugger = cls(nosigint=True) if name == "pdb" else cls()
@@ -163,9 +168,11 @@ def _base_class(name: str) -> type:
 
             base: type = _get_debugger_cls()
             return base
-        except ImportError:
-            from IPython.terminal.debugger import TerminalPdb  # type: ignore[import-not-found,unused-ignore]
-
+        except ImportError as ipdb_error:
+            try:
+                from IPython.terminal.debugger import TerminalPdb  # type: ignore[import-not-found,unused-ignore]
+            except ImportError:
+                raise ipdb_error from None  # the one the user asked for
             ipython_base: type = TerminalPdb
             return ipython_base
     import pdb
