@@ -268,3 +268,16 @@ def test_a_broken_ipdb_falls_back_to_pdb_with_one_line(session):
     s.send("c")
     s.expect(r"result: \(5, 14\)")
     s.finish(0)
+
+
+def test_reload_module_then_continue_runs_the_new_method_without_reload_on_continue(session):
+    """RELOAD_ON_CONTINUE = False with reload_module() at the prompt (0.2.x's manual way):
+    `c` on a method of an instance made before runs the re-run class's method."""
+    s = session("classic_reload_module_class")
+    s.prompt()
+    s.fix()
+    s.send("hot_restart.reload_module()")
+    s.prompt()
+    s.send("c")
+    s.expect("hi ann")
+    s.finish(0)
