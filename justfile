@@ -15,7 +15,11 @@ setup:
 test *ARGS:
     scripts/pytest_strict.sh "$@"
 
-# Run the tests on every Python 3.10-3.13 found here and 3.14 (../shared/tools/py314, when set up), with pdb and with ipdb, then test-fidelity once
+# Run hot-restart 0.2.4's own tests (from its PyPI sdist, cached in .cache/) against this package
+test-classic *ARGS:
+    scripts/pytest_strict.sh tests/classic_suite -v "$@"
+
+# Run the tests on every Python 3.10-3.13 found here and 3.14 (../shared/tools/py314, when set up), with pdb and with ipdb (test-classic included), then test-fidelity once
 test-all *ARGS:
     scripts/test_all.sh "$@"
 

@@ -17,6 +17,8 @@ rewriting; ``hot_restart.pytest_plugin`` is still rewritten as usual.
 
 # No ``from __future__ import annotations`` here: even that statement imports
 # a module at run time, and ``import hot_restart`` is meant to be nearly free.
+import sys as _sys
+
 from .errors import ReloadException
 
 TYPE_CHECKING = False  # not typing's: importing typing costs ~5 ms
@@ -30,11 +32,18 @@ RELOAD_ON_CONTINUE = True
 RELOAD_ALL_ON_CONTINUE = True
 #: Print the one-line help under the first banner.
 PRINT_HELP_MESSAGE = True
-#: "pdb", "ipdb", "pudb" or "pydevd"; None picks one (HOT_RESTART_DEBUGGER, then ipdb if installed).
-DEBUGGER: str | None = None
+# ``DEBUGGER`` and ``PROGRAM_SHOULD_EXIT`` are live settings, defined on
+# ``_Module`` below: reading them says what hot_restart will do, as in 0.2.x.
 
 if TYPE_CHECKING:
     from typing import Any
+
+    #: "pdb", "ipdb", "pudb" or "pydevd": the debugger a crash opens.  Reads as
+    #: the one it would pick (HOT_RESTART_DEBUGGER, a debugger already imported,
+    #: then ipdb if installed, else pdb); assign a name to choose, None for auto.
+    DEBUGGER: str | None
+    #: True once hot_restart.exit() was called (or it was set): nothing prompts again.
+    PROGRAM_SHOULD_EXIT: bool
 
     from .classic import (
         exit,
@@ -99,4 +108,40 @@ def __getattr__(name: str) -> "Any":
 
 
 def __dir__() -> list[str]:
-    return sorted({*globals(), *_LAZY})
+    return sorted({*globals(), *_LAZY, "DEBUGGER", "PROGRAM_SHOULD_EXIT"})
+
+
+class _Module(type(_sys)):  # type: ignore[misc]
+    """hot_restart's module type: two 0.2.x settings are views of live state.
+
+    0.2.x kept them as plain globals that its wrapper read; here the debugger
+    is picked at the first crash and the exit flag lives where the trampoline
+    reads it, so reading or assigning these names must reach that state.
+    """
+
+    @property
+    def DEBUGGER(self) -> str:  # the 0.2.x name
+        from .runtime.debuggers import choose
+
+        return choose(announce=False)
+
+    @DEBUGGER.setter
+    def DEBUGGER(self, value: str | None) -> None:
+        self.__dict__[_DEBUGGER_SETTING] = value
+
+    @property
+    def PROGRAM_SHOULD_EXIT(self) -> bool:
+        from .runtime.state import STATE
+
+        return STATE.exiting
+
+    @PROGRAM_SHOULD_EXIT.setter
+    def PROGRAM_SHOULD_EXIT(self, value: bool) -> None:
+        from .runtime.state import STATE
+
+        STATE.exiting = bool(value)
+
+
+# Where an assigned DEBUGGER is kept (None or absent: pick automatically).
+_DEBUGGER_SETTING = "_debugger_setting"
+_sys.modules[__name__].__class__ = _Module

@@ -221,14 +221,24 @@ def wrap_module(module_or_name: ModuleType | str | None = None) -> None:
 
 
 def wrap_modules(pattern: str) -> None:
-    """Wrap every imported module whose dotted name matches an fnmatch pattern."""
-    from .patterns import compile_patterns
+    """Wrap every imported module whose dotted name matches an fnmatch pattern.
 
-    patterns = compile_patterns([pattern])
+    Plain ``fnmatch``, as in 0.2.x: ``*`` also matches dots, and ``app.*.*``
+    needs two more levels (``app.single`` does not match it).  install()'s
+    patterns read ``pkg.*`` as "the package and everything under it"; a
+    0.2.x program keeps the meaning it was written for.
+    """
+    if not isinstance(pattern, str):
+        raise TypeError(
+            f"hot_restart.wrap_modules: pattern must be a string like 'app.*', "
+            f"not {type(pattern).__name__}"
+        )
+    from fnmatch import fnmatch
+
     for name, module in list(sys.modules.items()):
         if module is None or name == "hot_restart" or name.startswith("hot_restart."):
             continue
-        if patterns.matches(name) and getattr(module, "__file__", None):
+        if fnmatch(name, pattern) and getattr(module, "__file__", None):
             try:
                 wrap_module(module)
             except Exception as e:  # one odd module must not stop the others
@@ -271,6 +281,10 @@ def reload_module(module_or_name: ModuleType | str | None = None) -> None:
     finally:
         _restarting.value = False
         del _reload_context[name]
+    for key, new in context.items():
+        old = namespace.get(key)
+        if old is not None and old is not new:
+            _note_successors(old, new, 0)
     namespace.update(context)
     from .runtime.trampoline import forget
 
@@ -278,6 +292,43 @@ def reload_module(module_or_name: ModuleType | str | None = None) -> None:
 
 
 restart_module = reload_module
+
+
+def _note_successors(old: Any, new: Any, depth: int) -> None:
+    """Pair each function under ``old`` with its counterpart under ``new``.
+
+    ``old`` and ``new`` are one module-level name before and after a
+    reload_module() run: functions pair by qualified name, through
+    decorators (``__wrapped__``, closure cells such as a decorator's
+    ``func``), properties and class members.
+    """
+    if depth > 8 or old is new:
+        return
+    if isinstance(old, type) and isinstance(new, type):
+        new_members = vars(new)
+        for name, value in list(vars(old).items()):
+            if name in new_members:
+                _note_successors(value, new_members[name], depth + 1)
+        return
+    olds = list(underlying_functions(old))
+    news = list(underlying_functions(new))
+    for before in olds:
+        after = next((f for f in news if f.__qualname__ == before.__qualname__), None)
+        if after is None or after is before:
+            continue
+        news.remove(after)
+        registry.successors[before] = after
+        # A decorator's wrapper reaches the function it wraps through a cell.
+        cells = zip(before.__code__.co_freevars, before.__closure__ or (), strict=False)
+        new_cells = dict(zip(after.__code__.co_freevars, after.__closure__ or (), strict=False))
+        for name, cell in cells:
+            other = new_cells.get(name)
+            try:
+                value, new_value = cell.cell_contents, other.cell_contents if other else None
+            except ValueError:
+                continue
+            if isinstance(value, (FunctionType, type)):
+                _note_successors(value, new_value, depth + 1)
 
 
 def exit() -> None:

@@ -34,8 +34,14 @@ def test_unknown_debugger_gets_one_line_and_pdb(session):
 def test_choice_order(monkeypatch, setting, env, loaded, expected):
     import hot_restart
 
-    monkeypatch.setattr(hot_restart, "DEBUGGER", setting)
     monkeypatch.setenv("HOT_RESTART_DEBUGGER", env)
     for name in loaded:
         monkeypatch.setitem(sys.modules, name, object())
-    assert debuggers.choose() == expected
+    # Not monkeypatch.setattr: undoing it would assign the name it read,
+    # turning "automatic" into an explicit choice for later tests.
+    hot_restart.DEBUGGER = setting
+    try:
+        assert debuggers.choose() == expected
+        assert hot_restart.DEBUGGER == expected  # reads as what a crash opens
+    finally:
+        hot_restart.DEBUGGER = None

@@ -11,7 +11,7 @@ import os
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
-from types import FrameType, TracebackType
+from types import FrameType, ModuleType, TracebackType
 from typing import Any
 
 from ..transform import is_instrumented
@@ -28,25 +28,33 @@ class Outcome:
     frame: FrameType | None = None
 
 
-def choose() -> str:
-    """The debugger to use: hot_restart.DEBUGGER, then the environment, then auto."""
+def choose(announce: bool = True) -> str:
+    """The debugger to use: hot_restart.DEBUGGER, then the environment, then auto.
+
+    Reading ``hot_restart.DEBUGGER`` asks this too (``announce=False``: a
+    bad setting is reported when a crash opens the debugger, not on a read).
+    """
     module = sys.modules.get("hot_restart")
-    explicit = getattr(module, "DEBUGGER", None)
+    explicit = vars(module).get("_debugger_setting") if module is not None else None
     source = "hot_restart.DEBUGGER"
-    if not explicit:
+    if not explicit or not isinstance(explicit, str):
         explicit = os.environ.get("HOT_RESTART_DEBUGGER", "").strip()
         source = "HOT_RESTART_DEBUGGER"
     if explicit:
         name = _ALIASES.get(explicit.lower(), explicit.lower())
         if name not in KNOWN:
-            say(
-                f"unknown debugger {explicit!r} in {source}; use one of {', '.join(KNOWN)} (using pdb)"
-            )
+            if announce:
+                say(
+                    f"unknown debugger {explicit!r} in {source}; "
+                    f"use one of {', '.join(KNOWN)} (using pdb)"
+                )
             return "pdb"
         if name != "pdb" and not _importable(name):
-            say(
-                f"{source} asks for {name}, which is not installed; `pip install {name}` (using pdb)"
-            )
+            if announce:
+                say(
+                    f"{source} asks for {name}, which is not installed; "
+                    f"`pip install {name}` (using pdb)"
+                )
             return "pdb"
         return name
     if "pydevd" in sys.modules:
@@ -106,18 +114,31 @@ _classes: dict[str, type] = {}
 def _run_cmd_debugger(
     name: str, frame: FrameType, tb: TracebackType | None, watch_files: Sequence[str]
 ) -> Outcome:
-    cls = _classes.get(name)
-    if cls is None:
-        # IPython's app installs its crash handler as sys.excepthook and never
-        # puts the old one back: a declined crash must end as it would have.
-        hook = sys.excepthook
-        try:
-            cls = _classes[name] = _with_restart_commands(_base_class(name))
-        finally:
-            sys.excepthook = hook
-    debugger = cls(nosigint=True) if name == "pdb" else cls()
-    debugger.reset()
+    # IPython's shell puts its own empty module in sys.modules["__main__"]
+    # when it starts (on the first ipdb prompt): pickle, multiprocessing's
+    # spawn and anything else that finds the script through it would break
+    # after the prompt, so the program's own is put back.
+    main = sys.modules.get("__main__")
     try:
+        cls = _classes.get(name)
+        if cls is None:
+            # IPython's app installs its crash handler as sys.excepthook and never
+            # puts the old one back: a declined crash must end as it would have.
+            hook = sys.excepthook
+            try:
+                cls = _classes[name] = _with_restart_commands(_base_class(name))
+            except ImportError as e:  # installed but broken: a prompt is still owed
+                say(f"{name} could not be imported ({e}); using pdb")
+                name = "pdb"
+                cls = _classes.get(name) or _with_restart_commands(_base_class(name))
+                _classes[name] = cls
+            finally:
+                sys.excepthook = hook
+        debugger = cls(nosigint=True) if name == "pdb" else cls()
+        _restore_main(main)
+        debugger.reset()
+        if STATE.uses_classic_api(frame.f_code.co_filename):
+            debugger.cmdqueue.append("l")  # 0.2.x listed the source around the crash
         if STATE.watch:
             from .watch import watching
 
@@ -127,10 +148,17 @@ def _run_cmd_debugger(
             debugger.interaction(frame.f_back, tb)
     except KeyboardInterrupt:
         return Outcome("quit")
+    finally:
+        _restore_main(main)
     outcome: Outcome = debugger.hr_outcome
     if STATE.reraise_requested:
         return Outcome("quit")
     return outcome
+
+
+def _restore_main(main: ModuleType | None) -> None:
+    if main is not None and sys.modules.get("__main__") is not main:
+        sys.modules["__main__"] = main
 
 
 def _base_class(name: str) -> type:
@@ -140,9 +168,11 @@ def _base_class(name: str) -> type:
 
             base: type = _get_debugger_cls()
             return base
-        except ImportError:
-            from IPython.terminal.debugger import TerminalPdb  # type: ignore[import-not-found,unused-ignore]
-
+        except ImportError as ipdb_error:
+            try:
+                from IPython.terminal.debugger import TerminalPdb  # type: ignore[import-not-found,unused-ignore]
+            except ImportError:
+                raise ipdb_error from None  # the one the user asked for
             ipython_base: type = TerminalPdb
             return ipython_base
     import pdb
@@ -154,6 +184,8 @@ def _with_restart_commands(base: type) -> type:
     """A subclass of ``base`` that records the user's choice on leaving."""
 
     class HotRestartDebugger(base):  # type: ignore[misc]
+        curframe: Any  # pdb's (untyped here: the base class is chosen at run time)
+
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
             self.hr_outcome = Outcome("continue")
@@ -198,7 +230,57 @@ def _with_restart_commands(base: type) -> type:
             self.hr_outcome = Outcome("quit")
             return super().do_EOF(arg)
 
+        # `l` and `ll` mark the frame's current line with `->`.  The crashed
+        # instrumented frame is alive in its handler, whose line is the def
+        # line; plain Python's dead frame is at the line that raised, and so
+        # is the listing: pdb reads f_lineno in _print_lines, IPython in
+        # print_list_lines.
+        def _print_lines(
+            self, lines: list[str], start: int, breaks: Any = (), frame: Any = None
+        ) -> Any:
+            return super()._print_lines(lines, start, breaks, _at_raise(self, frame))
+
+        def print_list_lines(self, filename: str, first: int, last: int) -> Any:
+            frame = self.curframe
+            self.curframe = _at_raise(self, frame)
+            try:
+                return super().print_list_lines(filename, first, last)
+            finally:
+                self.curframe = frame
+
+        def do_list(self, arg: str) -> Any:
+            # `l` without an argument centres on the current line: that one.
+            frame = self.curframe
+            self.curframe = _at_raise(self, frame)
+            try:
+                return super().do_list(arg)
+            finally:
+                self.curframe = frame
+
+        do_l = do_list
+
     return HotRestartDebugger
+
+
+class _FrameAtLine:
+    """A frame that reports another current line; the rest is the frame's."""
+
+    def __init__(self, frame: FrameType, line: int) -> None:
+        self._frame = frame
+        self.f_lineno = line
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._frame, name)
+
+
+def _at_raise(debugger: Any, frame: Any) -> Any:
+    """``frame``, or a view of it at the line that raised when it runs our handler."""
+    if not isinstance(frame, FrameType) or not is_instrumented(frame.f_code):
+        return frame
+    line = getattr(debugger, "tb_lineno", {}).get(frame)
+    if line is None or line == frame.f_lineno:
+        return frame
+    return _FrameAtLine(frame, line)
 
 
 def _run_pydevd(exc: BaseException, tb: TracebackType | None) -> bool:

@@ -68,5 +68,20 @@ def stamp(filename: str) -> None:
     running.pop(filename, None)
 
 
+# Function -> its definition in a later reload_module() run of its module:
+# ``c`` on a frame of the old one re-runs that definition (decorators,
+# closure values and all), as 0.2.x's wrapper did.
+successors: weakref.WeakKeyDictionary[FunctionType, FunctionType] = weakref.WeakKeyDictionary()
+
+
+def successor(fn: FunctionType) -> FunctionType:
+    """The newest definition of ``fn`` made by reload_module(), or ``fn``."""
+    seen = {id(fn)}
+    while (newer := successors.get(fn)) is not None and id(newer) not in seen:
+        seen.add(id(newer))
+        fn = newer
+    return fn
+
+
 def note_wrapped(fn: FunctionType) -> None:
     wrapped.setdefault(fn.__code__.co_filename, weakref.WeakSet()).add(fn)

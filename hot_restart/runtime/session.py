@@ -22,7 +22,7 @@ from ..transform import (
     is_instrumented,
     kind_of,
 )
-from . import debuggers, rebind
+from . import debuggers, rebind, registry
 from .messages import say
 from .reload import reload_changed, reload_function
 from .state import STATE
@@ -122,6 +122,7 @@ def _prepare(target: FrameType) -> Callable[[], Any]:
         raise ReloadException(
             f"cannot find the function running {target.f_code.co_name}; `up` and `restart` a caller"
         )
+    fn = registry.successor(fn)  # reload_module() ran the module again: its definition
     args, kwargs = original_arguments(target)
     module = sys.modules.get("hot_restart")
     qualname = _qualname(fn)

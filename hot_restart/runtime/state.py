@@ -77,6 +77,14 @@ class State:
             found = self.by_file.get(filename, _DEFAULT)
         return found
 
+    def uses_classic_api(self, filename: str) -> bool:
+        """Something in ``filename`` was wrapped with the 0.2.x API.
+
+        Its crashes open the debugger as 0.2.x did, with the source around
+        the crash listed.  Only asked once a crash prompts.
+        """
+        return filename in self.by_file or any(key[0] == filename for key in self.by_def)
+
     def interactive(self) -> bool:
         """A prompt is possible: stdin and stdout are terminals (or forced).
 
