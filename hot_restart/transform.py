@@ -140,7 +140,7 @@ class _Placer:
 
     __slots__ = ("pos",)
 
-    def __init__(self, where: ast.stmt) -> None:
+    def __init__(self, where: ast.stmt | ast.expr) -> None:
         # Any: typeshed wants ints, and end positions are Optional on nodes.
         self.pos: dict[str, Any] = {
             "lineno": where.lineno,
@@ -156,24 +156,61 @@ class _Placer:
 # Python 3.10 has no ``co_qualname``, so there the handler is told the name.
 _PASS_QUALNAME = sys.version_info < (3, 11)
 
+# Generated statements that must not start a line of their own: the
+# compiler gives an instruction at line -1 no line (3.11+), or the line of
+# the instruction before it (3.10, and a fall-through exit on every
+# version), which is what plain code gets for its implicit ``return None``.
+_NOWHERE: dict[str, Any] = {"lineno": -1, "col_offset": -1, "end_lineno": -1, "end_col_offset": -1}
+
+
+def _handler_ref(pos: dict[str, Any]) -> ast.expr:
+    """The expression by which generated code reaches the runtime (one place)."""
+    return ast.Name(HANDLER_NAME, _LOAD, **pos)
+
 
 def _ask(qualname: str, pos: dict[str, Any]) -> ast.Call:
     args: list[ast.expr] = [ast.Constant(qualname, **pos)] if _PASS_QUALNAME else []
-    return ast.Call(ast.Name(HANDLER_NAME, _LOAD, **pos), args, [], **pos)
+    return ast.Call(_handler_ref(pos), args, [], **pos)
 
 
 def _handler(qualname: str, at: _Placer) -> ast.ExceptHandler:
-    """A bare ``except:`` asking the runtime what to do.
+    """A bare ``except:`` asking the runtime what to do::
 
-    ``__hot_restart__()`` is true for "re-raise": the bare ``raise`` keeps
-    the traceback exactly as it was.  Otherwise the function was reloaded,
-    and the statement after the ``try`` runs it again (see ``_rerun``).
+        except:
+            while True:
+                try:
+                    if not __hot_restart__():
+                        break                      # reloaded: re-run it (see _rerun)
+                except __hot_restart__.__hot_restart__:   # RecursionError
+                    pass
+                raise
+
+    The bare ``raise`` keeps the exception and its traceback exactly as they
+    were.  At the recursion limit the call itself fails: the original
+    exception is re-raised then too, with no new ``__context__`` (the
+    ``except`` clause names ``RecursionError`` through an attribute of the
+    handler that bears the handler's own name, so that the code object
+    names nothing new: ``inspect.getclosurevars`` reports every name).  The
+    loop never loops: it only gives ``break`` a way out of the ``except``
+    block that skips the ``raise``.
+
+    Positions: everything up to the runtime's answer has none, so entering
+    the handler reports no line to a tracer (pdb, coverage).  The ``raise``
+    has the def line (a frame must always have a line: bdb compares it), and
+    the runtime switches line events off for the frame before answering
+    "re-raise" when a tracer runs (see trampoline.handle).
     Every byte here is paid by every instrumented function when a module
     loads, and every local variable by every call, so there are none.
     """
     pos = at.pos
-    body: list[ast.stmt] = [ast.If(_ask(qualname, pos), [ast.Raise(**pos)], [], **pos)]
-    return ast.ExceptHandler(None, None, body, **pos)
+    no = _NOWHERE
+    overflow = ast.Attribute(_handler_ref(no), HANDLER_NAME, _LOAD, **no)
+    ask = ast.If(ast.UnaryOp(ast.Not(), _ask(qualname, no), **no), [ast.Break(**pos)], [], **no)
+    guard = ast.Try(
+        [ask], [ast.ExceptHandler(overflow, None, [ast.Pass(**no)], **no)], [], [], **no
+    )
+    loop = ast.While(ast.Constant(True, **no), [guard, ast.Raise(**pos)], [], **no)
+    return ast.ExceptHandler(None, None, [loop], **no)
 
 
 def _rerun(is_async: bool, at: _Placer) -> ast.stmt:
@@ -184,13 +221,34 @@ def _rerun(is_async: bool, at: _Placer) -> ast.stmt:
     tracebacks), and calling it outside the ``except`` block keeps the old
     exception out of the ``__context__`` of anything the re-run raises.  A
     generator never gets here: the runtime re-raises or unwinds to a caller.
+
+    Whatever leaves the re-run passes through this statement, which would
+    add this (crashed) frame to its traceback, once per re-run: the
+    ``except`` asks the runtime to drop that entry, and the bare ``raise``
+    adds none, so the traceback is the one of a plain call to the last
+    version.  It costs nothing until a re-run fails.
     """
     pos = at.pos
-    take = ast.Call(ast.Name(HANDLER_NAME, _LOAD, **pos), [ast.Constant(None, **pos)], [], **pos)
+    take = ast.Call(_handler_ref(pos), [ast.Constant(None, **pos)], [], **pos)
     result: ast.expr = ast.Call(take, [], [], **pos)
     if is_async:
         result = ast.Await(result, **pos)
-    return ast.Return(result, **pos)
+    drop = ast.Expr(ast.Call(_handler_ref(pos), [ast.Constant(False, **pos)], [], **pos), **pos)
+    handler = ast.ExceptHandler(None, None, [drop, ast.Raise(**pos)], **pos)
+    return ast.Try([ast.Return(result, **pos)], [handler], [], [], **pos)
+
+
+def _first_run(body: list[ast.stmt]) -> ast.stmt | ast.expr:
+    """What the first line event of a body reports: its first statement that
+    compiles to code (or that statement's first decorator)."""
+    for stmt in body:
+        if isinstance(stmt, (ast.Global, ast.Nonlocal)):
+            continue
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            if stmt.decorator_list:
+                return stmt.decorator_list[0]
+        return stmt
+    return body[0]
 
 
 def instrument_function(
@@ -215,17 +273,24 @@ def instrument_function(
             params.intersection(name for n in _own_scope_nodes(rest) for name in _bound_names(n))
         )
     at = _Placer(node)
+    # At the first line that runs: at the def line it would be a line event of its own.
+    first = _Placer(_first_run(rest)).pos
     snapshots: list[ast.stmt] = [
-        ast.Assign([at.name(ARG_SNAPSHOT_PREFIX + name, store=True)], at.name(name), **at.pos)
+        ast.Assign(
+            [ast.Name(ARG_SNAPSHOT_PREFIX + name, _STORE, **first)],
+            ast.Name(name, _LOAD, **first),
+            **first,
+        )
         for name in sorted(rebound)
     ]
-    # The try sits on the first body line so that 3.10's SETUP_FINALLY adds no
-    # line event of its own; the handler reports the def line.
+    # The ``try`` has no position: at the first body line it would report a
+    # leading ``global``/``nonlocal`` (which compiles to nothing) as a line.
     # A body that can end without ``return`` must not fall through to the
-    # re-run: ``else: return`` is what falling off the end does anyway.
+    # re-run: ``else: return`` is what falling off the end does anyway, and
+    # without a position it gets the line plain code gives that return.
     ends = isinstance(rest[-1], (ast.Return, ast.Raise))
-    orelse: list[ast.stmt] = [] if ends or not rerun else [ast.Return(None, **at.pos)]
-    trampoline = ast.Try(rest, [handler], orelse, [], **_Placer(rest[0]).pos)
+    orelse: list[ast.stmt] = [] if ends or not rerun else [ast.Return(None, **_NOWHERE)]
+    trampoline = ast.Try(rest, [handler], orelse, [], **_NOWHERE)
     node.body = [*doc, *snapshots, trampoline, *([_rerun(is_async, at)] if rerun else [])]
     return True
 

@@ -17,7 +17,7 @@ from .state import STATE
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any, Literal
 
 _ALWAYS_PROPAGATE = (SystemExit, GeneratorExit, StopIteration, StopAsyncIteration)
 DECLINED = "__hot_restart_declined__"
@@ -45,26 +45,75 @@ _catchers: ModuleType | None = None
 _fast = STATE.fast_propagate
 _exception = getattr(sys, "exception", None) or (lambda: sys.exc_info()[1])
 _getframe = sys._getframe
+_gettrace = sys.gettrace
+_finalizing = sys.is_finalizing
 
 
-def handle(qualname: str | None = "", /) -> Any:
+def handle(qualname: str | Literal[False] | None = "", /) -> Any:
     """Called in the ``except:`` clause of an instrumented function.
 
     True means "re-raise"; False means the function was reloaded, and
     ``handle(None)`` then hands over the call that re-runs it (the generated
-    code makes it after its ``except`` block).  On 3.11+ the qualified name
-    comes from the code object; 3.10 code passes it.
+    code makes it after its ``except`` block); ``handle(False)`` is asked
+    when that re-run raised (see ``drop_own_entry``).  On 3.11+ the
+    qualified name comes from the code object; 3.10 code passes it.
     """
     if qualname is None:
         return take()
     frame = _getframe(1)
+    if qualname is False:
+        return drop_own_entry(frame)
     caller = frame.f_back
     if (
         caller is not None
         and (id(frame.f_code), id(caller.f_code), caller.f_lasti, type(_exception())) in _fast
-    ):
+    ) or _decide(_exception(), frame, caller, qualname):
+        if _gettrace() is not None:
+            # The generated ``raise`` has the def line (a frame must have
+            # one); a tracer must not see it as a line the program ran.
+            # The frame is finished once it re-raises.
+            frame.f_trace_lines = False
         return True
-    return _decide(_exception(), frame, caller, qualname)
+    return False
+
+
+# What the generated code catches when asking ``handle`` fails (at the
+# recursion limit the call itself raises): under the handler's own name, so
+# that instrumented code objects name nothing but the handler.
+handle.__hot_restart__ = RecursionError  # type: ignore[attr-defined]
+
+
+def drop_own_entry(frame: FrameType) -> None:
+    """Remove ``frame``'s own entry from the traceback of the exception it handles.
+
+    Called by a crashed frame when the re-run it made raised: plain Python
+    would show the caller, then the function (its last version); the
+    crashed copy, which only passed the re-run's result on, is no part of
+    that.  The generated bare ``raise`` then adds no entry of its own.
+    """
+    exc = _exception()
+    if exc is None:
+        return
+    tb = exc.__traceback__
+    if tb is None or tb.tb_frame is not frame or tb.tb_next is None:
+        return
+    exc.__traceback__ = tb.tb_next
+    if sys.version_info < (3, 11):
+        # 3.10's bare ``raise`` takes the traceback from the thread's
+        # exception state, not from the exception.
+        _set_exc_info(exc)
+
+
+def _set_exc_info(exc: BaseException) -> None:
+    try:
+        import ctypes
+    except ImportError:  # a build without ctypes keeps the extra entry
+        return
+    api = ctypes.pythonapi
+    objects = (type(exc), exc, exc.__traceback__)
+    for obj in objects:  # PyErr_SetExcInfo steals a reference to each
+        api.Py_IncRef(ctypes.py_object(obj))
+    api.PyErr_SetExcInfo(*(ctypes.py_object(obj) for obj in objects))
 
 
 def _decide(
@@ -73,6 +122,11 @@ def _decide(
     if not qualname:
         qualname = getattr(frame.f_code, "co_qualname", frame.f_code.co_name)
     if exc is None or isinstance(exc, _ALWAYS_PROPAGATE) or STATE.exiting:
+        return True
+    if _finalizing():
+        # Interpreter exit (a ``__del__`` raising while modules are torn
+        # down): importing the rest of the runtime would fail and replace
+        # the program's own error; there is no prompt to give anyway.
         return True
     if type(exc) is RestartRequest:
         if exc.target is not frame:
