@@ -123,17 +123,15 @@ def _decide(
         qualname = getattr(frame.f_code, "co_qualname", frame.f_code.co_name)
     if exc is None or isinstance(exc, _ALWAYS_PROPAGATE) or STATE.exiting:
         return True
-    if _finalizing():
-        # Interpreter exit (a ``__del__`` raising while modules are torn
-        # down): importing the rest of the runtime would fail and replace
-        # the program's own error; there is no prompt to give anyway.
-        return True
     if type(exc) is RestartRequest:
         if exc.target is not frame:
             return True
         _results.value = exc.call
         return False
-    if not STATE.interactive():
+    if not STATE.interactive() or _finalizing():
+        # At interpreter exit (a ``__del__`` raising while modules are torn
+        # down) importing the rest of the runtime would fail and replace the
+        # program's own error; there is no prompt to give anyway.
         return True
     code = frame.f_code
     options = STATE.options_for(code, qualname)
