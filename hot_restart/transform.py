@@ -223,19 +223,36 @@ def _rerun(is_async: bool, at: _Placer) -> ast.stmt:
     generator never gets here: the runtime re-raises or unwinds to a caller.
 
     Whatever leaves the re-run passes through this statement, which would
-    add this (crashed) frame to its traceback, once per re-run: the
-    ``except`` asks the runtime to drop that entry, and the bare ``raise``
-    adds none, so the traceback is the one of a plain call to the last
-    version.  It costs nothing until a re-run fails.
+    add this (crashed) frame to its traceback, once per re-run::
+
+        while True:
+            try:
+                return __hot_restart__(None)()
+            except:
+                if __hot_restart__(False):
+                    raise
+
+    ``__hot_restart__(False)`` drops that entry and says "re-raise"; the
+    bare ``raise`` adds none, so the traceback is the one of a plain call
+    to the last version.  It says "again" when the debugger's ``restart``
+    targets this frame (which sits in this statement while its re-run
+    runs).  It costs nothing until a re-run fails.
     """
     pos = at.pos
     take = ast.Call(_handler_ref(pos), [ast.Constant(None, **pos)], [], **pos)
     result: ast.expr = ast.Call(take, [], [], **pos)
     if is_async:
         result = ast.Await(result, **pos)
-    drop = ast.Expr(ast.Call(_handler_ref(pos), [ast.Constant(False, **pos)], [], **pos), **pos)
-    handler = ast.ExceptHandler(None, None, [drop, ast.Raise(**pos)], **pos)
-    return ast.Try([ast.Return(result, **pos)], [handler], [], [], **pos)
+    failed = ast.Call(_handler_ref(pos), [ast.Constant(False, **pos)], [], **pos)
+    reraise = ast.If(failed, [ast.Raise(**pos)], [], **pos)
+    attempt = ast.Try(
+        [ast.Return(result, **pos)],
+        [ast.ExceptHandler(None, None, [reraise], **pos)],
+        [],
+        [],
+        **pos,
+    )
+    return ast.While(ast.Constant(True, **pos), [attempt], [], **pos)
 
 
 def _first_run(body: list[ast.stmt]) -> ast.stmt | ast.expr:

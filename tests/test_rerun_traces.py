@@ -109,3 +109,20 @@ def test_the_scenario_is_a_real_crash():
     """Guard: the plain program crashes where the scenario says."""
     text = (SCENARIOS / "rerun_traceback" / "in_1.py").read_text()
     assert "total / count" in text
+
+
+def test_restart_of_the_frame_that_made_the_re_run(session):
+    """After `c`, `up` from the re-run's crash reaches the crashed frame that
+    made it (it waits for the re-run's result); `restart` there re-runs it."""
+    s = session("rerun_traceback", args=["-m", "hot_restart", "prog.py"])
+    s.prompt()
+    s.send("c")
+    s.prompt()
+    s.send("up")
+    s.prompt()
+    s.send("restart")
+    assert "ZeroDivisionError" in s.prompt()  # re-run again, unfixed: it stops again
+    s.fix()
+    s.send("c")
+    s.expect(r"result: 11\.0")
+    s.finish(0)

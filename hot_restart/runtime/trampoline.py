@@ -55,14 +55,14 @@ def handle(qualname: str | Literal[False] | None = "", /) -> Any:
     True means "re-raise"; False means the function was reloaded, and
     ``handle(None)`` then hands over the call that re-runs it (the generated
     code makes it after its ``except`` block); ``handle(False)`` is asked
-    when that re-run raised (see ``drop_own_entry``).  On 3.11+ the
+    when that re-run raised (see ``rerun_failed``).  On 3.11+ the
     qualified name comes from the code object; 3.10 code passes it.
     """
     if qualname is None:
         return take()
     frame = _getframe(1)
     if qualname is False:
-        return drop_own_entry(frame)
+        return rerun_failed(frame)
     caller = frame.f_back
     if (
         caller is not None
@@ -83,25 +83,30 @@ def handle(qualname: str | Literal[False] | None = "", /) -> Any:
 handle.__hot_restart__ = RecursionError  # type: ignore[attr-defined]
 
 
-def drop_own_entry(frame: FrameType) -> None:
-    """Remove ``frame``'s own entry from the traceback of the exception it handles.
+def rerun_failed(frame: FrameType) -> bool:
+    """A crashed frame's re-run raised: True to re-raise, False to re-run again.
 
-    Called by a crashed frame when the re-run it made raised: plain Python
-    would show the caller, then the function (its last version); the
-    crashed copy, which only passed the re-run's result on, is no part of
-    that.  The generated bare ``raise`` then adds no entry of its own.
+    Again when the debugger's ``restart`` targets this frame.  Otherwise its
+    own entry leaves the traceback: plain Python would show the caller, then
+    the function (its last version); the crashed copy, which only passed the
+    re-run's result on, is no part of that.  The generated bare ``raise``
+    then adds no entry of its own.
     """
     exc = _exception()
     if exc is None:
-        return
+        return True
+    if type(exc) is RestartRequest and exc.target is frame:
+        _results.value = exc.call
+        return False
     tb = exc.__traceback__
     if tb is None or tb.tb_frame is not frame or tb.tb_next is None:
-        return
+        return True
     exc.__traceback__ = tb.tb_next
     if sys.version_info < (3, 11):
         # 3.10's bare ``raise`` takes the traceback from the thread's
         # exception state, not from the exception.
         _set_exc_info(exc)
+    return True
 
 
 def _set_exc_info(exc: BaseException) -> None:
