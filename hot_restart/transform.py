@@ -181,18 +181,18 @@ def _handler(qualname: str, at: _Placer) -> ast.ExceptHandler:
                 try:
                     if not __hot_restart__():
                         break                      # reloaded: re-run it (see _rerun)
-                except __hot_restart__.__hot_restart__:   # RecursionError
+                except:
                     pass
                 raise
 
     The bare ``raise`` keeps the exception and its traceback exactly as they
     were.  At the recursion limit the call itself fails: the original
-    exception is re-raised then too, with no new ``__context__`` (the
-    ``except`` clause names ``RecursionError`` through an attribute of the
-    handler that bears the handler's own name, so that the code object
-    names nothing new: ``inspect.getclosurevars`` reports every name).  The
-    loop never loops: it only gives ``break`` a way out of the ``except``
-    block that skips the ``raise``.
+    exception is re-raised then too, with no new ``__context__``.  The
+    runtime never raises on purpose (a restart of an outer frame unwinds
+    from the re-run statement), so whatever it raised is not the program's
+    business: the program's own exception goes on.  The loop never loops:
+    it only gives ``break`` a way out of the ``except`` block that skips
+    the ``raise``.
 
     Positions: everything up to the runtime's answer has none, so entering
     the handler reports no line to a tracer (pdb, coverage).  The ``raise``
@@ -204,23 +204,23 @@ def _handler(qualname: str, at: _Placer) -> ast.ExceptHandler:
     """
     pos = at.pos
     no = _NOWHERE
-    overflow = ast.Attribute(_handler_ref(no), HANDLER_NAME, _LOAD, **no)
     ask = ast.If(ast.UnaryOp(ast.Not(), _ask(qualname, no), **no), [ast.Break(**pos)], [], **no)
-    guard = ast.Try(
-        [ask], [ast.ExceptHandler(overflow, None, [ast.Pass(**no)], **no)], [], [], **no
-    )
+    guard = ast.Try([ask], [ast.ExceptHandler(None, None, [ast.Pass(**no)], **no)], [], [], **no)
     loop = ast.While(ast.Constant(True, **no), [guard, ast.Raise(**pos)], [], **no)
     return ast.ExceptHandler(None, None, [loop], **no)
 
 
-def _rerun(is_async: bool, at: _Placer) -> ast.stmt:
+def _rerun(is_async: bool, at: _Placer, *, in_async_generator: bool = False) -> ast.stmt:
     """``return __hot_restart__(None)()``, after the ``try`` statement.
 
     ``__hot_restart__(None)`` hands over the reloaded function with the
     original arguments bound (a ``functools.partial``: no frame of ours in
     tracebacks), and calling it outside the ``except`` block keeps the old
-    exception out of the ``__context__`` of anything the re-run raises.  A
-    generator never gets here: the runtime re-raises or unwinds to a caller.
+    exception out of the ``__context__`` of anything the re-run raises.
+    For a restart of an outer frame (always, from a generator) it hands
+    over a call that raises the request unwinding to that frame; an async
+    generator, where ``return <value>`` is a syntax error, only ever gets
+    that one: there the statement is the bare call.
 
     Whatever leaves the re-run passes through this statement, which would
     add this (crashed) frame to its traceback, once per re-run::
@@ -241,6 +241,8 @@ def _rerun(is_async: bool, at: _Placer) -> ast.stmt:
     pos = at.pos
     take = ast.Call(_handler_ref(pos), [ast.Constant(None, **pos)], [], **pos)
     result: ast.expr = ast.Call(take, [], [], **pos)
+    if in_async_generator:
+        return ast.Expr(result, **pos)
     if is_async:
         result = ast.Await(result, **pos)
     failed = ast.Call(_handler_ref(pos), [ast.Constant(False, **pos)], [], **pos)
@@ -280,9 +282,7 @@ def instrument_function(
     if not rest:
         return False
     is_async = isinstance(node, ast.AsyncFunctionDef)
-    # ``return <value>`` is a syntax error in an async generator; like a
-    # generator it is never re-run in place, so it only ever re-raises.
-    rerun = not (is_async and function_kind(node) == KIND_ASYNC_GENERATOR)
+    async_generator = is_async and function_kind(node) == KIND_ASYNC_GENERATOR
     handler = _handler(qualname, _Placer(node))
     if rebound is None:
         params = set(parameter_names(node.args))
@@ -306,9 +306,10 @@ def instrument_function(
     # re-run: ``else: return`` is what falling off the end does anyway, and
     # without a position it gets the line plain code gives that return.
     ends = isinstance(rest[-1], (ast.Return, ast.Raise))
-    orelse: list[ast.stmt] = [] if ends or not rerun else [ast.Return(None, **_NOWHERE)]
+    orelse: list[ast.stmt] = [] if ends else [ast.Return(None, **_NOWHERE)]
     trampoline = ast.Try(rest, [handler], orelse, [], **_NOWHERE)
-    node.body = [*doc, *snapshots, trampoline, *([_rerun(is_async, at)] if rerun else [])]
+    rerun = _rerun(is_async, at, in_async_generator=async_generator)
+    node.body = [*doc, *snapshots, trampoline, rerun]
     return True
 
 

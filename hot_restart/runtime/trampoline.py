@@ -17,7 +17,7 @@ from .state import STATE
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any, Literal
+    from typing import Any, Literal, NoReturn
 
 _ALWAYS_PROPAGATE = (SystemExit, GeneratorExit, StopIteration, StopAsyncIteration)
 DECLINED = "__hot_restart_declined__"
@@ -31,6 +31,12 @@ class RestartRequest(BaseException):
         super().__init__(f"hot_restart: restarting {target.f_code.co_name}")
         self.target = target
         self.call = call  # what the target's trampoline returns in its place
+
+    def unwind(self) -> NoReturn:
+        """Raised from the crashed frame's re-run statement, outside its handler:
+        the generated code re-raises the program's exception whatever asking
+        the runtime raises (see transform._handler)."""
+        raise self
 
 
 _session: ModuleType | None = None
@@ -75,12 +81,6 @@ def handle(qualname: str | Literal[False] | None = "", /) -> Any:
             frame.f_trace_lines = False
         return True
     return False
-
-
-# What the generated code catches when asking ``handle`` fails (at the
-# recursion limit the call itself raises): under the handler's own name, so
-# that instrumented code objects name nothing but the handler.
-handle.__hot_restart__ = RecursionError  # type: ignore[attr-defined]
 
 
 def rerun_failed(frame: FrameType) -> bool:
@@ -158,7 +158,10 @@ def _decide(
         from . import session as _session_module
 
         _session = _session_module
-    rerun = _session.stop(exc, frame, qualname)
+    try:
+        rerun = _session.stop(exc, frame, qualname)
+    except RestartRequest as request:  # for an outer frame: unwound from the re-run statement
+        rerun = request.unwind
     if rerun is None:
         return True
     _results.value = rerun
