@@ -4,7 +4,9 @@ Each instrumented ``def`` keeps its body, its line numbers and its identity;
 the body is wrapped in ``try: ... except BaseException`` whose handler asks
 the runtime (``__hot_restart__``, a global the loader injects) what to do.
 On Python 3.11+ an untaken ``try`` costs nothing, so the happy path runs the
-same bytecode as the plain function.  The same transform serves the import
+same bytecode as the plain function.  The generated statements take no line
+of their own (see ``_NOWHERE``): a tracer sees the lines the plain function
+runs, and a re-run leaves no frame of the crashed call in tracebacks.  The same transform serves the import
 hook, the classic ``wrap`` API and reloaded surrogates: one mechanism.
 
 The handler passes the function's qualified name and its kind as constants,
