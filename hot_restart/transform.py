@@ -4,7 +4,9 @@ Each instrumented ``def`` keeps its body, its line numbers and its identity;
 the body is wrapped in ``try: ... except BaseException`` whose handler asks
 the runtime (``__hot_restart__``, a global the loader injects) what to do.
 On Python 3.11+ an untaken ``try`` costs nothing, so the happy path runs the
-same bytecode as the plain function.  The same transform serves the import
+same bytecode as the plain function.  The generated statements take no line
+of their own (see ``_NOWHERE``): a tracer sees the lines the plain function
+runs, and a re-run leaves no frame of the crashed call in tracebacks.  The same transform serves the import
 hook, the classic ``wrap`` API and reloaded surrogates: one mechanism.
 
 The handler passes the function's qualified name and its kind as constants,
@@ -157,7 +159,7 @@ class _Placer:
 
     __slots__ = ("pos",)
 
-    def __init__(self, where: ast.stmt) -> None:
+    def __init__(self, where: ast.stmt | ast.expr) -> None:
         # Any: typeshed wants ints, and end positions are Optional on nodes.
         self.pos: dict[str, Any] = {
             "lineno": where.lineno,
@@ -173,41 +175,118 @@ class _Placer:
 # Python 3.10 has no ``co_qualname``, so there the handler is told the name.
 _PASS_QUALNAME = sys.version_info < (3, 11)
 
+# Generated statements that must not start a line of their own: the
+# compiler gives an instruction at line -1 no line (3.11+), or the line of
+# the instruction before it (3.10, and a fall-through exit on every
+# version), which is what plain code gets for its implicit ``return None``.
+_NOWHERE: dict[str, Any] = {"lineno": -1, "col_offset": -1, "end_lineno": -1, "end_col_offset": -1}
+
+
+def _handler_ref(pos: dict[str, Any]) -> ast.expr:
+    """The expression by which generated code reaches the runtime (one place)."""
+    return ast.Name(HANDLER_NAME, _LOAD, **pos)
+
 
 def _ask(qualname: str, pos: dict[str, Any]) -> ast.Call:
     args: list[ast.expr] = [ast.Constant(qualname, **pos)] if _PASS_QUALNAME else []
-    return ast.Call(ast.Name(HANDLER_NAME, _LOAD, **pos), args, [], **pos)
+    return ast.Call(_handler_ref(pos), args, [], **pos)
 
 
 def _handler(qualname: str, at: _Placer) -> ast.ExceptHandler:
-    """A bare ``except:`` asking the runtime what to do.
+    """A bare ``except:`` asking the runtime what to do::
 
-    ``__hot_restart__()`` is true for "re-raise": the bare ``raise`` keeps
-    the traceback exactly as it was.  Otherwise the function was reloaded,
-    and the statement after the ``try`` runs it again (see ``_rerun``).
+        except:
+            while True:
+                try:
+                    if not __hot_restart__():
+                        break                      # reloaded: re-run it (see _rerun)
+                except:
+                    pass
+                raise
+
+    The bare ``raise`` keeps the exception and its traceback exactly as they
+    were.  At the recursion limit the call itself fails: the original
+    exception is re-raised then too, with no new ``__context__``.  The
+    runtime never raises on purpose (a restart of an outer frame unwinds
+    from the re-run statement), so whatever it raised is not the program's
+    business: the program's own exception goes on.  The loop never loops:
+    it only gives ``break`` a way out of the ``except`` block that skips
+    the ``raise``.
+
+    Positions: everything up to the runtime's answer has none, so entering
+    the handler reports no line to a tracer (pdb, coverage).  The ``raise``
+    has the def line (a frame must always have a line: bdb compares it), and
+    the runtime switches line events off for the frame before answering
+    "re-raise" when a tracer runs (see trampoline.handle).
     Every byte here is paid by every instrumented function when a module
     loads, and every local variable by every call, so there are none.
     """
     pos = at.pos
-    body: list[ast.stmt] = [ast.If(_ask(qualname, pos), [ast.Raise(**pos)], [], **pos)]
-    return ast.ExceptHandler(None, None, body, **pos)
+    no = _NOWHERE
+    ask = ast.If(ast.UnaryOp(ast.Not(), _ask(qualname, no), **no), [ast.Break(**pos)], [], **no)
+    guard = ast.Try([ask], [ast.ExceptHandler(None, None, [ast.Pass(**no)], **no)], [], [], **no)
+    loop = ast.While(ast.Constant(True, **no), [guard, ast.Raise(**pos)], [], **no)
+    return ast.ExceptHandler(None, None, [loop], **no)
 
 
-def _rerun(is_async: bool, at: _Placer) -> ast.stmt:
+def _rerun(is_async: bool, at: _Placer, *, in_async_generator: bool = False) -> ast.stmt:
     """``return __hot_restart__(None)()``, after the ``try`` statement.
 
     ``__hot_restart__(None)`` hands over the reloaded function with the
     original arguments bound (a ``functools.partial``: no frame of ours in
     tracebacks), and calling it outside the ``except`` block keeps the old
-    exception out of the ``__context__`` of anything the re-run raises.  A
-    generator never gets here: the runtime re-raises or unwinds to a caller.
+    exception out of the ``__context__`` of anything the re-run raises.
+    For a restart of an outer frame (always, from a generator) it hands
+    over a call that raises the request unwinding to that frame; an async
+    generator, where ``return <value>`` is a syntax error, only ever gets
+    that one: there the statement is the bare call.
+
+    Whatever leaves the re-run passes through this statement, which would
+    add this (crashed) frame to its traceback, once per re-run::
+
+        while True:
+            try:
+                return __hot_restart__(None)()
+            except:
+                if __hot_restart__(False):
+                    raise
+
+    ``__hot_restart__(False)`` drops that entry and says "re-raise"; the
+    bare ``raise`` adds none, so the traceback is the one of a plain call
+    to the last version.  It says "again" when the debugger's ``restart``
+    targets this frame (which sits in this statement while its re-run
+    runs).  It costs nothing until a re-run fails.
     """
     pos = at.pos
-    take = ast.Call(ast.Name(HANDLER_NAME, _LOAD, **pos), [ast.Constant(None, **pos)], [], **pos)
+    take = ast.Call(_handler_ref(pos), [ast.Constant(None, **pos)], [], **pos)
     result: ast.expr = ast.Call(take, [], [], **pos)
+    if in_async_generator:
+        return ast.Expr(result, **pos)
     if is_async:
         result = ast.Await(result, **pos)
-    return ast.Return(result, **pos)
+    failed = ast.Call(_handler_ref(pos), [ast.Constant(False, **pos)], [], **pos)
+    reraise = ast.If(failed, [ast.Raise(**pos)], [], **pos)
+    attempt = ast.Try(
+        [ast.Return(result, **pos)],
+        [ast.ExceptHandler(None, None, [reraise], **pos)],
+        [],
+        [],
+        **pos,
+    )
+    return ast.While(ast.Constant(True, **pos), [attempt], [], **pos)
+
+
+def _first_run(body: list[ast.stmt]) -> ast.stmt | ast.expr:
+    """What the first line event of a body reports: its first statement that
+    compiles to code (or that statement's first decorator)."""
+    for stmt in body:
+        if isinstance(stmt, (ast.Global, ast.Nonlocal)):
+            continue
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            if stmt.decorator_list:
+                return stmt.decorator_list[0]
+        return stmt
+    return body[0]
 
 
 # Calls that only read a dict, by the builtin's name (a shadowed builtin that
@@ -330,18 +409,40 @@ def _this_frame(pos: dict[str, Any]) -> ast.expr:
     return ast.Call(getter, [], [], **pos)
 
 
-# Generated code that must not report a line of its own: it takes the line of
-# the instruction before it (the compiler propagates it), so a tracer sees no
-# event and a ``return`` keeps its line.
-_NO_POSITION: dict[str, Any] = {
-    "lineno": -1,
-    "col_offset": -1,
-    "end_lineno": -1,
-    "end_col_offset": -1,
-}
+def _first_evaluated(body: list[ast.stmt]) -> ast.stmt | ast.expr:
+    """The node whose code runs first in ``body``, as far as a cheap look tells.
+
+    A statement's first instruction is often not on its first line
+    (``x = (\n  a\n)`` loads ``a`` first); code recorded before it must
+    report that instruction's line, or a tracer sees one line more.  The
+    descent follows evaluation order for the usual shapes and stops at
+    anything else, whose own first line is then the answer.
+    """
+    node: ast.stmt | ast.expr = _first_run(body)
+    while True:
+        if isinstance(node, (ast.Assign, ast.AnnAssign, ast.Expr, ast.Return)) and node.value:
+            node = node.value
+        elif isinstance(node, ast.AugAssign):
+            node = node.target.value if isinstance(node.target, ast.Attribute) else node.target
+        elif isinstance(node, ast.Call):
+            node = node.func
+        elif isinstance(node, (ast.Attribute, ast.Subscript, ast.Await)):
+            node = node.value
+        elif isinstance(node, ast.BinOp):
+            node = node.left
+        elif isinstance(node, ast.Compare):
+            node = node.left
+        elif isinstance(node, ast.BoolOp):
+            node = node.values[0]
+        elif isinstance(node, (ast.If, ast.While)):
+            node = node.test
+        elif isinstance(node, (ast.For, ast.AsyncFor)):
+            node = node.iter
+        else:
+            return node
 
 
-def _first_line_of(stmt: ast.stmt) -> _Placer:
+def _first_line_of(stmt: ast.stmt | ast.expr) -> _Placer:
     """A position on the first line of ``stmt`` only.
 
     The record runs just before ``stmt`` and must report the line ``stmt``
@@ -382,15 +483,15 @@ def _record_entry(
     ]
     target = ast.Subscript(_entry_store(pos), _this_frame(pos), _STORE, **pos)
     store = ast.Assign([target], ast.Tuple([names, *values], _LOAD, **pos), **pos)
-    none = _NO_POSITION
+    none = _NOWHERE
     pop = ast.Attribute(_entry_store(none), "pop", _LOAD, **none)
     drop = ast.Expr(
         ast.Call(pop, [_this_frame(none), ast.Constant(None, **none)], [], **none), **none
     )
-    dropped = ast.Try(body, [], [], [drop], **pos)
+    dropped = ast.Try(body, [], [], [drop], **none)
     mirror = handler_at.pos
     reraise = ast.ExceptHandler(None, None, [ast.Raise(**mirror)], **mirror)
-    return [store, ast.Try([dropped], [reraise], [], [], **pos)]
+    return [store, ast.Try([dropped], [reraise], [], [], **none)]
 
 
 def instrument_function(
@@ -410,29 +511,30 @@ def instrument_function(
     if not rest:
         return False
     is_async = isinstance(node, ast.AsyncFunctionDef)
-    # ``return <value>`` is a syntax error in an async generator; like a
-    # generator it is never re-run in place, so it only ever re-raises.
-    rerun = not (is_async and function_kind(node) == KIND_ASYNC_GENERATOR)
+    async_generator = is_async and function_kind(node) == KIND_ASYNC_GENERATOR
     handler = _handler(qualname, _Placer(node))
     if rebound is None:
         params = set(parameter_names(node.args))
         bound = {name for n in _own_scope_nodes(rest) for name in _bound_names(n)}
         rebound = frozenset(params.intersection(bound | _nonlocal_names(rest)))
-    record = _entry_record(node, rebound, used) if rerun else []
+    record = _entry_record(node, rebound, used)
     at = _Placer(node)
-    # The try sits on the first body line so that 3.10's SETUP_FINALLY adds no
-    # line event of its own; the handler reports the def line.
+    # The ``try`` has no position: at the first body line it would report a
     # A body that can end without ``return`` must not fall through to the
-    # re-run: ``else: return`` is what falling off the end does anyway.
+    # re-run: ``else: return`` is what falling off the end does anyway, and
+    # without a position it gets the line plain code gives that return.
     ends = isinstance(rest[-1], (ast.Return, ast.Raise))
-    orelse: list[ast.stmt] = [] if ends or not rerun else [ast.Return(None, **at.pos)]
-    trampoline = ast.Try(rest, [handler], orelse, [], **_Placer(rest[0]).pos)
+    orelse: list[ast.stmt] = [] if ends else [ast.Return(None, **_NOWHERE)]
+    trampoline = ast.Try(rest, [handler], orelse, [], **_NOWHERE)
     guarded = (
-        _record_entry(record, _first_line_of(trampoline), _Placer(node), [trampoline])
+        # On the line of the body's first instruction: the line event it then
+        # makes is the one that instruction would make.
+        _record_entry(record, _first_line_of(_first_evaluated(rest)), _Placer(node), [trampoline])
         if record
         else [trampoline]
     )
-    node.body = [*doc, *guarded, *([_rerun(is_async, at)] if rerun else [])]
+    rerun = _rerun(is_async, at, in_async_generator=async_generator)
+    node.body = [*doc, *guarded, rerun]
     return True
 
 

@@ -17,7 +17,7 @@ from .state import STATE
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any, Literal, NoReturn
 
 _ALWAYS_PROPAGATE = (SystemExit, GeneratorExit, StopIteration, StopAsyncIteration)
 DECLINED = "__hot_restart_declined__"
@@ -31,6 +31,12 @@ class RestartRequest(BaseException):
         super().__init__(f"hot_restart: restarting {target.f_code.co_name}")
         self.target = target
         self.call = call  # what the target's trampoline returns in its place
+
+    def unwind(self) -> NoReturn:
+        """Raised from the crashed frame's re-run statement, outside its handler:
+        the generated code re-raises the program's exception whatever asking
+        the runtime raises (see transform._handler)."""
+        raise self
 
 
 _session: ModuleType | None = None
@@ -52,6 +58,8 @@ _passes: set[tuple[int, int, type]] = set()
 _HOPS = 4
 _exception = getattr(sys, "exception", None) or (lambda: sys.exc_info()[1])
 _getframe = sys._getframe
+_gettrace = sys.gettrace
+_finalizing = sys.is_finalizing
 
 # No terminal: the streams and the STATE._tty answer that said so, compared
 # by identity (a changed stream, or forget_terminal(), asks again).
@@ -71,17 +79,26 @@ _memo: tuple[int, int, int, int] = (0, 0, 0, 0)
 _deferred: tuple[int, int, str] = (0, 0, "")
 
 
-def handle(qualname: str | None = "", /) -> Any:
+def handle(qualname: str | Literal[False] | None = "", /) -> Any:
     """Called in the ``except:`` clause of an instrumented function.
 
     True means "re-raise"; False means the function was reloaded, and
     ``handle(None)`` then hands over the call that re-runs it (the generated
-    code makes it after its ``except`` block).  On 3.11+ the qualified name
-    comes from the code object; 3.10 code passes it.
+    code makes it after its ``except`` block); ``handle(False)`` is asked
+    when that re-run raised (see ``rerun_failed``).  On 3.11+ the
+    qualified name comes from the code object; 3.10 code passes it.
     """
     global _memo
     if qualname is None:
         return take()
+    if qualname is False:
+        return rerun_failed(_getframe(1))
+    if _gettrace() is not None:
+        # The generated ``raise`` and re-run statement have the def line (a
+        # frame must have one); a tracer must not see them as lines the
+        # program ran.  Whatever the answer, this frame runs no more of its
+        # own lines: it re-raises, or returns what its re-run returns.
+        _getframe(1).f_trace_lines = False
     if sys.stdin is _quiet_in and sys.stdout is _quiet_out and STATE._tty is _quiet_tty:
         if not STATE.real_terminal:
             return True  # no prompt is possible (a restart needs one first)
@@ -138,6 +155,44 @@ def _in_flight(
     return False
 
 
+def rerun_failed(frame: FrameType) -> bool:
+    """A crashed frame's re-run raised: True to re-raise, False to re-run again.
+
+    Again when the debugger's ``restart`` targets this frame.  Otherwise its
+    own entry leaves the traceback: plain Python would show the caller, then
+    the function (its last version); the crashed copy, which only passed the
+    re-run's result on, is no part of that.  The generated bare ``raise``
+    then adds no entry of its own.
+    """
+    exc = _exception()
+    if exc is None:
+        return True
+    if type(exc) is RestartRequest and exc.target is frame:
+        _results.value = exc.call
+        return False
+    tb = exc.__traceback__
+    if tb is None or tb.tb_frame is not frame or tb.tb_next is None:
+        return True
+    exc.__traceback__ = tb.tb_next
+    if sys.version_info < (3, 11):
+        # 3.10's bare ``raise`` takes the traceback from the thread's
+        # exception state, not from the exception.
+        _set_exc_info(exc)
+    return True
+
+
+def _set_exc_info(exc: BaseException) -> None:
+    try:
+        import ctypes
+    except ImportError:  # a build without ctypes keeps the extra entry
+        return
+    api = ctypes.pythonapi
+    objects = (type(exc), exc, exc.__traceback__)
+    for obj in objects:  # PyErr_SetExcInfo steals a reference to each
+        api.Py_IncRef(ctypes.py_object(obj))
+    api.PyErr_SetExcInfo(*(ctypes.py_object(obj) for obj in objects))
+
+
 def _decide(
     exc: BaseException | None, frame: FrameType, caller: FrameType | None, qualname: str
 ) -> bool:
@@ -152,6 +207,11 @@ def _decide(
     if not STATE.interactive():
         if not STATE.real_terminal:
             _quiet_in, _quiet_out, _quiet_tty = sys.stdin, sys.stdout, STATE._tty
+        return True
+    if _finalizing():
+        # At interpreter exit (a ``__del__`` raising while modules are torn
+        # down) importing the rest of the runtime would fail and replace the
+        # program's own error; there is no prompt to give anyway.
         return True
     if declined(exc):
         return True
@@ -174,7 +234,10 @@ def _decide(
 
         _session = _session_module
     _late_note(exc, frame, qualname)
-    rerun = _session.stop(exc, frame, qualname)
+    try:
+        rerun = _session.stop(exc, frame, qualname)
+    except RestartRequest as request:  # for an outer frame: unwound from the re-run statement
+        rerun = request.unwind
     if rerun is None:
         return True
     _results.value = rerun
