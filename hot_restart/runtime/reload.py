@@ -15,26 +15,42 @@ from .walk import underlying_functions
 
 
 def read_lines(filename: str) -> list[str]:
-    """The file as it is now, and make the debugger's line cache agree."""
+    """The file as it is now, decoded exactly as ``importlib`` decodes it.
+
+    The coding cookie or a UTF-8 BOM decides the encoding (a latin-1 file is
+    not UTF-8), and lines are split only at newlines, as the compiler counts
+    them.  The debugger's line cache gets the same lines, with the file's
+    byte size, so that ``linecache.checkcache`` keeps them.
+    """
+    from importlib.util import decode_source
+
     try:
-        with open(filename, encoding="utf-8") as f:
-            text = f.read()
+        with open(filename, "rb") as f:
+            st = os.fstat(f.fileno())
+            data = f.read()
+        text = decode_source(data)
     except FileNotFoundError:
         raise ReloadException(
             f"{filename} no longer exists; restore it, or `q` to let the exception propagate"
         ) from None
-    except (OSError, UnicodeDecodeError) as e:
+    except (OSError, SyntaxError, UnicodeDecodeError, LookupError) as e:
         raise ReloadException(
             f"cannot read {filename} ({e.__class__.__name__}: {e}); fix it and continue again"
         ) from None
-    lines = text.splitlines(keepends=True)
-    try:
-        st = os.stat(filename)
-        linecache.cache[filename] = (len(text), st.st_mtime, lines, filename)
-        registry.stamps[filename] = (st.st_mtime_ns, st.st_size)
-    except OSError:
-        pass
+    lines = split_lines(text)
+    linecache.cache[filename] = (st.st_size, st.st_mtime, lines, filename)
+    registry.stamps[filename] = (st.st_mtime_ns, st.st_size)
     return lines
+
+
+def split_lines(text: str) -> list[str]:
+    """Lines ending at ``\\n`` only (``str.splitlines`` also splits at form feeds)."""
+    lines = text.split("\n")
+    last = lines.pop()
+    out = [line + "\n" for line in lines]
+    if last:
+        out.append(last)
+    return out
 
 
 def reload_function(fn: FunctionType, qualname: str) -> FunctionType:

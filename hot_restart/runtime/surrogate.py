@@ -236,7 +236,9 @@ def _keep_free(target: FunctionNode, old_freevars: tuple[str, ...]) -> None:
 
     ``if 0: name`` is dropped by the compiler but still makes ``name`` free,
     so the new code takes the same cells even where the edit stopped using
-    one; otherwise its code could not replace the running function's.
+    one; otherwise its code could not replace the running function's.  It
+    goes last: a ``nonlocal`` declaration must come before any use of its
+    name, and the body may declare one anywhere.
     """
     if not old_freevars:
         return
@@ -245,8 +247,7 @@ def _keep_free(target: FunctionNode, old_freevars: tuple[str, ...]) -> None:
     for n in ast.walk(keep):
         if "lineno" in n._attributes:
             ast.copy_location(n, target)
-    at = 1 if ast.get_docstring(target, clean=False) is not None else 0
-    target.body.insert(at, keep)
+    target.body.append(keep)
 
 
 def _wrap_in_classes(root: ast.stmt, classes: tuple[str, ...]) -> ast.Module:
