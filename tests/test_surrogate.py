@@ -104,3 +104,68 @@ def test_gaining_super_falls_back_to_explicit_super():
     built = surrogate.build(lines(edited), "mod.py", "A.B.n", 10, 0, ())
     assert built.code.co_freevars == ()
     assert "A" in built.code.co_names and "B" in built.code.co_names
+
+
+def test_def_lines_inside_strings_are_not_definitions():
+    text = 'T = """\ndef f(x):\n    return -1\n"""\n\n\ndef f(x):\n    return x\n'
+    found = locate.find_blocks(lines(text), ("f",), "def", 2)
+    assert [b.header for b in found] == [7]
+    # A docstring line at column 0 neither hides nor ends a method.
+    text = 'class A:\n    def f(self):\n        """Doc\ndef g():\n"""\n        return 1\n'
+    assert locate.find_blocks(lines(text), ("g",), "def", 4) == []
+    block = locate.find_block(lines(text), ("A", "f"), "def", 2)
+    assert block is not None and block.end == 6
+
+
+def test_decorators_belong_to_the_block():
+    text = "@a\n@b(\n  1)\ndef f():\n    pass\n"
+    block = locate.find_block(lines(text), ("f",), "def", 4)
+    assert block is not None and (block.start, block.header) == (1, 4)
+
+
+OVERLOADED = textwrap.dedent(
+    """\
+    @overload
+    def f(x: int) -> int: ...
+    @overload
+    def f(x: str) -> str: ...
+    def f(x):
+        return x
+    """
+)
+
+
+def test_overload_stubs_are_never_the_running_implementation():
+    edited = "# one line added\n" + OVERLOADED
+    built = surrogate.build(lines(edited), "mod.py", "f", 5, 0, (), None, lines(OVERLOADED))
+    assert built.code.co_firstlineno == 6
+    built = surrogate.build(lines(edited), "mod.py", "f", 5, 0, ())  # no old text needed
+    assert built.code.co_firstlineno == 6
+
+
+DISPATCH = textwrap.dedent(
+    """\
+    @show.register
+    def _(x: int):
+        return 1
+
+    @show.register
+    def _(x: str):
+        return 2
+    """
+)
+
+
+def test_same_named_siblings_map_by_place_and_signature():
+    grown = DISPATCH.replace("    return 1\n", "\n" * 6 + "    return 1\n")
+    built = surrogate.build(lines(grown), "mod.py", "_", 5, 0, (), None, lines(DISPATCH))
+    assert built.code.co_firstlineno == 12
+    # The running one's own signature edited: its place among siblings decides.
+    edited = grown.replace("x: str", "x: bytes")
+    built = surrogate.build(lines(edited), "mod.py", "_", 5, 0, (), None, lines(DISPATCH))
+    assert built.code.co_firstlineno == 12
+
+
+def test_siblings_that_cannot_be_told_apart_are_refused():
+    with pytest.raises(ReloadException, match=r"_ is defined 2 times in mod.py \(lines 2, 6\)"):
+        surrogate.build(lines(DISPATCH), "mod.py", "_", 5, 0, (), (1, 0, 0, 0))

@@ -9,7 +9,7 @@ from typing import Any
 
 from ..errors import ReloadException
 from ..transform import iter_code
-from . import classes, rebind, registry, surrogate
+from . import classes, locate, rebind, registry, surrogate
 from .locate import scope_path
 from .walk import underlying_functions
 
@@ -38,6 +38,7 @@ def read_lines(filename: str) -> list[str]:
             f"cannot read {filename} ({e.__class__.__name__}: {e}); fix it and continue again"
         ) from None
     lines = split_lines(text)
+    locate.remember_loaded(filename, registry.stamps.get(filename))
     linecache.cache[filename] = (st.st_size, st.st_mtime, lines, filename)
     registry.stamps[filename] = (st.st_mtime_ns, st.st_size)
     return lines
