@@ -16,7 +16,9 @@ headers.  Every candidate is then confirmed by parsing its block.
 from __future__ import annotations
 
 import re
+import weakref
 from bisect import bisect_right
+from types import CodeType
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -339,19 +341,25 @@ def block_source(lines: list[str], block: Block) -> str:
     return "\n" * (block.start - 2) + "if 1:\n" + body
 
 
-# The text each file had when its running code was loaded, saved by
-# ``remember_loaded`` just before a reload reads the file again.
+# The text each file had when its code was first loaded (kept at the first
+# reload that reads it again), and the text each reloaded or shifted code
+# object came from.  A code object not in the second map came from the first.
 _loaded: dict[str, list[str]] = {}
+_read: set[str] = set()
+_texts: weakref.WeakKeyDictionary[CodeType, list[str]] = weakref.WeakKeyDictionary()
 
 
 def remember_loaded(filename: str, stamp: tuple[int, int] | None) -> None:
     """Keep the debugger's cached lines of ``filename`` if they are still the
     text the running code was loaded from (``stamp``: its mtime_ns and size
     then).  The cache is filled when the crash is shown, before the user
-    edits; a mismatch means it is newer or older, so nothing is kept."""
+    edits; a mismatch means it is newer or older, so nothing is kept.  Only
+    the first reload of a file can know: later ones read the edited text."""
     import linecache
 
-    _loaded.pop(filename, None)
+    if filename in _read:
+        return
+    _read.add(filename)
     entry = linecache.cache.get(filename)
     if stamp is None or entry is None or len(entry) != 4:
         return
@@ -360,6 +368,16 @@ def remember_loaded(filename: str, stamp: tuple[int, int] | None) -> None:
         _loaded[filename] = lines
 
 
+def note_text(code: CodeType, lines: list[str]) -> None:
+    """``code`` was compiled from (or moved to) ``lines``."""
+    _texts[code] = lines
+
+
+def text_of(code: CodeType) -> list[str] | None:
+    """The text ``code``'s line numbers refer to, when known."""
+    return _texts.get(code) or _loaded.get(code.co_filename)
+
+
 def loaded_lines(filename: str) -> list[str] | None:
-    """The text the running code of ``filename`` came from, when known."""
+    """The text the code of ``filename`` was first loaded from, when known."""
     return _loaded.get(filename)

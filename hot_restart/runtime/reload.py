@@ -9,7 +9,7 @@ from typing import Any
 
 from ..errors import ReloadException
 from ..transform import iter_code
-from . import classes, locate, rebind, registry, surrogate
+from . import classes, locate, rebind, registry, shift, surrogate
 from .locate import scope_path
 from .walk import underlying_functions
 
@@ -71,6 +71,7 @@ def reload_function(fn: FunctionType, qualname: str) -> FunctionType:
         surrogate.future_flags(old),
         old.co_freevars,
         surrogate.shape(old),
+        locate.text_of(old),
     )
     defaults: dict[str, Any] = {}
     cls: type | None = None
@@ -80,6 +81,7 @@ def reload_function(fn: FunctionType, qualname: str) -> FunctionType:
         if fresh is not None:
             defaults = {"defaults": fresh.__defaults__, "kwdefaults": fresh.__kwdefaults__}
     rebind.swap(fn, built.code, doc=built.doc, **defaults)
+    shift.shift_module_of(fn, lines)  # others the edit moved report their new lines
     if built.nested:
         # Closures the enclosing function makes from now on get the new code:
         # it holds the running version, or (for a function wrap() swapped

@@ -21,7 +21,14 @@ from types import CodeType
 
 from ..errors import ReloadException
 from ..transform import HANDLER_NAME, FunctionNode, instrument_tree, iter_code
-from .locate import block_source, enclosing_block, find_blocks, loaded_lines, scope_path
+from .locate import (
+    block_source,
+    enclosing_block,
+    find_blocks,
+    loaded_lines,
+    note_text,
+    scope_path,
+)
 
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 _SCOPES = (*_FUNCTIONS, ast.ClassDef)
@@ -81,9 +88,11 @@ def build(
     if loaded is None:
         loaded = loaded_lines(filename)
     root_node, target = _choose(found, loaded, filename, names, root_at, qualname, near, old_shape)
-    return _build_one(
+    built = _build_one(
         root_node, target, names, root_at, spath, filename, flags, old_freevars, qualname
     )
+    note_text(built.code, lines)
+    return built
 
 
 Candidate = tuple[ast.stmt, ast.stmt]  # (the parsed root block, the target in it)
