@@ -99,5 +99,9 @@ def test_pep695_generic_class_function_and_alias(session):
     assert "__main__.first raised ZeroDivisionError" in s.prompt()
     s.send("c")
     s.expect(r"first: 70\r?\n")
+    # A method whose body uses T (a closure over the class's type parameter).
+    assert "__main__.Box.kind raised ZeroDivisionError" in s.prompt()
+    s.send("c")
+    s.expect(r"kind: T3Local\r?\n")
     s.expect(r"alias: tuple\[T, T\]\r?\n")
     s.finish(0)

@@ -329,6 +329,25 @@ def parse_block(lines: list[str], first: int) -> ast.stmt | None:
     return body[0] if body else None
 
 
+def parse_header(lines: list[str], block: Block) -> ast.stmt | None:
+    """Parse only the header of a def/class (its body replaced by ``pass``)."""
+    import ast
+
+    number = block.header
+    depth = 0
+    while number <= block.end:
+        depth += _bracket_delta(lines[number - 1])
+        if depth <= 0:
+            break
+        number += 1
+    text = "".join(lines[block.header - 1 : number]).strip()
+    try:
+        tree = ast.parse(text + "\n    pass\n")
+    except (SyntaxError, ValueError):
+        return None
+    return tree.body[0] if tree.body else None
+
+
 def block_source(lines: list[str], block: Block) -> str:
     """The block as a parseable module whose line numbers equal the file's.
 

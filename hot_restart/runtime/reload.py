@@ -108,14 +108,17 @@ def _evaluate_def(
     """
     body = built.module_code
     namespace: dict[str, Any] = {}
+    closure = None
     if built.class_path:
         if cls is None:
             return None
-        for name in built.class_path:
-            body = next(c for c in body.co_consts if isinstance(c, CodeType) and c.co_name == name)
+        body, closure = surrogate.class_body(body, built.class_path, cls)  # PEP 695 aware
         namespace = dict(vars(cls))
     try:
-        exec(body, fn.__globals__, namespace)
+        if closure is None:
+            exec(body, fn.__globals__, namespace)
+        else:
+            exec(body, fn.__globals__, namespace, **{"closure": closure})  # 3.11+
     except Exception as e:
         raise ReloadException(
             f"evaluating the new def of {fn.__qualname__} failed: {e.__class__.__name__}: {e}; "

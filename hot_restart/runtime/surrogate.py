@@ -14,10 +14,12 @@ from __future__ import annotations
 import __future__
 
 import ast
+import re
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
-from types import CodeType
+from types import CellType, CodeType
+from typing import Any
 
 from ..errors import ReloadException
 from ..transform import HANDLER_NAME, FunctionNode, instrument_tree, iter_code
@@ -27,6 +29,7 @@ from .locate import (
     find_blocks,
     loaded_lines,
     note_text,
+    parse_header,
     scope_path,
 )
 
@@ -88,8 +91,18 @@ def build(
     if loaded is None:
         loaded = loaded_lines(filename)
     root_node, target = _choose(found, loaded, filename, names, root_at, qualname, near, old_shape)
+    type_params = _class_type_params(lines, names[:root_at], target.lineno)
     built = _build_one(
-        root_node, target, names, root_at, spath, filename, flags, old_freevars, qualname
+        type_params,
+        root_node,
+        target,
+        names,
+        root_at,
+        spath,
+        filename,
+        flags,
+        old_freevars,
+        qualname,
     )
     note_text(built.code, lines)
     return built
@@ -203,6 +216,7 @@ def _first_line(node: ast.stmt) -> int:
 
 
 def _build_one(
+    type_params: list[list[ast.AST]],
     root_node: ast.stmt,
     target: ast.stmt,
     names: tuple[str, ...],
@@ -221,7 +235,7 @@ def _build_one(
     target.decorator_list = []
     _keep_free(target, old_freevars)
     classes = names[:root_at]
-    module = _wrap_in_classes(root_node, classes)
+    module = _wrap_in_classes(root_node, classes, type_params)
     instrument_tree(module)
     code = _compile(module, filename, flags)
     new = _find_code(code, target)
@@ -350,14 +364,78 @@ def _keep_free(target: FunctionNode, old_freevars: tuple[str, ...]) -> None:
     target.body.append(keep)
 
 
-def _wrap_in_classes(root: ast.stmt, classes: tuple[str, ...]) -> ast.Module:
+def _wrap_in_classes(
+    root: ast.stmt, classes: tuple[str, ...], type_params: list[list[ast.AST]]
+) -> ast.Module:
+    """Empty copies of the enclosing classes, with their PEP 695 type
+    parameters: a method of ``class Box[T]`` sees ``T`` as it did."""
     node = root
-    for name in reversed(classes):
+    for name, params in zip(reversed(classes), reversed(type_params), strict=True):
         node = ast.ClassDef(name=name, bases=[], keywords=[], body=[node], decorator_list=[])
         if sys.version_info >= (3, 12):
-            node.type_params = []
-        ast.copy_location(node, root)
+            node.type_params = params
+        for part in ast.walk(node):
+            if "lineno" in part._attributes:
+                ast.copy_location(part, root)
     return ast.Module(body=[node], type_ignores=[])
+
+
+_GENERIC_CLASS = re.compile(r"[ \t]*class[ \t]+\w+[ \t]*\[")
+
+
+def _class_type_params(
+    lines: list[str], classes: tuple[str, ...], inner: int
+) -> list[list[ast.AST]]:
+    """The type parameters of each enclosing class, read from its header.
+
+    Only a header that has them (``class Box[T]:``) is parsed, alone.
+    """
+    out: list[list[ast.AST]] = []
+    for depth in range(1, len(classes) + 1):
+        params: list[ast.AST] = []
+        block = (
+            enclosing_block(lines, classes[:depth], "class", inner)
+            if sys.version_info >= (3, 12)
+            else None
+        )
+        if block is not None and _GENERIC_CLASS.match(lines[block.header - 1]):
+            node = parse_header(lines, block)
+            if isinstance(node, ast.ClassDef):
+                params = list(getattr(node, "type_params", []))
+        out.append(params)
+    return out
+
+
+def class_body(
+    module_code: CodeType, class_path: tuple[str, ...], cls: type
+) -> tuple[CodeType, tuple[Any, ...] | None]:
+    """The body code of the innermost class of a surrogate, and the cells to
+    run it with alone: a generic class's body takes its type parameters
+    (``.type_params``, ``T``) from the live class."""
+    body = module_code
+    for name in class_path:
+        generic = f"<generic parameters of {name}>"
+        for c in body.co_consts:
+            if isinstance(c, CodeType) and c.co_name == generic:
+                body = c
+                break
+        body = next(c for c in body.co_consts if isinstance(c, CodeType) and c.co_name == name)
+    if not body.co_freevars:
+        return body, None
+    params: tuple[Any, ...] = getattr(cls, "__type_params__", ())
+    by_name = {getattr(p, "__name__", ""): p for p in params}
+    cells = []
+    for name in body.co_freevars:
+        if name == ".type_params":
+            cells.append(CellType(params))
+        elif name in by_name:
+            cells.append(CellType(by_name[name]))
+        else:
+            raise ReloadException(
+                f"{cls.__qualname__}: cannot rebuild the scope of its type parameter "
+                f"{name!r}; `up` and `restart` a caller"
+            )
+    return body, tuple(cells)
 
 
 def _explicit_super(target: FunctionNode, classes: tuple[str, ...]) -> None:
