@@ -364,21 +364,31 @@ def block_source(lines: list[str], block: Block) -> str:
 # reload that reads it again), and the text each reloaded or shifted code
 # object came from.  A code object not in the second map came from the first.
 _loaded: dict[str, list[str]] = {}
-_read: set[str] = set()
+_read: dict[str, tuple[int, int]] = {}  # the stamp each file got from its last reload
 _texts: weakref.WeakKeyDictionary[CodeType, list[str]] = weakref.WeakKeyDictionary()
 
 
-def remember_loaded(filename: str, stamp: tuple[int, int] | None) -> None:
+def remember_loaded(
+    filename: str, stamp: tuple[int, int] | None, now: tuple[int, int] | None = None
+) -> None:
     """Keep the debugger's cached lines of ``filename`` if they are still the
     text the running code was loaded from (``stamp``: its mtime_ns and size
-    then).  The cache is filled when the crash is shown, before the user
-    edits; a mismatch means it is newer or older, so nothing is kept.  Only
-    the first reload of a file can know: later ones read the edited text."""
+    then; ``now``: the stamp the reload gives it).
+
+    The cache is filled when the crash is shown, before the user edits; a
+    mismatch means it is newer or older, so nothing is kept.  Only the first
+    reload after a load can know: later ones read the edited text (a stamp
+    that is not the one the last reload set means the module was loaded
+    again).
+    """
     import linecache
 
-    if filename in _read:
+    known = _read.get(filename)
+    if now is not None:
+        _read[filename] = now
+    if known is not None and known == stamp:
         return
-    _read.add(filename)
+    _loaded.pop(filename, None)
     entry = linecache.cache.get(filename)
     if stamp is None or entry is None or len(entry) != 4:
         return

@@ -38,9 +38,10 @@ def read_lines(filename: str) -> list[str]:
             f"cannot read {filename} ({e.__class__.__name__}: {e}); fix it and continue again"
         ) from None
     lines = split_lines(text)
-    locate.remember_loaded(filename, registry.stamps.get(filename))
+    stamp = (st.st_mtime_ns, st.st_size)
+    locate.remember_loaded(filename, registry.stamps.get(filename), stamp)
     linecache.cache[filename] = (st.st_size, st.st_mtime, lines, filename)
-    registry.stamps[filename] = (st.st_mtime_ns, st.st_size)
+    registry.stamps[filename] = stamp
     return lines
 
 
