@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import textwrap
 
 import pytest
@@ -169,3 +170,24 @@ def test_same_named_siblings_map_by_place_and_signature():
 def test_siblings_that_cannot_be_told_apart_are_refused():
     with pytest.raises(ReloadException, match=r"_ is defined 2 times in mod.py \(lines 2, 6\)"):
         surrogate.build(lines(DISPATCH), "mod.py", "_", 5, 0, (), (1, 0, 0, 0))
+
+
+def test_read_lines_splits_where_the_compiler_does(tmp_path):
+    from hot_restart.runtime.reload import read_lines
+
+    path = tmp_path / "m.py"
+    path.write_bytes(b"# -*- coding: latin-1 -*-\nx = '\xe9\x0c'\r\ny = 1")
+    assert read_lines(str(path)) == ["# -*- coding: latin-1 -*-\n", "x = '\xe9\x0c'\n", "y = 1"]
+
+
+def test_method_body_keeps_its_own_lines():
+    built = surrogate.build(lines(), "mod.py", "A.m", 6, 0, ("__class__",))
+    assert {line for _, _, line in built.code.co_lines() if line} >= {6, 7}
+
+
+@pytest.mark.skipif(sys.version_info < (3, 12), reason="PEP 695 syntax is 3.12+")
+def test_generic_class_method_gets_the_type_parameter_scope():
+    text = "class Box[T]:\n    def get(self):\n        x = 1\n        return T\n"
+    built = surrogate.build(lines(text), "mod.py", "Box.get", 2, 0, ("T",))
+    assert built.code.co_freevars == ("T",)
+    assert {line for _, _, line in built.code.co_lines() if line} >= {3, 4}

@@ -46,13 +46,13 @@ def read_lines(filename: str) -> list[str]:
 
 
 def split_lines(text: str) -> list[str]:
-    """Lines ending at ``\\n`` only (``str.splitlines`` also splits at form feeds)."""
-    lines = text.split("\n")
-    last = lines.pop()
-    out = [line + "\n" for line in lines]
-    if last:
-        out.append(last)
-    return out
+    """Lines ending at ``\\n`` only, as the compiler counts them
+    (``str.splitlines`` also splits at form feeds and other separators)."""
+    if any(sep in text for sep in "\v\f\x1c\x1d\x1e\x85\u2028\u2029\r"):
+        import io
+
+        return io.StringIO(text, newline="\n").readlines()
+    return text.splitlines(keepends=True)
 
 
 def reload_function(fn: FunctionType, qualname: str) -> FunctionType:

@@ -374,9 +374,11 @@ def _wrap_in_classes(
         node = ast.ClassDef(name=name, bases=[], keywords=[], body=[node], decorator_list=[])
         if sys.version_info >= (3, 12):
             node.type_params = params
-        for part in ast.walk(node):
-            if "lineno" in part._attributes:
-                ast.copy_location(part, root)
+        ast.copy_location(node, root)
+        for param in params:  # parsed from the header alone: give them its place
+            for part in ast.walk(param):
+                if "lineno" in part._attributes:
+                    ast.copy_location(part, root)
     return ast.Module(body=[node], type_ignores=[])
 
 
