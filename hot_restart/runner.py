@@ -150,6 +150,9 @@ def _prepare(argv: list[str]) -> int | Callable[[bool], int]:
         install(options.pattern or _neighbours(path), stop_on=options.stop_on)
     except ValueError as e:
         parser.error(str(e).removeprefix("hot_restart: "))
+    from .runtime import registry
+
+    registry.stamp(path)  # what the running code came from (a reload finds it there)
     try:
         code = instrument_source(source, path)
     except SyntaxError as e:

@@ -12,9 +12,16 @@ import sys
 
 import pytest
 
+# The classic API (the program calls wrap_module) and the runner
+# (``python -m hot_restart prog.py``, which instruments the script itself).
+LAUNCH = pytest.mark.parametrize(
+    "args", [None, ["-m", "hot_restart", "prog.py"]], ids=["wrap_module", "runner"]
+)
 
-def test_overload_stubs_above_the_implementation(session):
-    s = session("overload_stubs")
+
+@LAUNCH
+def test_overload_stubs_above_the_implementation(session, args):
+    s = session("overload_stubs", args=args)
     assert "__main__.compute raised ZeroDivisionError" in s.prompt()
     s.fix()
     s.send("c")
@@ -31,8 +38,9 @@ def test_def_inside_a_template_string_is_not_a_definition(session):
     s.finish(0)
 
 
-def test_singledispatch_registrations_after_an_earlier_one_grew(session):
-    s = session("singledispatch_grow")
+@LAUNCH
+def test_singledispatch_registrations_after_an_earlier_one_grew(session, args):
+    s = session("singledispatch_grow", args=args)
     assert "__main__._ raised TypeError" in s.prompt()
     s.fix()
     s.send("c")
@@ -69,8 +77,9 @@ def test_closure_assigning_a_nonlocal_keeps_its_cells(session):
     s.finish(0)
 
 
-def test_functions_moved_by_an_edit_report_their_new_lines(session):
-    s = session("moved_unchanged")
+@LAUNCH
+def test_functions_moved_by_an_edit_report_their_new_lines(session, args):
+    s = session("moved_unchanged", args=args)
     assert "__main__.grow raised ZeroDivisionError" in s.prompt()
     s.fix()
     s.send("c")
