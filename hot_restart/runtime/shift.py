@@ -55,6 +55,8 @@ def shift_moved(
         locate.note_text(new, lines)
         fn.__code__ = new
         registry.superseded[code] = fn
+        for original in registry.origins_of(code):  # what an enclosing def still holds
+            registry.note_origin(new, original)
         moved.append(fn)
     return moved
 
