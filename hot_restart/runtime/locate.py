@@ -16,7 +16,6 @@ headers.  Every candidate is then confirmed by parsing its block.
 from __future__ import annotations
 
 import re
-import weakref
 from bisect import bisect_right
 from types import CodeType
 
@@ -365,7 +364,9 @@ def block_source(lines: list[str], block: Block) -> str:
 # object came from.  A code object not in the second map came from the first.
 _loaded: dict[str, list[str]] = {}
 _read: dict[str, tuple[int, int]] = {}  # the stamp each file got from its last reload
-_texts: weakref.WeakKeyDictionary[CodeType, list[str]] = weakref.WeakKeyDictionary()
+# By id, holding the code (identity is checked): hashing a code object hashes
+# its bytecode and constants, too slow for thousands of functions.
+_texts: dict[int, tuple[CodeType, list[str]]] = {}
 
 
 def remember_loaded(
@@ -397,14 +398,20 @@ def remember_loaded(
         _loaded[filename] = lines
 
 
-def note_text(code: CodeType, lines: list[str]) -> None:
-    """``code`` was compiled from (or moved to) ``lines``."""
-    _texts[code] = lines
+def note_text(code: CodeType, lines: list[str], replaces: CodeType | None = None) -> None:
+    """``code`` was compiled from (or moved to) ``lines``; ``replaces`` is
+    the code it supersedes, whose entry goes."""
+    _texts[id(code)] = (code, lines)
+    if replaces is not None:
+        _texts.pop(id(replaces), None)
 
 
 def text_of(code: CodeType) -> list[str] | None:
     """The text ``code``'s line numbers refer to, when known."""
-    return _texts.get(code) or _loaded.get(code.co_filename)
+    kept = _texts.get(id(code))
+    if kept is not None and kept[0] is code:
+        return kept[1]
+    return _loaded.get(code.co_filename)
 
 
 def loaded_lines(filename: str) -> list[str] | None:

@@ -19,7 +19,7 @@ their old line numbers: a running frame's code cannot be replaced.
 
 from __future__ import annotations
 
-from types import CodeType, FunctionType
+from types import CodeType, FrameType, FunctionType
 from typing import Any
 
 from . import locate, registry
@@ -37,6 +37,7 @@ def shift_moved(
     maps: dict[int, _LineMap] = {}
     moved: list[FunctionType] = []
     done: set[int] = set()
+    running: set[int] | None = None
     for fn in functions:
         code = fn.__code__
         if id(code) in done or code.co_filename != filename:
@@ -52,9 +53,12 @@ def shift_moved(
         if not delta:
             continue  # in place, or edited
         new = moved_code(code, delta)
-        locate.note_text(new, lines)
+        locate.note_text(new, lines, replaces=code)
         fn.__code__ = new
-        registry.superseded[code] = fn
+        if running is None:
+            running = _running_code()
+        if id(code) in running:  # a frame runs it: ``restart`` must find fn from it
+            registry.superseded[code] = fn
         for original in registry.origins_of(code):  # what an enclosing def still holds
             registry.note_origin(new, original)
         moved.append(fn)
@@ -78,6 +82,19 @@ def shift_module_of(fn: FunctionType, lines: list[str]) -> list[FunctionType]:
     found = list(functions_of_namespace(fn.__globals__, str(module_name), filename))
     found += list(registry.wrapped.get(filename, ()))
     return shift_moved(filename, lines, [f for f in found if f is not fn])
+
+
+def _running_code() -> set[int]:
+    """Ids of the code objects that frames of any thread are running."""
+    import sys
+
+    found: set[int] = set()
+    for frame in sys._current_frames().values():
+        walk: FrameType | None = frame
+        while walk is not None:
+            found.add(id(walk.f_code))
+            walk = walk.f_back
+    return found
 
 
 def moved_code(code: CodeType, delta: int) -> CodeType:
