@@ -48,6 +48,24 @@ def test_singledispatch_registrations_after_an_earlier_one_grew(session, args):
     s.finish(0)
 
 
+def test_siblings_that_cannot_be_told_apart_are_refused_in_one_line(session):
+    s = session("singledispatch_grow")
+    s.prompt()
+    s.fix("in_ambiguous.py")
+    s.send("c")
+    refused = s.prompt()
+    assert re.search(
+        r"hot_restart: _ is defined 3 times in \S+prog\.py \(lines 12, 22, 27\) and hot_restart "
+        r"cannot tell which one is running; make their decorators or parameters differ, or "
+        r"`up` and `restart` a caller\n",
+        refused,
+    ), refused
+    s.fix()
+    s.send("c")
+    s.expect(r"str: str abab\r?\n")
+    s.finish(0)
+
+
 def test_latin1_source_with_a_coding_cookie(session):
     s = session("source_latin1")
     assert "__main__.greet raised TypeError" in s.prompt()
