@@ -202,3 +202,54 @@ def test_generic_class_method_gets_the_type_parameter_scope():
     built = surrogate.build(lines(text), "mod.py", "Box.get", 2, 0, ("T",))
     assert built.code.co_freevars == ("T",)
     assert lines_of_name(built.code, "T") == {4}
+
+
+GENERIC = """\
+import hot_restart
+
+class Box[T]:
+    def m[U](self, x: U) -> tuple[T, U]:
+        return (T, U, x // 0)
+
+    class Inner[V]:
+        def n(self) -> V:
+            return (T, V, 1 // 0)
+
+def outer[K](k: K):
+    def inner():
+        return (K, k // 0)
+    return inner
+
+hot_restart.wrap_module()
+"""
+
+GENERIC_RUN = """\
+import pathlib, sys
+import gmod
+from hot_restart.runtime.reload import reload_function
+p = pathlib.Path(gmod.__file__)
+p.write_text("# a line added\\n" + p.read_text().replace(" // 0", ""))
+print(reload_function(gmod.Box.m, "Box.m")(gmod.Box(), 5))
+print(reload_function(gmod.Box.Inner.n, "Box.Inner.n")(gmod.Box.Inner()))
+print(reload_function(gmod.outer(3), "outer.<locals>.inner")())
+"""
+
+
+@pytest.mark.skipif(sys.version_info < (3, 12), reason="PEP 695 syntax is 3.12+")
+def test_generic_methods_nested_generic_classes_and_generic_closures_reload(tmp_path):
+    import os
+    import subprocess
+    from pathlib import Path
+
+    (tmp_path / "gmod.py").write_text(GENERIC)
+    root = str(Path(__file__).resolve().parent.parent)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), root])}
+    out = subprocess.run(
+        [sys.executable, "-c", GENERIC_RUN],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+    assert out.stdout.splitlines() == ["(T, U, 5)", "(T, V, 1)", "(K, 3)"], out.stderr

@@ -113,7 +113,8 @@ def _evaluate_def(
     if built.class_path:
         if cls is None:
             return None
-        body, closure = surrogate.class_body(body, built.class_path, cls)  # PEP 695 aware
+        # PEP 695 aware: a generic class's body needs its type parameters' cells.
+        body, closure = surrogate.class_body(body, built.class_path, cls, fn.__globals__)
         namespace = dict(vars(cls))
     try:
         if closure is None:

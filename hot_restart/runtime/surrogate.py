@@ -409,11 +409,15 @@ def _class_type_params(
 
 
 def class_body(
-    module_code: CodeType, class_path: tuple[str, ...], cls: type
+    module_code: CodeType,
+    class_path: tuple[str, ...],
+    cls: type,
+    globals_: dict[str, Any] | None = None,
 ) -> tuple[CodeType, tuple[Any, ...] | None]:
     """The body code of the innermost class of a surrogate, and the cells to
     run it with alone: a generic class's body takes its type parameters
-    (``.type_params``, ``T``) from the live class."""
+    (``.type_params``, ``T``) from the live class, or from the live classes
+    enclosing it (found from ``globals_``)."""
     body = module_code
     for name in class_path:
         generic = f"<generic parameters of {name}>"
@@ -425,7 +429,15 @@ def class_body(
     if not body.co_freevars:
         return body, None
     params: tuple[Any, ...] = getattr(cls, "__type_params__", ())
-    by_name = {getattr(p, "__name__", ""): p for p in params}
+    chain: list[Any] = []
+    outer: Any = globals_.get(class_path[0]) if globals_ is not None else None
+    for name in class_path[1:]:
+        chain.append(outer)
+        outer = getattr(outer, name, None)
+    by_name: dict[str, Any] = {}
+    for scope in [*chain, cls]:  # the innermost scope wins, as in the compiler
+        for param in getattr(scope, "__type_params__", ()):
+            by_name[getattr(param, "__name__", "")] = param
     cells = []
     for name in body.co_freevars:
         if name == ".type_params":
