@@ -253,3 +253,59 @@ def test_generic_methods_nested_generic_classes_and_generic_closures_reload(tmp_
         check=False,
     )
     assert out.stdout.splitlines() == ["(T, U, 5)", "(T, V, 1)", "(K, 3)"], out.stderr
+
+
+STRINGY = textwrap.dedent(
+    '''\
+    """Module doc
+    def not_this():
+    """
+    x = 1  # a 'quote' in a comment
+    T = \'\'\'
+    def template(x):
+        return "it's"
+    \'\'\'
+
+    def f():
+        """Doc.
+
+    def still_doc():
+        """
+        return "#"
+    '''
+)
+
+
+def test_string_map_built_on_the_previous_text_equals_a_fresh_one():
+    import random
+
+    rng = random.Random(9)
+    base = lines(STRINGY * 5)
+    for _ in range(300):
+        previous = locate.Strings(base)
+        previous.scan(rng.randrange(1, len("".join(base)) + 2))
+        edited = list(base)
+        at = rng.randrange(len(edited) + 1)
+        edited[at:at] = [rng.choice(['"""\n', "# x\n", "y = '#'\n", "\n", "'''x'''\n", "'a\n"])]
+        if rng.random() < 0.2:  # an unterminated string or comment at the very end
+            edited.append(rng.choice(['"""', "'''x", "# c", "'b", "z = 1\n"]))
+        if rng.random() < 0.3 and len(edited) > 1:
+            del edited[rng.randrange(len(edited))]
+        fresh, derived = locate.Strings(edited), locate.Strings(edited, previous)
+        end = len(fresh.text) + 1
+        fresh.scan(end)
+        derived.scan(end)
+        numbers = range(1, len(edited) + 1)
+        assert [derived.inside(n) for n in numbers] == [fresh.inside(n) for n in numbers]
+        base = edited
+
+
+def test_string_map_does_not_trust_an_unterminated_string_at_the_old_end():
+    old = ["a = 1\n", "x = '''abc\n", "def f():"]
+    previous = locate.Strings(old)
+    previous.scan(len(previous.text) + 1)
+    assert previous.inside(3)  # the old text ends inside the string
+    new = ["a = 1\n", "x = '''abc\n", "def f():'''\n", "def g():\n", "    pass\n"]
+    derived = locate.Strings(new, previous)
+    derived.scan(len(derived.text) + 1)
+    assert [derived.inside(n) for n in range(1, 6)] == [False, False, True, False, False]

@@ -44,15 +44,33 @@ _STRINGS = re.compile(
 class Strings:
     """Which lines of one text start inside a multi-line string."""
 
-    __slots__ = ("at", "firsts", "lasts", "line", "lines", "resume", "text")
+    __slots__ = ("at", "ends", "firsts", "lasts", "line", "lines", "resume", "text")
 
-    def __init__(self, lines: list[str]) -> None:
+    def __init__(self, lines: list[str], previous: Strings | None = None) -> None:
+        """With ``previous`` (the map of an earlier version of the text), what
+        it found before the first changed character is taken over."""
         self.lines = lines
         self.text = "".join(lines)
         self.firsts: list[int] = []  # first line starting inside each string
         self.lasts: list[int] = []  # and its last
+        self.ends: list[int] = []  # and the offset just after it
         self.resume = 0  # where the next string or comment may start
         self.line, self.at = 1, 0  # the line number at offset ``at``
+        if previous is not None and previous.resume:
+            # Trust what ended before the last newline of the common prefix: a
+            # string or comment there was decided by the text before it (an
+            # unterminated one ran to the old text's end, past this point).
+            cut = self.text.rfind("\n", 0, _common_prefix(previous.text, self.text))
+            keep = bisect_right(previous.ends, cut) if cut >= 0 else 0
+            if keep:
+                self.firsts = previous.firsts[:keep]
+                self.lasts = previous.lasts[:keep]
+                self.ends = previous.ends[:keep]
+                self.resume = self.at = self.ends[-1]
+                self.line = self.lasts[-1]
+            if self.resume < previous.resume <= cut:
+                # Scanned up to there, and every string it found is kept.
+                self.resume = previous.resume
 
     def scan(self, end: int) -> None:
         """Find the strings that start before offset ``end``."""
@@ -62,7 +80,7 @@ class Strings:
         text = self.text
         count = text.count
         line, at = self.line, self.at
-        firsts, lasts = self.firsts, self.lasts
+        firsts, lasts, ends = self.firsts, self.lasts, self.ends
         resume = len(text)
         for m in _STRINGS.finditer(text, self.resume):
             start = m.start()
@@ -75,6 +93,7 @@ class Strings:
                 at = start
                 firsts.append(line + 1)
                 lasts.append(line + count("\n", start, stop - 1))
+                ends.append(stop)
         self.resume, self.line, self.at = resume, line, at
 
     def inside_line(self, number: int) -> bool:
@@ -94,12 +113,32 @@ _last_strings: Strings | None = None
 
 def strings_of(lines: list[str]) -> Strings:
     """The string map of ``lines``, kept for the last list seen (one reload
-    looks up several paths in the same text)."""
+    looks up several paths in the same text), and built on from the last
+    one (a reload reads a text that mostly equals the previous one)."""
     global _last_strings
     kept = _last_strings
     if kept is None or kept.lines is not lines:
-        kept = _last_strings = Strings(lines)
+        kept = _last_strings = Strings(lines, kept)
     return kept
+
+
+def _common_prefix(a: str, b: str) -> int:
+    """The length of the common prefix of two texts, compared in C in chunks."""
+    n = min(len(a), len(b))
+    step = 4096
+    at = 0
+    while at < n and a[at : at + step] == b[at : at + step]:
+        at += step
+    if at >= n:
+        return n
+    low, high = at, min(at + step, n)  # the first difference is in a[low:high]
+    while low < high:
+        mid = (low + high) // 2
+        if a[low : mid + 1] == b[low : mid + 1]:
+            low = mid + 1
+        else:
+            high = mid
+    return low
 
 
 class Block:
