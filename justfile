@@ -15,9 +15,13 @@ setup:
 test *ARGS:
     scripts/pytest_strict.sh "$@"
 
-# Run the tests on every Python 3.10-3.13 found here, with pdb and with ipdb
+# Run the tests on every Python 3.10-3.13 found here and 3.14 (../shared/tools/py314, when set up), with pdb and with ipdb, then test-fidelity once
 test-all *ARGS:
     scripts/test_all.sh "$@"
+
+# Run real third-party test suites plain and instrumented and compare every outcome (slow; downloads once into .cache/fidelity)
+test-fidelity *ARGS:
+    scripts/test_fidelity.sh "$@"
 
 # Check lint and formatting with ruff
 lint:
@@ -53,9 +57,9 @@ build:
     uv build
     ls dist/*.tar.gz dist/*.whl
 
-# Remove build outputs, caches, per-version test environments and __pycache__ dirs
+# Remove build outputs, caches, per-version test environments, the fidelity harness's downloads and __pycache__ dirs
 clean:
-    rm -rf dist build .venv-* .mypy_cache .ruff_cache .pytest_cache .hypothesis ./*.egg-info
+    rm -rf dist build .venv-* .cache/fidelity .mypy_cache .ruff_cache .pytest_cache .hypothesis ./*.egg-info
     find . -path ./.venv -prune -o -path ./.git -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
 
 # Scripted end-to-end demo: crash, fix the file, continue (drives demo/inventory.py via pexpect)

@@ -20,8 +20,8 @@ __version__ = "0.3.0"
 
 #: Reload the crashed function from disk on continue (turn off to use another reloader).
 RELOAD_ON_CONTINUE = True
-#: On continue, also reload every other wrapped function whose file was edited.
-RELOAD_ALL_ON_CONTINUE = False
+#: On continue, also reload every other definition edited since it was loaded (False: only the crashed one).
+RELOAD_ALL_ON_CONTINUE = True
 #: Print the one-line help under the first banner.
 PRINT_HELP_MESSAGE = True
 #: "pdb", "ipdb", "pudb" or "pydevd"; None picks one (HOT_RESTART_DEBUGGER, then ipdb if installed).

@@ -5,13 +5,17 @@ Apart from ``transform`` so that installing the hook does not import
 """
 
 #: Bumped whenever the generated code changes; part of the bytecode-cache tag.
-TRANSFORM_VERSION = 5
+TRANSFORM_VERSION = 6
 
 #: The global name through which instrumented code reaches the runtime.
 HANDLER_NAME = "__hot_restart__"
 
-#: Prefix of the entry snapshot of a parameter that the body rebinds.
-ARG_SNAPSHOT_PREFIX = "_hr__"
+#: Attribute of the handler: running frame -> ((parameter, ...), value at entry, ...),
+#: for the calls whose body rebinds a parameter (see transform._record_entry).
+ENTRY_STORE_ATTR = "entry_arguments"
+
+#: Attribute of the handler: ``sys._getframe``, the key of that store.
+ENTRY_FRAME_ATTR = "this_frame"
 
 #: A module that assigns this name at top level is left alone by the hook.
 SKIP_MARKER = "__hot_restart_skip__"

@@ -150,9 +150,6 @@ def _prepare(argv: list[str]) -> int | Callable[[bool], int]:
         install(options.pattern or _neighbours(path), stop_on=options.stop_on)
     except ValueError as e:
         parser.error(str(e).removeprefix("hot_restart: "))
-    from .runtime import registry
-
-    registry.stamp(path)  # what the running code came from (a reload finds it there)
     try:
         code = instrument_source(source, path)
     except SyntaxError as e:
@@ -242,6 +239,9 @@ def _run_script(
         __loader__=SourceFileLoader("__main__", path),
     )
     namespace[HANDLER_NAME] = handle
+    from .runtime import registry
+
+    registry.stamp(path)  # what a reload on continue compares the script with
     # The program's __main__ replaces ours for good, as in python itself:
     # atexit handlers and pickles by reference look it up there.
     sys.modules["__main__"] = main_module

@@ -9,8 +9,13 @@ hook, the classic ``wrap`` API and reloaded surrogates: one mechanism.
 
 The handler passes the function's qualified name and its kind as constants,
 so the runtime never has to guess them on 3.10 (which lacks ``co_qualname``).
-Parameters that the body rebinds are copied to ``_hr__<name>`` on entry, so a
-restart can re-run the function with the arguments as they were at entry.
+
+A restart re-runs the function with its arguments as they were at entry.  A
+function whose body rebinds a parameter (itself or through ``nonlocal`` in a
+nested def), or may change its ``**kwargs`` dict, records them on entry in a
+store outside the frame (``_record_entry``), keyed by the running frame and
+dropped by a ``finally`` when the call ends, so no local variable is added and
+nothing outlives the call; every other function pays nothing.
 """
 
 from __future__ import annotations
@@ -21,9 +26,21 @@ from collections.abc import Iterator
 from types import CodeType
 from typing import Any
 
-from .constants import ARG_SNAPSHOT_PREFIX, HANDLER_NAME, SKIP_MARKER, TRANSFORM_VERSION
+from .constants import (
+    ENTRY_FRAME_ATTR,
+    ENTRY_STORE_ATTR,
+    HANDLER_NAME,
+    SKIP_MARKER,
+    TRANSFORM_VERSION,
+)
 
-__all__ = ["ARG_SNAPSHOT_PREFIX", "HANDLER_NAME", "SKIP_MARKER", "TRANSFORM_VERSION"]
+__all__ = [
+    "ENTRY_FRAME_ATTR",
+    "ENTRY_STORE_ATTR",
+    "HANDLER_NAME",
+    "SKIP_MARKER",
+    "TRANSFORM_VERSION",
+]
 
 # Kinds passed to the handler; the runtime restarts each kind differently.
 KIND_FUNCTION = 0
@@ -193,13 +210,201 @@ def _rerun(is_async: bool, at: _Placer) -> ast.stmt:
     return ast.Return(result, **pos)
 
 
+# Calls that only read a dict, by the builtin's name (a shadowed builtin that
+# mutates its argument is not worth a copy on every call).
+_READING_BUILTINS = frozenset(
+    (
+        "len",
+        "dict",
+        "list",
+        "tuple",
+        "set",
+        "frozenset",
+        "sorted",
+        "bool",
+        "repr",
+        "str",
+        "any",
+        "all",
+    )
+)
+_READING_METHODS = frozenset(("get", "keys", "values", "items", "copy", "__contains__", "__len__"))
+
+
+def _parents(body: list[ast.stmt]) -> Iterator[tuple[ast.AST, ast.AST]]:
+    """(parent, child) pairs of every node under these statements, nested scopes included."""
+    stack: list[ast.AST] = list(body)
+    while stack:
+        node = stack.pop()
+        for child in ast.iter_child_nodes(node):
+            yield node, child
+            stack.append(child)
+
+
+def _only_read(body: list[ast.stmt], name: str) -> bool:
+    """True if every use of the dict ``name`` in ``body`` certainly leaves it as it is.
+
+    Reads are ``**name``, ``name[k]``, ``name.get(...)`` (and the other
+    read-only methods), ``k in name``, ``len(name)``, iteration and truth
+    tests; anything else (``name.pop``, passing it on, aliasing it, a use in a
+    nested scope that may be the same dict) might change it.  Conservative: a
+    wrong "no" costs one dict copy per call, a wrong "yes" a wrong re-run.
+    """
+    for parent, child in _parents(body):
+        if not (isinstance(child, ast.Name) and child.id == name):
+            continue
+        if not isinstance(child.ctx, ast.Load):
+            continue  # rebinding or ``del``: the symbol table's business
+        if isinstance(parent, ast.keyword) and parent.arg is None:
+            continue  # f(**name)
+        if isinstance(parent, ast.Dict) and any(
+            k is None and v is child for k, v in zip(parent.keys, parent.values, strict=True)
+        ):
+            continue  # {**name}
+        if isinstance(parent, ast.Subscript) and parent.value is child:
+            if isinstance(parent.ctx, ast.Load):
+                continue  # name[k]
+            return False
+        if isinstance(parent, ast.Attribute) and parent.value is child:
+            if parent.attr in _READING_METHODS:
+                continue
+            return False
+        if isinstance(parent, ast.Compare):
+            continue
+        if isinstance(parent, (ast.If, ast.While, ast.IfExp, ast.Assert)) and parent.test is child:
+            continue
+        if isinstance(parent, ast.UnaryOp) and isinstance(parent.op, ast.Not):
+            continue
+        if isinstance(parent, (ast.For, ast.AsyncFor, ast.comprehension)) and parent.iter is child:
+            continue
+        if (
+            isinstance(parent, ast.Call)
+            and isinstance(parent.func, ast.Name)
+            and parent.func.id in _READING_BUILTINS
+            and child in parent.args
+        ):
+            continue
+        return False
+    return True
+
+
+def _nonlocal_names(body: list[ast.stmt]) -> set[str]:
+    """Names declared ``nonlocal`` anywhere under these statements."""
+    return {name for _, n in _parents(body) if isinstance(n, ast.Nonlocal) for name in n.names}
+
+
+def _entry_record(
+    node: FunctionNode, rebound: frozenset[str], used: frozenset[str] | None
+) -> list[tuple[str, bool]]:
+    """The parameters to record on entry, in signature order, each with "copy it".
+
+    Rebound parameters are recorded as passed; the ``**kwargs`` dict is
+    copied when the body may change it (never when ``used``, the parameters
+    the symbol table saw referenced, lacks it: no walk then).  ``*args`` is a
+    tuple: only rebinding matters.  Anything else a parameter refers to (a
+    list the body appends to, an iterator it consumes) cannot be restored.
+    """
+    kwarg = node.args.kwarg.arg if node.args.kwarg else None
+    copy_kwarg = (
+        kwarg is not None and (used is None or kwarg in used) and not _only_read(node.body, kwarg)
+    )
+    if not rebound and not copy_kwarg:
+        return []
+    # A generator is never re-run in place (its consumer is restarted), so
+    # recording its arguments would only keep them alive.
+    if function_kind(node) in (KIND_GENERATOR, KIND_ASYNC_GENERATOR):
+        return []
+    return [
+        (name, name == kwarg and copy_kwarg)
+        for name in parameter_names(node.args)
+        if name in rebound or (name == kwarg and copy_kwarg)
+    ]
+
+
+def _entry_store(pos: dict[str, Any]) -> ast.expr:
+    return ast.Attribute(ast.Name(HANDLER_NAME, _LOAD, **pos), ENTRY_STORE_ATTR, _LOAD, **pos)
+
+
+def _this_frame(pos: dict[str, Any]) -> ast.expr:
+    getter = ast.Attribute(ast.Name(HANDLER_NAME, _LOAD, **pos), ENTRY_FRAME_ATTR, _LOAD, **pos)
+    return ast.Call(getter, [], [], **pos)
+
+
+# Generated code that must not report a line of its own: it takes the line of
+# the instruction before it (the compiler propagates it), so a tracer sees no
+# event and a ``return`` keeps its line.
+_NO_POSITION: dict[str, Any] = {
+    "lineno": -1,
+    "col_offset": -1,
+    "end_lineno": -1,
+    "end_col_offset": -1,
+}
+
+
+def _first_line_of(stmt: ast.stmt) -> _Placer:
+    """A position on the first line of ``stmt`` only.
+
+    The record runs just before ``stmt`` and must report the line ``stmt``
+    starts on, and nothing else: an attribute load reports the line its name
+    ends on, so a position spanning lines would add line events.
+    """
+    at = _Placer(stmt)
+    at.pos["end_lineno"] = stmt.lineno
+    at.pos["end_col_offset"] = stmt.col_offset
+    return at
+
+
+def _record_entry(
+    record: list[tuple[str, bool]], at: _Placer, handler_at: _Placer, body: list[ast.stmt]
+) -> list[ast.stmt]:
+    """``body`` between recording the entry arguments and dropping them.
+
+    ``__hot_restart__.entry_arguments[__hot_restart__.this_frame()] =
+    (("a", "options"), a, {**options})`` first (a tuple: cheaper to build
+    than a dict; only C calls: no trace or profile event of a Python function),
+    then ``try: (try: body finally: ....pop(this_frame(), None)) except: raise``.
+    The record sits on the first line of the ``try`` it precedes (which runs
+    next anyway).  The drop has no position, so that after a ``return`` it
+    reports the return's line and adds no line event.  Where an exception
+    leaves, a ``finally`` with no position would leave the finished frame's
+    ``f_lineno`` None (bdb's stepping compares it with an int and fails), so
+    the outer ``except: raise``, at ``handler_at`` (the trampoline handler's
+    position, kept in step with it), is the last to raise and gives the frame
+    the line the handler gives it; its cost is a repeated 'line' event there.
+    The record is keyed by frame because coroutines interleave on one thread,
+    and popped with a default so that it can never replace the user's exception.
+    """
+    pos = at.pos
+    # A tuple of constants: the compiler folds it into one constant.
+    names = ast.Tuple([ast.Constant(name, **pos) for name, _ in record], _LOAD, **pos)
+    values: list[ast.expr] = [
+        ast.Dict([None], [at.name(name)], **pos) if copy else at.name(name) for name, copy in record
+    ]
+    target = ast.Subscript(_entry_store(pos), _this_frame(pos), _STORE, **pos)
+    store = ast.Assign([target], ast.Tuple([names, *values], _LOAD, **pos), **pos)
+    none = _NO_POSITION
+    pop = ast.Attribute(_entry_store(none), "pop", _LOAD, **none)
+    drop = ast.Expr(
+        ast.Call(pop, [_this_frame(none), ast.Constant(None, **none)], [], **none), **none
+    )
+    dropped = ast.Try(body, [], [], [drop], **pos)
+    mirror = handler_at.pos
+    reraise = ast.ExceptHandler(None, None, [ast.Raise(**mirror)], **mirror)
+    return [store, ast.Try([dropped], [reraise], [], [], **pos)]
+
+
 def instrument_function(
-    node: FunctionNode, qualname: str, rebound: frozenset[str] | None = None
+    node: FunctionNode,
+    qualname: str,
+    rebound: frozenset[str] | None = None,
+    used: frozenset[str] | None = None,
 ) -> bool:
     """Wrap one def's body in the trampoline, in place; False if nothing to wrap.
 
-    ``rebound``: the parameters the body assigns, when the caller already
-    knows them (from ``symtable``); otherwise they are found by a walk.
+    ``rebound``: the parameters the body assigns (or a nested def assigns
+    through ``nonlocal``), and ``used``: the parameters it (or a nested def)
+    refers to at all, when the caller already knows them (from ``symtable``);
+    otherwise they are found by a walk.
     """
     doc, rest = _split_docstring(node.body)
     if not rest:
@@ -211,14 +416,10 @@ def instrument_function(
     handler = _handler(qualname, _Placer(node))
     if rebound is None:
         params = set(parameter_names(node.args))
-        rebound = frozenset(
-            params.intersection(name for n in _own_scope_nodes(rest) for name in _bound_names(n))
-        )
+        bound = {name for n in _own_scope_nodes(rest) for name in _bound_names(n)}
+        rebound = frozenset(params.intersection(bound | _nonlocal_names(rest)))
+    record = _entry_record(node, rebound, used) if rerun else []
     at = _Placer(node)
-    snapshots: list[ast.stmt] = [
-        ast.Assign([at.name(ARG_SNAPSHOT_PREFIX + name, store=True)], at.name(name), **at.pos)
-        for name in sorted(rebound)
-    ]
     # The try sits on the first body line so that 3.10's SETUP_FINALLY adds no
     # line event of its own; the handler reports the def line.
     # A body that can end without ``return`` must not fall through to the
@@ -226,16 +427,23 @@ def instrument_function(
     ends = isinstance(rest[-1], (ast.Return, ast.Raise))
     orelse: list[ast.stmt] = [] if ends or not rerun else [ast.Return(None, **at.pos)]
     trampoline = ast.Try(rest, [handler], orelse, [], **_Placer(rest[0]).pos)
-    node.body = [*doc, *snapshots, trampoline, *([_rerun(is_async, at)] if rerun else [])]
+    guarded = (
+        _record_entry(record, _first_line_of(trampoline), _Placer(node), [trampoline])
+        if record
+        else [trampoline]
+    )
+    node.body = [*doc, *guarded, *([_rerun(is_async, at)] if rerun else [])]
     return True
 
 
 _SCOPE_DEFS = (ast.FunctionDef, ast.AsyncFunctionDef)
 
 
-def _instrument_statements(
-    stmts: list[ast.stmt], prefix: str, rebinds: dict[tuple[str, int], frozenset[str]] | None
-) -> int:
+# Per function, by (name, def line): the parameters it rebinds, and those it uses.
+_Rebinds = dict[tuple[str, int], tuple[frozenset[str], frozenset[str]]]
+
+
+def _instrument_statements(stmts: list[ast.stmt], prefix: str, rebinds: _Rebinds | None) -> int:
     """Instrument the defs among these statements and those nested in them.
 
     Only statements are visited (defs cannot hide in expressions), which is
@@ -249,8 +457,8 @@ def _instrument_statements(
             qualname = prefix + stmt.name
             # Nested defs first: instrument_function moves the body into a try.
             count += _instrument_statements(stmt.body, qualname + ".<locals>.", rebinds)
-            rebound = rebinds.get((stmt.name, stmt.lineno)) if rebinds is not None else None
-            if instrument_function(stmt, qualname, rebound):
+            known = rebinds.get((stmt.name, stmt.lineno)) if rebinds is not None else None
+            if instrument_function(stmt, qualname, *(known or ())):
                 count += 1
         elif isinstance(stmt, ast.ClassDef):
             if any(is_opt_out_decorator(d) for d in stmt.decorator_list):
@@ -266,17 +474,18 @@ def _instrument_statements(
     return count
 
 
-def _rebinds_from_symtable(
-    source: str | bytes, filename: str
-) -> dict[tuple[str, int], frozenset[str]] | None:
-    """Parameters each function assigns, by (name, def line), from C's symtable.
+def _rebinds_from_symtable(source: str | bytes, filename: str) -> _Rebinds | None:
+    """Parameters each function assigns, and those it uses, by (name, def line), from C's symtable.
+
+    A parameter that a nested def assigns through ``nonlocal`` counts as
+    assigned; one a nested def refers to counts as used.
 
     The symbol table is built in C, several times faster than walking every
     expression of every function in Python.
     """
     import symtable
 
-    out: dict[tuple[str, int], frozenset[str]] = {}
+    out: _Rebinds = {}
     try:
         if isinstance(source, bytes):
             from importlib.util import decode_source  # honours a coding cookie
@@ -289,13 +498,38 @@ def _rebinds_from_symtable(
         table = stack.pop()
         stack.extend(table.get_children())
         if isinstance(table, symtable.Function):
+            free: set[str] = set()
+            assigned_free: set[str] = set()
+            for child in table.get_children():
+                _free_names(child, free, assigned_free)
+            params = table.get_parameters()
             rebound = frozenset(
                 name
-                for name in table.get_parameters()
-                if (symbol := table.lookup(name)).is_assigned() or symbol.is_imported()
+                for name in params
+                if (symbol := table.lookup(name)).is_assigned()
+                or symbol.is_imported()
+                or name in assigned_free
             )
-            out[(table.get_name(), table.get_lineno())] = rebound
+            used = frozenset(
+                name for name in params if table.lookup(name).is_referenced() or name in free
+            )
+            out[(table.get_name(), table.get_lineno())] = (rebound, used)
     return out
+
+
+def _free_names(table: Any, free: set[str], assigned: set[str]) -> None:
+    """Add the names this scope or one nested in it takes from an enclosing one
+    to ``free``, and those it assigns there (``nonlocal``) to ``assigned``.
+
+    Counted whatever they resolve to: an extra record is only a tuple item.
+    """
+    for symbol in table.get_symbols():
+        if symbol.is_free():
+            free.add(symbol.get_name())
+            if symbol.is_assigned() or symbol.is_imported():
+                assigned.add(symbol.get_name())
+    for child in table.get_children():
+        _free_names(child, free, assigned)
 
 
 def instrument_tree(tree: ast.Module, prefix: str = "", source: str | bytes | None = None) -> int:

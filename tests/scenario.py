@@ -30,6 +30,20 @@ def plain(text: str) -> str:
     return _ANSI.sub("", text).replace("\r\n", "\n")
 
 
+def error_line(expression: str) -> str:
+    """The last traceback line this Python prints for ``expression``, e.g. ``ZeroDivisionError: ...``.
+
+    Messages change between versions (3.14 says ``division by zero`` where 3.10-3.13 said
+    ``integer division or modulo by zero``), and scenarios run under this same interpreter
+    (``sys.executable``), so tests ask it rather than hard-code one version's text.
+    """
+    try:
+        eval(expression)  # only ever called with literals from the tests
+    except Exception as exc:
+        return f"{type(exc).__name__}: {exc}"
+    raise AssertionError(f"{expression!r} did not raise")
+
+
 def debugger() -> str:
     return os.environ.get("HOT_RESTART_DEBUGGER", "pdb")
 

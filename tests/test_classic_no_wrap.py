@@ -5,13 +5,13 @@ from __future__ import annotations
 import re
 
 import pytest
-from scenario import PROMPT
+from scenario import PROMPT, error_line
 
 
 @pytest.mark.parametrize(
     ("mode", "error"),
     [
-        ("function", "ZeroDivisionError: integer division or modulo by zero"),
+        ("function", error_line("10 // 0")),
         ("class", "KeyError: 'plain'"),
     ],
 )

@@ -63,3 +63,14 @@ def test_moved_code_shifts_the_line_table():
     assert [line for _, _, line in code.co_lines() if line] == [
         line + 5 for _, _, line in fns["later"].__code__.co_lines() if line
     ]
+
+
+def test_moved_ranges_from_a_reload_of_all_shift_each_function_once(tmp_path):
+    filename = str(tmp_path / "mod.py")
+    fns = load(OLD, filename)
+    later, changed = fns["later"], fns["changed"]
+    namespace = {"__name__": "mod", "later": later, "changed": changed, "again": later}
+    # Lines 4..10 of the loaded text (later and changed) moved down by 3.
+    shifted = shift.shift_ranges(filename, [(4, 10, 3)], [namespace, namespace])
+    assert shifted == [later, changed]
+    assert (later.__code__.co_firstlineno, changed.__code__.co_firstlineno) == (7, 12)

@@ -87,18 +87,93 @@ def test_docstring_stays_first_and_empty_bodies_are_left_alone():
     assert ns["f"].__doc__ == "doc"  # type: ignore[attr-defined]
 
 
-def test_only_rebound_parameters_are_snapshotted():
-    code, _ = instrumented(
-        "def f(a, b, *c, d, **e):\n"
-        "    a += 1\n"
-        "    for d in c:\n"
-        "        pass\n"
-        "    def b():\n"
-        "        e = 1\n"  # binds in the nested scope, not in f
-        "    return a\n"
+def recorded(src: str, *, with_source: bool) -> dict[str, list[str]]:
+    """Each def's entry record, as ``{function: ["'name': value expression", ...]}``."""
+    tree = ast.parse(src)
+    transform.instrument_tree(tree, source=src if with_source else None)
+    out: dict[str, list[str]] = {}
+    for fn in ast.walk(tree):
+        if isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            for stmt in fn.body:
+                if isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Tuple):
+                    names, *values = stmt.value.elts
+                    out[fn.name] = [
+                        f"'{k}': {ast.unparse(v)}"
+                        for k, v in zip(ast.literal_eval(names), values, strict=True)
+                    ]
+    return out
+
+
+RECORDED = """
+def f(a, b, *c, d, **e):
+    a += 1
+    for d in c:
+        pass
+    def b():
+        e = 1
+    return a
+
+def g(host, **options):
+    timeout = options.pop("timeout", 30)
+    return host
+
+def reads(x, *args, **kw):
+    return kw.get("a"), len(kw), kw["b"], "c" in kw, h(*args, **kw), {**kw}, [k for k in kw]
+
+def passes(**kw):
+    return h(kw)
+
+def unused(**kw):
+    return 1
+
+def nested_use(**kw):
+    def g():
+        return kw.pop("a")
+    return g()
+
+def outer(step, other):
+    def inc():
+        nonlocal step
+        step += 1
+    return inc
+
+def gen(a, **kw):
+    a = 1
+    kw.clear()
+    yield a
+
+async def coro(a):
+    a = await a
+    return a
+
+async def agen(a):
+    a = 1
+    yield a
+"""
+
+
+@pytest.mark.parametrize("with_source", [False, True], ids=["walk", "symtable"])
+def test_only_what_the_body_may_change_is_recorded(with_source: bool) -> None:
+    assert recorded(RECORDED, with_source=with_source) == {
+        # e is bound in the nested scope only; b by the nested def.
+        "f": ["'a': a", "'b': b", "'d': d"],
+        "g": ["'options': {**options}"],
+        "passes": ["'kw': {**kw}"],
+        "nested_use": ["'kw': {**kw}"],
+        "outer": ["'step': step"],
+        "coro": ["'a': a"],
+        # Nothing for reads, the nested inc, and the generators (never re-run in place).
+    }
+
+
+def test_the_record_adds_no_local_variable() -> None:
+    plain = compile(RECORDED, "x", "exec", dont_inherit=True)
+    instrumented_code = transform.instrument_source(RECORDED, "x")
+    shape = lambda code: sorted(  # noqa: E731
+        (c.co_name, c.co_varnames, c.co_nlocals, c.co_cellvars, c.co_freevars)
+        for c in transform.iter_code(code)
     )
-    snapshots = [line.strip() for line in code.splitlines() if "_hr__" in line]
-    assert snapshots == ["_hr__a = a", "_hr__b = b", "_hr__d = d"]
+    assert shape(instrumented_code) == shape(plain)
 
 
 def test_opt_out_decorators_and_module_marker():

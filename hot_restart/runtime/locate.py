@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from types import CodeType
+from typing import Any
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -398,43 +399,10 @@ def block_source(lines: list[str], block: Block) -> str:
     return "\n" * (block.start - 2) + "if 1:\n" + body
 
 
-# The text each file had when its code was first loaded (kept at the first
-# reload that reads it again), and the text each reloaded or shifted code
-# object came from.  A code object not in the second map came from the first.
-_loaded: dict[str, list[str]] = {}
-_read: dict[str, tuple[int, int]] = {}  # the stamp each file got from its last reload
-# By id, holding the code (identity is checked): hashing a code object hashes
-# its bytecode and constants, too slow for thousands of functions.
+# The text each reloaded or shifted code object refers to, until its file is
+# next brought in line as a whole; by id, holding the code (identity is
+# checked): hashing a code object hashes its bytecode, too slow for thousands.
 _texts: dict[int, tuple[CodeType, list[str]]] = {}
-
-
-def remember_loaded(
-    filename: str, stamp: tuple[int, int] | None, now: tuple[int, int] | None = None
-) -> None:
-    """Keep the debugger's cached lines of ``filename`` if they are still the
-    text the running code was loaded from (``stamp``: its mtime_ns and size
-    then; ``now``: the stamp the reload gives it).
-
-    The cache is filled when the crash is shown, before the user edits; a
-    mismatch means it is newer or older, so nothing is kept.  Only the first
-    reload after a load can know: later ones read the edited text (a stamp
-    that is not the one the last reload set means the module was loaded
-    again).
-    """
-    import linecache
-
-    known = _read.get(filename)
-    if now is not None:
-        _read[filename] = now
-    if known is not None and known == stamp:
-        return
-    _loaded.pop(filename, None)
-    entry = linecache.cache.get(filename)
-    if stamp is None or entry is None or len(entry) != 4:
-        return
-    size, mtime, lines, _ = entry
-    if mtime is not None and size == stamp[1] and abs(mtime - stamp[0] / 1e9) < 1e-6:
-        _loaded[filename] = lines
 
 
 def note_text(code: CodeType, lines: list[str], replaces: CodeType | None = None) -> None:
@@ -446,13 +414,34 @@ def note_text(code: CodeType, lines: list[str], replaces: CodeType | None = None
 
 
 def text_of(code: CodeType) -> list[str] | None:
-    """The text ``code``'s line numbers refer to, when known."""
+    """The text ``code``'s line numbers refer to, if it was reloaded or moved
+    since its file was last loaded as a whole (else: ``loaded_lines``)."""
     kept = _texts.get(id(code))
     if kept is not None and kept[0] is code:
         return kept[1]
-    return _loaded.get(code.co_filename)
+    return None
+
+
+def forget_texts(filename: str) -> None:
+    """The file's running code now all refers to its loaded text."""
+    for key in [k for k, (code, _) in _texts.items() if code.co_filename == filename]:
+        del _texts[key]
 
 
 def loaded_lines(filename: str) -> list[str] | None:
-    """The text the code of ``filename`` was first loaded from, when known."""
-    return _loaded.get(filename)
+    """The text the code of ``filename`` was loaded from, when hot_restart kept it."""
+    from .reload import loaded_lines as from_sources
+
+    return from_sources(filename)
+
+
+def shift_moved(
+    filename: str, moved: list[tuple[int, int, int]], namespaces: list[dict[str, Any]]
+) -> None:
+    """Give unchanged functions that moved their new lines (see ``shift``).
+
+    ``moved``: lines ``first..last`` of the loaded text, each moved by ``delta``.
+    """
+    from .shift import shift_ranges
+
+    shift_ranges(filename, moved, namespaces)

@@ -66,9 +66,14 @@ def swap(
     defaults: Any = _UNSET,
     kwdefaults: Any = _UNSET,
     doc: Any = _UNSET,
+    annotations_from: FunctionType | None = None,
     everywhere: bool = True,
 ) -> None:
     """Give ``fn`` the new code, and (``everywhere``) every other function running the old.
+
+    ``annotations_from`` is the freshly evaluated new ``def``: its annotations
+    replace the old ones, which the code swap alone would keep (on 3.14 the
+    old ``__annotate__`` and whatever it already cached, PEP 649).
 
     Finding the others takes a scan of the heap (``gc.get_referrers``);
     ``wrap()`` skips it for a function without a closure, which has no
@@ -91,8 +96,25 @@ def swap(
             f.__kwdefaults__ = kwdefaults
         if doc is not _UNSET:
             f.__doc__ = doc
+        if annotations_from is not None:
+            _copy_annotations(annotations_from, f)
     if old is not new:
         registry.superseded[old] = fn
+
+
+def _copy_annotations(source: FunctionType, target: FunctionType) -> None:
+    """Give ``target`` the annotations of ``source``, as lazy as they are there.
+
+    On 3.14 a callable ``__annotate__`` is copied (assigning it drops the
+    cached ``__annotations__``), so they are still evaluated only when asked
+    for. Without one (before 3.14, or ``from __future__ import annotations``)
+    the dict is copied, which on 3.14 also clears ``__annotate__``.
+    """
+    annotate = getattr(source, "__annotate__", None)
+    if annotate is not None:
+        setattr(target, "__annotate__", annotate)  # noqa: B010 (3.14 only; typeshed targets 3.10)
+    else:
+        target.__annotations__ = dict(source.__annotations__)
 
 
 def replace_nested(code: CodeType, old: CodeType, new: CodeType) -> CodeType:

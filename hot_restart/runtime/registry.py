@@ -36,6 +36,22 @@ modules: set[str] = set()
 # (mtime_ns, size) of each source file when its functions were last loaded.
 stamps: dict[str, tuple[int, int]] = {}
 
+# The bytes each file held when its code was loaded: what "changed since it
+# was loaded" is measured against, even after the file changed on disk (a
+# fork worker inherits it from a parent that never crashed).  Kept as read,
+# decoded only at a reload: one bytes object per module, about the size of
+# the file; reading it again beside the import costs a few microseconds.
+# With the (mtime_ns, size) it was read at: an unchanged stat means an
+# unchanged file, without reading it.
+sources: dict[str, tuple[int, int, bytes]] = {}
+
+# Per file, the source text of definitions reloaded alone since ``sources``
+# was taken (the crashed function with RELOAD_ALL_ON_CONTINUE off, frames
+# below a restarted one, the pytest plugin's test), by def key (enclosing
+# class names and the def's name, then its rank among same-named siblings):
+# the text the running code was compiled from.
+running: dict[str, dict[tuple[str, ...], str]] = {}
+
 
 def stamp(filename: str) -> None:
     """Remember the file as it is now: it is what the running code came from."""
@@ -43,9 +59,13 @@ def stamp(filename: str) -> None:
 
     try:
         st = os.stat(filename)
+        with open(filename, "rb") as f:
+            data = f.read()
     except OSError:
         return
     stamps[filename] = (st.st_mtime_ns, st.st_size)
+    sources[filename] = (st.st_mtime_ns, st.st_size, data)
+    running.pop(filename, None)
 
 
 def note_wrapped(fn: FunctionType) -> None:

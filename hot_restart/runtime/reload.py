@@ -1,16 +1,30 @@
-"""Reload one function (or every edited one) from the files on disk."""
+"""Reload one function (or every edited definition) from the files on disk.
+
+Each reload is prepared before anything is swapped: the new code is
+compiled, its new defaults evaluated and what cannot apply refused, so a
+refused edit leaves every running version as it was.  Defaults whose source
+text did not change keep their objects (``def tally(word, counts={})`` keeps
+its counts across a fix) and are not evaluated again; a default whose text
+changed is.  On ``c``, ``reload_changed`` does this for every definition
+edited since it was loaded (``changes`` tells which), then for the crashed
+function.
+"""
 
 from __future__ import annotations
 
+import ast
 import linecache
 import os
+import re
+import sys
+from dataclasses import dataclass, field
 from types import CodeType, FunctionType
 from typing import Any
 
 from ..errors import ReloadException
-from ..transform import iter_code
-from . import classes, locate, rebind, registry, shift, surrogate
-from .locate import scope_path
+from ..transform import instrument_tree, is_instrumented, iter_code
+from . import changes, classes, locate, rebind, registry, surrogate
+from .locate import find_block, find_blocks, parse_block, scope_path
 from .walk import underlying_functions
 
 
@@ -38,32 +52,117 @@ def read_lines(filename: str) -> list[str]:
             f"cannot read {filename} ({e.__class__.__name__}: {e}); fix it and continue again"
         ) from None
     lines = split_lines(text)
-    stamp = (st.st_mtime_ns, st.st_size)
-    locate.remember_loaded(filename, registry.stamps.get(filename), stamp)
     linecache.cache[filename] = (st.st_size, st.st_mtime, lines, filename)
-    registry.stamps[filename] = stamp
     return lines
 
 
 def split_lines(text: str) -> list[str]:
-    """Lines ending at ``\\n`` only, as the compiler counts them
-    (``str.splitlines`` also splits at form feeds and other separators)."""
-    if any(sep in text for sep in "\v\f\x1c\x1d\x1e\x85\u2028\u2029\r"):
-        import io
-
-        return io.StringIO(text, newline="\n").readlines()
-    return text.splitlines(keepends=True)
+    """Lines ending at ``\\n`` only (``str.splitlines`` also splits at form feeds)."""
+    return _LINE.findall(text)
 
 
-def reload_function(fn: FunctionType, qualname: str) -> FunctionType:
+_LINE = re.compile(r"[^\n]*\n|[^\n]+")
+
+
+def loaded_lines(filename: str) -> list[str] | None:
+    """The file as it was when its code was loaded, if hot_restart kept it."""
+    loaded = registry.sources.get(filename)
+    if loaded is None:
+        return None
+    cached = _decoded.get(filename)
+    if cached is not None and cached[0] is loaded[2]:
+        return cached[1]
+    lines = _decode(loaded[2])
+    if lines is not None:
+        _decoded[filename] = (loaded[2], lines)
+    return lines
+
+
+# The last decoding of each loaded source (a reload of all needs it twice).
+_decoded: dict[str, tuple[bytes, list[str]]] = {}
+
+
+def _decode(data: bytes) -> list[str] | None:
+    from importlib.util import decode_source
+
+    try:
+        return split_lines(decode_source(data))
+    except (SyntaxError, UnicodeDecodeError, LookupError):
+        return None
+
+
+@dataclass
+class Prepared:
+    """A compiled reload of one function, not applied yet."""
+
+    fn: FunctionType
+    built: surrogate.Surrogate
+    cls: type | None
+    lines: list[str]
+    key: changes.DefKey | None
+    text: str
+    defaults: dict[str, Any] = field(default_factory=dict)
+    #: The new def, evaluated alone: where the new annotations come from.
+    fresh: FunctionType | None = None
+
+    def apply(self) -> None:
+        fn, built = self.fn, self.built
+        old = fn.__code__
+        # (Read through vars(): mypy takes a function-typed field for a method.)
+        fresh: FunctionType | None = vars(self)["fresh"]
+        rebind.swap(fn, built.code, doc=built.doc, annotations_from=fresh, **self.defaults)
+        if built.nested:
+            # Closures the enclosing function makes from now on get the new
+            # code: it holds the running version, or (for a function wrap()
+            # swapped code into) the original that wrap() replaced.
+            originals = [old, *registry.origins_of(old)]
+            root = _enclosing_root(fn, _qualname(fn), originals)
+            if root is not None:
+                for original in originals:
+                    rebind.patch_enclosing(root, original, built.code)
+        if self.cls is not None:
+            classes.add_new_methods(
+                self.cls,
+                self.lines,
+                old.co_filename,
+                built.class_path,
+                old.co_firstlineno,
+                fn.__globals__,
+            )
+        self.record()
+
+    def record(self) -> None:
+        """Remember the text the function now runs (what its next reload compares with)."""
+        if self.key is not None:
+            registry.running.setdefault(self.fn.__code__.co_filename, {})[self.key] = self.text
+
+
+def reload_function(
+    fn: FunctionType,
+    qualname: str,
+    lines: list[str] | None = None,
+    call: tuple[list[Any], dict[str, Any]] | None = None,
+) -> FunctionType:
     """Rebuild ``fn`` from its file and swap the new code into it.
 
-    On any problem this raises ReloadException and the running version is
-    left exactly as it was.
+    With ``call`` (the arguments it will be re-run with), an edit those
+    arguments no longer fit is refused.  On any problem this raises
+    ReloadException and the running version is left exactly as it was.
     """
+    prepare_function(fn, qualname, lines, call).apply()
+    return fn
+
+
+def prepare_function(
+    fn: FunctionType,
+    qualname: str,
+    lines: list[str] | None = None,
+    call: tuple[list[Any], dict[str, Any]] | None = None,
+) -> Prepared:
     old = fn.__code__
     filename = old.co_filename
-    lines = read_lines(filename)
+    if lines is None:
+        lines = read_lines(filename)
     built = surrogate.build(
         lines,
         filename,
@@ -72,50 +171,272 @@ def reload_function(fn: FunctionType, qualname: str) -> FunctionType:
         surrogate.future_flags(old),
         old.co_freevars,
         surrogate.shape(old),
-        locate.text_of(old),
+        locate.text_of(old) or loaded_lines(filename),
     )
+    key: changes.DefKey | None = None
+    text = ""
     defaults: dict[str, Any] = {}
     cls: type | None = None
+    fresh: FunctionType | None = None
     if not built.nested:
+        names = tuple(name for name, _ in scope_path(qualname))
+        new_node, key, text = _new_def(lines, names, built.code.co_firstlineno)
+        old_node = _old_def(fn, names, key)
         cls = _resolve_class(fn.__globals__, built.class_path) if built.class_path else None
-        fresh = _evaluate_def(fn, built, cls)
+        if cls is not None:
+            _check_class_layout(fn, built.class_path, lines)
+        kept = _kept_defaults(fn, old_node, new_node)
+        fresh = _evaluate_def(fn, built, cls, new_node, kept)
         if fresh is not None:
-            defaults = {"defaults": fresh.__defaults__, "kwdefaults": fresh.__kwdefaults__}
-    rebind.swap(fn, built.code, doc=built.doc, **defaults)
-    shift.shift_module_of(fn, lines)  # others the edit moved report their new lines
-    if built.nested:
-        # Closures the enclosing function makes from now on get the new code:
-        # it holds the running version, or (for a function wrap() swapped
-        # code into) the original that wrap() replaced.
-        originals = [old, *registry.origins_of(old)]
-        root = _enclosing_root(fn, qualname, originals)
-        if root is not None:
-            for original in originals:
-                rebind.patch_enclosing(root, original, built.code)
-    if cls is not None:
-        classes.add_new_methods(
-            cls, lines, filename, built.class_path, old.co_firstlineno, fn.__globals__
+            defaults = _merge_defaults(fn, fresh, kept)
+    if call is not None:
+        _check_call(fn, qualname, built.code, defaults, call)
+    return Prepared(fn, built, cls, lines, key, text, defaults, fresh)
+
+
+def _check_class_layout(fn: FunctionType, path: tuple[str, ...], lines: list[str]) -> None:
+    """Refuse a method's reload when its class's bases or ``__slots__`` changed.
+
+    The live class cannot take them; running the new method on it as if
+    they had would run code that is not the code on disk.
+    """
+    old_lines = loaded_lines(fn.__code__.co_filename)
+    if old_lines is None:
+        return
+    near = fn.__code__.co_firstlineno
+    old_node = _class_node(old_lines, path, near)
+    new_node = _class_node(lines, path, near)
+    if old_node is not None and new_node is not None:
+        found = changes.Changes()
+        module = str(fn.__globals__.get("__name__", "?"))
+        changes.compare_class(old_node, new_node, path, module, found)
+        if found.refused:
+            raise ReloadException(found.refused[0])
+
+
+def _class_node(lines: list[str], path: tuple[str, ...], near: int) -> ast.ClassDef | None:
+    block = find_block(lines, path, "class", near)
+    node = parse_block(lines, block.start) if block is not None else None
+    return node if isinstance(node, ast.ClassDef) else None
+
+
+def _find_def(
+    lines: list[str], names: tuple[str, ...], line: int, exact: bool
+) -> tuple[ast.stmt | None, int]:
+    """A def of this path and its rank among same-named siblings.
+
+    ``exact``: the one whose def line is ``line``; else the nearest to it.
+    A method is looked up in its class's block (one header search for the
+    class, not one per same-named method of every class in the file).
+    """
+    candidates: list[ast.stmt] = []
+    if len(names) > 1:
+        cls = _class_node(lines, names[:-1], line)
+        if cls is not None:
+            candidates = [
+                s
+                for s in cls.body
+                if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)) and s.name == names[-1]
+            ]
+    else:
+        blocks = sorted(find_blocks(lines, names, "def", line), key=lambda b: b.start)
+        candidates = [n for n in (parse_block(lines, b.start) for b in blocks) if n is not None]
+    if not candidates:
+        return None, -1
+    if exact:
+        for rank, node in enumerate(candidates):
+            if node.lineno == line:
+                return node, rank
+        return None, -1
+    rank = min(range(len(candidates)), key=lambda i: abs(candidates[i].lineno - line))
+    return candidates[rank], rank
+
+
+def _new_def(
+    lines: list[str], names: tuple[str, ...], line: int
+) -> tuple[ast.stmt | None, changes.DefKey | None, str]:
+    """The new def's node, its key (path and rank) and its source text."""
+    node, rank = _find_def(lines, names, line, exact=True)
+    if node is None:
+        return parse_block(lines, line), None, ""
+    text = "".join(lines[node.lineno - 1 : node.end_lineno or node.lineno])
+    return node, changes.def_key(names, rank), text
+
+
+def _old_def(
+    fn: FunctionType, names: tuple[str, ...], key: changes.DefKey | None
+) -> ast.stmt | None:
+    """The def the running code was compiled from: its text as reloaded, or as loaded."""
+    filename = fn.__code__.co_filename
+    text = registry.running.get(filename, {}).get(key) if key is not None else None
+    if text is not None:
+        indented = text[:1] in (" ", "\t")
+        try:
+            tree = ast.parse("if 1:\n" + text if indented else text)
+        except SyntaxError:
+            return None
+        body = tree.body[0]
+        if isinstance(body, ast.If) and indented:
+            return body.body[0] if body.body else None
+        return body
+    lines = loaded_lines(filename)
+    if lines is None:
+        return None
+    node, rank = _find_def(lines, names, fn.__code__.co_firstlineno, exact=False)
+    if key is not None and rank != int(key[-1]) and len(names) > 1:
+        cls = _class_node(lines, names[:-1], fn.__code__.co_firstlineno)
+        same = [
+            s
+            for s in (cls.body if cls is not None else [])
+            if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)) and s.name == names[-1]
+        ]
+        if int(key[-1]) < len(same):
+            node = same[int(key[-1])]
+    return node
+
+
+def _default_sources(node: ast.stmt | None) -> tuple[dict[str, str], dict[str, str]] | None:
+    """Each parameter's default as source (an AST dump: formatting does not count)."""
+    if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return None
+    args = node.args
+    positional = [*args.posonlyargs, *args.args]
+    with_default = positional[len(positional) - len(args.defaults) :]
+    pos = {a.arg: ast.dump(d) for a, d in zip(with_default, args.defaults, strict=True)}
+    kw = {
+        a.arg: ast.dump(d)
+        for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True)
+        if d is not None
+    }
+    return pos, kw
+
+
+def _kept_defaults(
+    fn: FunctionType, old_node: ast.stmt | None, new_node: ast.stmt | None
+) -> tuple[set[str], set[str]]:
+    """Positional and keyword-only parameters whose default keeps its running object.
+
+    Those whose default's source (as an AST dump: formatting does not count)
+    is the same in the running def and the new one, and that have a running
+    default.  Without the running def's source, none: all are evaluated.
+    """
+    old_sources = _default_sources(old_node)
+    new_sources = _default_sources(new_node)
+    if old_sources is None or new_sources is None:
+        return set(), set()
+    old = fn.__code__
+    names = old.co_varnames[: old.co_argcount]
+    with_default = set(names[len(names) - len(fn.__defaults__ or ()) :])
+    positional = {
+        name
+        for name, source in new_sources[0].items()
+        if name in with_default and old_sources[0].get(name) == source
+    }
+    running_kw = fn.__kwdefaults__ or {}
+    keyword = {
+        name
+        for name, source in new_sources[1].items()
+        if name in running_kw and old_sources[1].get(name) == source
+    }
+    return positional, keyword
+
+
+def _merge_defaults(
+    fn: FunctionType, fresh: FunctionType, kept: tuple[set[str], set[str]]
+) -> dict[str, Any]:
+    """The new defaults, with the running objects of the ``kept`` ones."""
+    new_defaults = fresh.__defaults__
+    new_kw = fresh.__kwdefaults__
+    old_code, new_code = fn.__code__, fresh.__code__
+    old_names = old_code.co_varnames[: old_code.co_argcount]
+    old_defaults = fn.__defaults__ or ()
+    running = dict(zip(old_names[len(old_names) - len(old_defaults) :], old_defaults, strict=True))
+    if new_defaults:
+        new_names = new_code.co_varnames[: new_code.co_argcount]
+        named = new_names[len(new_names) - len(new_defaults) :]
+        new_defaults = tuple(
+            running[name] if name in kept[0] else value
+            for name, value in zip(named, new_defaults, strict=True)
         )
-    return fn
+    if new_kw:
+        running_kw = fn.__kwdefaults__ or {}
+        new_kw = {
+            name: running_kw[name] if name in kept[1] else value for name, value in new_kw.items()
+        }
+    return {"defaults": new_defaults, "kwdefaults": new_kw}
+
+
+def _check_call(
+    fn: FunctionType,
+    qualname: str,
+    code: CodeType,
+    defaults: dict[str, Any],
+    call: tuple[list[Any], dict[str, Any]],
+) -> None:
+    """Refuse an edit that the crashed call's arguments no longer fit (a new required parameter)."""
+    old = fn.__code__
+    known = set(old.co_varnames[: old.co_argcount + old.co_kwonlyargcount])
+    pos_defaults = defaults.get("defaults", fn.__defaults__) or ()
+    kw_defaults = defaults.get("kwdefaults", fn.__kwdefaults__) or {}
+    positional = code.co_varnames[: code.co_argcount]
+    required = list(positional[: len(positional) - len(pos_defaults)])
+    keyword_only = code.co_varnames[code.co_argcount : code.co_argcount + code.co_kwonlyargcount]
+    required += [n for n in keyword_only if n not in kw_defaults]
+    new = [n for n in required if n not in known and n not in call[1]]
+    short = qualname.rsplit(".", 1)[-1]
+    if new:
+        listed = ", ".join(map(repr, new))
+        raise ReloadException(
+            f"{qualname} now requires {listed}, which the crashed call did not pass; give "
+            f"{'it a default' if len(new) == 1 else 'them defaults'} (or `up` and `restart` "
+            f"the caller that calls {short} with it)"
+        )
+    probe = FunctionType(code, fn.__globals__, short, pos_defaults or None, fn.__closure__)
+    probe.__kwdefaults__ = kw_defaults or None
+    import inspect
+
+    try:
+        inspect.signature(probe).bind(*call[0], **call[1])
+    except TypeError as e:
+        raise ReloadException(
+            f"the crashed call of {qualname} no longer fits its new signature ({e}); "
+            "restore the parameters, or `up` and `restart` a caller"
+        ) from None
 
 
 def _evaluate_def(
-    fn: FunctionType, built: surrogate.Surrogate, cls: type | None
+    fn: FunctionType,
+    built: surrogate.Surrogate,
+    cls: type | None,
+    node: ast.stmt | None,
+    kept: tuple[set[str], set[str]],
 ) -> FunctionType | None:
     """Run the new ``def`` statement alone to evaluate its new defaults.
 
-    For a method it runs in a copy of the class namespace, so defaults that
-    name class-level constants resolve as they did when the class was built.
+    Only the defaults that changed are evaluated: the kept ones and the
+    decorators are left out of the statement run, so an unchanged
+    ``conn=connect()`` does not connect again.  The annotations stay in it:
+    the reloaded function takes the new ones from the function it makes.  For a method it
+    runs in a copy of the class namespace, so defaults that name
+    class-level constants resolve as they did when the class was built.
     """
-    body = built.module_code
+    if built.class_path and cls is None:
+        return None
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and not (
+        built.class_path and surrogate.has_type_params(built.module_code)
+    ):
+        body = _defaults_only(node, built.class_path, kept, fn.__code__)
+    else:
+        # A generic class (PEP 695): the surrogate has its type parameters'
+        # scope; kept defaults are still merged back by _merge_defaults.
+        body = built.module_code
     namespace: dict[str, Any] = {}
     closure = None
-    if built.class_path:
-        if cls is None:
-            return None
+    if cls is not None:
         # PEP 695 aware: a generic class's body needs its type parameters' cells.
         body, closure = surrogate.class_body(body, built.class_path, cls, fn.__globals__)
         namespace = dict(vars(cls))
+    before = {key: id(value) for key, value in namespace.items()}
     try:
         if closure is None:
             exec(body, fn.__globals__, namespace)
@@ -126,11 +447,66 @@ def _evaluate_def(
             f"evaluating the new def of {fn.__qualname__} failed: {e.__class__.__name__}: {e}; "
             "fix it and continue again"
         ) from None
-    for value in namespace.values():
+    def_name = node.name if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) else None
+    for key, value in namespace.items():
+        if before.get(key) == id(value):
+            continue  # what the class already had
         for candidate in underlying_functions(value):
-            if candidate.__code__ is built.code:
+            if candidate.__code__ is built.code or candidate.__code__.co_name == def_name:
                 return candidate
     return None
+
+
+def _defaults_only(
+    node: ast.FunctionDef | ast.AsyncFunctionDef,
+    class_path: tuple[str, ...],
+    kept: tuple[set[str], set[str]],
+    old: CodeType,
+) -> CodeType:
+    """The def, emptied of all but the defaults to evaluate, in copies of its classes."""
+    args = node.args
+    empty = ast.Constant(None)
+
+    def strip(arg: ast.arg) -> ast.arg:
+        # The annotation stays: the reloaded function must carry the new
+        # ones, evaluated when plain Python would (at the def; on 3.14 lazily).
+        return ast.arg(arg.arg, arg.annotation)
+
+    positional = [*args.posonlyargs, *args.args]
+    first_default = len(positional) - len(args.defaults)
+    stripped = ast.arguments(
+        posonlyargs=[strip(a) for a in args.posonlyargs],
+        args=[strip(a) for a in args.args],
+        vararg=strip(args.vararg) if args.vararg else None,
+        kwonlyargs=[strip(a) for a in args.kwonlyargs],
+        kw_defaults=[
+            None if d is None else (empty if a.arg in kept[1] else d)
+            for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True)
+        ],
+        kwarg=strip(args.kwarg) if args.kwarg else None,
+        defaults=[
+            empty if positional[first_default + i].arg in kept[0] else d
+            for i, d in enumerate(args.defaults)
+        ],
+    )
+    kind = ast.AsyncFunctionDef if isinstance(node, ast.AsyncFunctionDef) else ast.FunctionDef
+    new: ast.stmt = kind(
+        name=node.name, args=stripped, body=[ast.Pass()], decorator_list=[], returns=node.returns
+    )
+    if sys.version_info >= (3, 12):
+        new.type_params = list(getattr(node, "type_params", []))  # type: ignore[attr-defined]
+    ast.copy_location(new, node)
+    for name in reversed(class_path):
+        outer = ast.ClassDef(name=name, bases=[], keywords=[], body=[new], decorator_list=[])
+        if sys.version_info >= (3, 12):
+            outer.type_params = []
+        new = ast.copy_location(outer, node)
+    module = ast.Module(body=[new], type_ignores=[])
+    ast.fix_missing_locations(module)
+    code: CodeType = compile(
+        module, old.co_filename, "exec", flags=surrogate.future_flags(old), dont_inherit=True
+    )
+    return code
 
 
 def _resolve_class(globals_: dict[str, Any], path: tuple[str, ...]) -> type | None:
@@ -154,10 +530,242 @@ def _enclosing_root(fn: FunctionType, qualname: str, codes: list[CodeType]) -> F
     return None
 
 
-def changed_since_load(filename: str) -> bool:
-    stamp = registry.stamps.get(filename)
+def _qualname(fn: FunctionType) -> str:
+    return getattr(fn.__code__, "co_qualname", None) or fn.__qualname__
+
+
+# Reload of everything edited -------------------------------------------------
+
+
+@dataclass
+class Report:
+    """What a reload of all edited definitions did, for the one-line message."""
+
+    reloaded: list[tuple[str, str]] = field(default_factory=list)  # (module, name)
+    qualnames: list[str] = field(default_factory=list)  # the functions swapped
+    not_run: list[str] = field(default_factory=list)  # "file:line" of code not re-run
+
+    def names(self, home: str | None) -> list[str]:
+        named = [name if module == home else f"{module}.{name}" for module, name in self.reloaded]
+        return list(dict.fromkeys(named))  # a property's getter and setter: one name
+
+
+@dataclass
+class _FilePlan:
+    filename: str
+    namespaces: list[dict[str, Any]]  # a script imported back runs twice: two modules
+    new_bytes: bytes
+    lines: list[str]
+    found: changes.Changes
+    stat: os.stat_result
+
+
+def reload_all(skip: FunctionType | None = None) -> list[str]:
+    """Reload every definition edited since it was loaded, but ``skip``; the names reloaded."""
+    return reload_changed(skip).qualnames
+
+
+def reload_changed(
+    target: FunctionType | None = None,
+    qualname: str | None = None,
+    call: tuple[list[Any], dict[str, Any]] | None = None,
+) -> Report:
+    """Reload every instrumented definition whose source changed since it was loaded.
+
+    Changed functions and methods get their new code; new top-level
+    functions, classes, imports and constants are run in their module; no
+    other module-level code runs again (the report lists where it changed).
+    With ``qualname``, ``target`` (the function about to be re-run with
+    ``call``) is reloaded too, changed or not, last; without, it is skipped.
+    Nothing is swapped unless every change could be prepared.
+    """
+    report = Report()
+    plans = [plan for plan in map(_plan_file, _instrumented_files(target).items()) if plan]
+    refused = [message for plan in plans for message in plan.found.refused]
+    if refused:
+        raise ReloadException(refused[0])
+    for plan in plans:
+        _run_new_statements(plan, report)
+    prepared: list[Prepared] = []
+    for plan in plans:
+        for fn, name in _changed_functions(plan, target):
+            prepared.append(prepare_function(fn, name, plan.lines))
+            report.reloaded.append((str(fn.__globals__.get("__name__", "?")), name))
+            report.qualnames.append(name)
+    if target is not None and qualname is not None:
+        lines = next((p.lines for p in plans if p.filename == target.__code__.co_filename), None)
+        prepared.append(prepare_function(target, qualname, lines, call))
+        report.reloaded.append((str(target.__globals__.get("__name__", "?")), qualname))
+    for item in prepared:
+        item.apply()
+    for plan in plans:
+        for path in plan.found.new_methods:
+            for namespace in plan.namespaces:
+                cls = _resolve_class(namespace, path)
+                if cls is not None:
+                    module = str(namespace.get("__name__", "?"))
+                    added = classes.add_new_methods(
+                        cls, plan.lines, plan.filename, path, 1, namespace
+                    )
+                    report.reloaded.extend((module, f"{'.'.join(path)}.{n} (new)") for n in added)
+        name = os.path.basename(plan.filename)
+        report.not_run.extend(f"{name}:{line}" for line in plan.found.not_run)
+        _shift_unchanged(plan.filename, plan.found.moved, plan.namespaces)
+        _loaded(plan.filename, plan.new_bytes, plan.stat)
+    for item in prepared:
+        item.record()
+    return report
+
+
+def _loaded(filename: str, data: bytes, st: os.stat_result) -> None:
+    """The file's current text is now what its running code comes from."""
+    registry.sources[filename] = (st.st_mtime_ns, st.st_size, data)
+    registry.running.pop(filename, None)
+
+
+def _shift_unchanged(
+    filename: str, moved: list[tuple[int, int, int]], namespaces: list[dict[str, Any]]
+) -> None:
+    """Unchanged code that moved: lines ``first..last`` of the loaded version, by ``delta``.
+
+    A traceback or the debugger in such a function must show its current
+    lines (issue 9 item 8): ``locate.shift_moved`` gives its code new ones.
+    """
+    if moved:
+        locate.shift_moved(filename, moved, namespaces)
+
+
+def _instrumented_files(target: FunctionType | None) -> dict[str, list[dict[str, Any]]]:
+    """Each file with instrumented code, and the namespaces of the modules run from it."""
+    files: dict[str, list[dict[str, Any]]] = {}
+
+    def add(filename: str, namespace: dict[str, Any]) -> None:
+        found = files.setdefault(filename, [])
+        if not any(n is namespace for n in found):
+            found.append(namespace)
+
+    if target is not None:
+        # Under ipdb, sys.modules['__main__'] is IPython's own for a while:
+        # the crashed function's globals are its module's, always.
+        add(target.__code__.co_filename, target.__globals__)
+    for name in list(registry.modules):
+        module = sys.modules.get(name)
+        filename = getattr(module, "__file__", None)
+        if module is not None and isinstance(filename, str) and filename in registry.sources:
+            if name != "__main__" or target is None or filename not in files:
+                add(filename, vars(module))
+    for filename, group in list(registry.wrapped.items()):
+        some = next(iter(group), None)
+        if some is not None:
+            add(filename, some.__globals__)
+    return files
+
+
+def _plan_file(item: tuple[str, list[dict[str, Any]]]) -> _FilePlan | None:
+    filename, namespaces = item
+    loaded = registry.sources.get(filename)
+    if loaded is None:
+        return None  # not loaded through hot_restart: nothing to compare with
     try:
         st = os.stat(filename)
+        if loaded[:2] == (st.st_mtime_ns, st.st_size):
+            return None
+        with open(filename, "rb") as f:
+            data = f.read()
     except OSError:
-        return False
-    return stamp is None or stamp != (st.st_mtime_ns, st.st_size)
+        return None
+    base = loaded[2]
+    if data == base:
+        registry.sources[filename] = (st.st_mtime_ns, st.st_size, base)
+        return None
+    old = loaded_lines(filename)
+    new = _decode(data)
+    if old is None or new is None:
+        raise ReloadException(f"cannot decode {filename}; fix it and continue again")
+    module = str(namespaces[0].get("__name__", "?"))
+    found = changes.compare(old, new, filename, module, namespaces[0])
+    _apply_running(filename, found, new)
+    linecache.cache[filename] = (len(data), st.st_mtime, new, filename)
+    return _FilePlan(filename, namespaces, data, new, found, st)
+
+
+def _apply_running(filename: str, found: changes.Changes, new: list[str]) -> None:
+    """Drop changes to defs already reloaded alone to exactly the new text."""
+    running = registry.running.get(filename)
+    if not running:
+        return
+    found.changed = [
+        c for c in found.changed if running.get(changes.def_key(c.path, c.rank)) != c.new_text
+    ]
+
+
+def _changed_functions(
+    plan: _FilePlan, skip: FunctionType | None
+) -> list[tuple[FunctionType, str]]:
+    """The live, instrumented functions running the changed defs of one file."""
+    out: list[tuple[FunctionType, str]] = []
+    seen: set[int] = set() if skip is None else {id(skip)}
+    for change in plan.found.changed:
+        for namespace in plan.namespaces:
+            for fn in _running(plan.filename, namespace, change):
+                if id(fn) not in seen:
+                    seen.add(id(fn))
+                    out.append((fn, _qualname(fn)))
+    return out
+
+
+def _running(
+    filename: str, namespace: dict[str, Any], change: changes.ChangedDef
+) -> list[FunctionType]:
+    owner: Any = namespace.get(change.path[0], None)
+    for name in change.path[1:-1]:
+        owner = getattr(owner, name, None)
+    name = change.path[-1]
+    if len(change.path) > 1:
+        if not isinstance(owner, type):
+            return []
+        value = vars(owner).get(classes.mangle(owner.__name__, name))
+    else:
+        value = owner
+    fns = sorted(
+        (
+            f
+            for f in underlying_functions(value)
+            if f.__code__.co_name == name
+            and f.__code__.co_filename == filename
+            and is_instrumented(f.__code__)  # under wrap(), only the wrapped ones
+        ),
+        key=lambda f: f.__code__.co_firstlineno,
+    )
+    if len(fns) > 1 and change.rank < len(fns):
+        fns = [fns[change.rank]]
+    return fns
+
+
+def _run_new_statements(plan: _FilePlan, report: Report) -> None:
+    """Run the new imports, constants, functions and classes in their module(s)."""
+    for namespace in plan.namespaces:
+        module = str(namespace.get("__name__", "?"))
+        flags = _future_flags(plan.filename, namespace)
+        for stmt, names, how in plan.found.run:
+            tree = ast.Module(body=[stmt], type_ignores=[])
+            instrument_tree(tree)
+            ast.fix_missing_locations(tree)
+            try:
+                code = compile(tree, plan.filename, "exec", flags=flags, dont_inherit=True)
+                exec(code, namespace)
+            except Exception as e:
+                raise ReloadException(
+                    f"running the new line {os.path.basename(plan.filename)}:{stmt.lineno} "
+                    f"failed ({e.__class__.__name__}: {e}); fix it and continue again"
+                ) from None
+            report.reloaded.extend((module, f"{name} ({how})") for name in names)
+
+
+def _future_flags(filename: str, namespace: dict[str, Any]) -> int:
+    """The module's ``from __future__`` flags, read off one of its functions."""
+    for value in list(namespace.values()):
+        for fn in underlying_functions(value):
+            if fn.__code__.co_filename == filename:
+                return surrogate.future_flags(fn.__code__)
+    return 0

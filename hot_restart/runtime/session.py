@@ -17,15 +17,14 @@ from typing import Any
 
 from ..errors import ReloadException
 from ..transform import (
-    ARG_SNAPSHOT_PREFIX,
     KIND_ASYNC_GENERATOR,
     KIND_GENERATOR,
     is_instrumented,
     kind_of,
 )
-from . import debuggers, rebind, registry
+from . import debuggers, rebind
 from .messages import say
-from .reload import changed_since_load, reload_function
+from .reload import reload_changed, reload_function
 from .state import STATE
 from .trampoline import DECLINED, RestartRequest
 
@@ -127,10 +126,21 @@ def _prepare(target: FrameType) -> Callable[[], Any]:
     module = sys.modules.get("hot_restart")
     qualname = _qualname(fn)
     if getattr(module, "RELOAD_ON_CONTINUE", True):
-        if getattr(module, "RELOAD_ALL_ON_CONTINUE", False):
-            reload_all(skip=fn)
-        reload_function(fn, qualname)
-        say(f"reloaded {qualname}")
+        if getattr(module, "RELOAD_ALL_ON_CONTINUE", True):
+            # The fix may be anywhere: in a helper that already returned, a
+            # new import, constant or helper function.
+            report = reload_changed(fn, qualname, (args, kwargs))
+            home = fn.__globals__.get("__name__")
+            message = f"reloaded {', '.join(report.names(home if isinstance(home, str) else None))}"
+            if report.not_run:
+                message += (
+                    f"; module-level code changed at {', '.join(report.not_run)} is not "
+                    "re-run (`hot_restart.reload_module()` re-runs the whole module)"
+                )
+            say(message)
+        else:
+            reload_function(fn, qualname, call=(args, kwargs))
+            say(f"reloaded {qualname}")
 
     # A partial, not a closure: no frame of ours between the caller and the
     # re-run in a traceback.
@@ -180,49 +190,38 @@ def _qualname(fn: FunctionType) -> str:
 def original_arguments(frame: FrameType) -> tuple[list[Any], dict[str, Any]]:
     """The arguments of the call a frame is running, as they were at entry.
 
-    Parameters the body rebinds were copied to ``_hr__<name>`` on entry by
-    the transform; the others still hold the objects the caller passed.
+    What the body rebound (or a nested def through ``nonlocal``), and the
+    ``**kwargs`` dict when the body may change it, were recorded on entry by
+    the generated code, outside the frame (``trampoline.handle.entry_arguments``);
+    the other parameters still hold the objects the caller passed.
     """
+    from .trampoline import handle
+
     code = frame.f_code
-    values = frame.f_locals
-
-    def get(name: str) -> Any:
-        snapshot = ARG_SNAPSHOT_PREFIX + name
-        return values[snapshot] if snapshot in values else values[name]
-
+    values = dict(frame.f_locals)
+    recorded = handle.entry_arguments.get(frame)  # type: ignore[attr-defined]
+    if recorded is not None:
+        values.update(zip(recorded[0], recorded[1:], strict=True))
     names = code.co_varnames
-    positional = [get(n) for n in names[: code.co_argcount]]
+    positional = [values[n] for n in names[: code.co_argcount]]
     end = code.co_argcount + code.co_kwonlyargcount
-    keywords = {n: get(n) for n in names[code.co_argcount : end]}
+    keywords = {n: values[n] for n in names[code.co_argcount : end]}
     if code.co_flags & _CO_VARARGS:
-        positional.extend(get(names[end]))
+        positional.extend(values[names[end]])
         end += 1
     if code.co_flags & _CO_VARKEYWORDS:
-        keywords.update(get(names[end]))
+        keywords.update(values[names[end]])
     return positional, keywords
 
 
-def reload_all(skip: FunctionType | None = None) -> list[str]:
-    """Reload every wrapped or instrumented function whose file was edited."""
-    from .walk import functions_of_modules
+#: One line for the banner of a crash inside a re-run (for the banner's owner
+#: to print): what ``original_arguments`` cannot give back.
+RERUN_CAVEAT = (
+    "> the re-run got the arguments as they were at entry; what the first run changed "
+    "in place (a list it appended to, a consumed iterator, a file it wrote) stays changed"
+)
 
-    done: list[str] = []
-    candidates: list[FunctionType] = [f for group in registry.wrapped.values() for f in group]
-    candidates.extend(functions_of_modules(registry.modules))
-    seen: set[int] = set()
-    changed: dict[str, bool] = {}
-    for fn in candidates:
-        filename = fn.__code__.co_filename
-        if fn is skip or id(fn) in seen:
-            continue
-        seen.add(id(fn))
-        if filename not in changed:
-            changed[filename] = changed_since_load(filename)
-        if not changed[filename]:
-            continue
-        try:
-            reload_function(fn, _qualname(fn))
-            done.append(_qualname(fn))
-        except ReloadException as e:
-            say(str(e))
-    return done
+
+def reload_all(skip: FunctionType | None = None) -> list[str]:
+    """Reload every definition edited since it was loaded, but ``skip``: see reload.reload_changed."""
+    return reload_changed(skip).qualnames

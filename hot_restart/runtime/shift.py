@@ -26,24 +26,69 @@ from . import locate, registry
 from .walk import functions_of_namespace
 
 
+def shift_ranges(
+    filename: str,
+    moved: list[tuple[int, int, int]],
+    namespaces: list[dict[str, Any]],
+) -> list[FunctionType]:
+    """Shift the functions of ``filename`` (found in ``namespaces`` and the
+    classic ``wrap()`` registry) that lie in one of the ``moved`` ranges:
+    ``(first, last, delta)`` in the lines of the text it was loaded from,
+    as a reload of all computes them.  Code reloaded since that load is
+    at its new lines already and is left alone; afterwards, all of the
+    file's code refers to its new text."""
+    found: list[FunctionType] = []
+    for namespace in namespaces:
+        module_name = str(namespace.get("__name__", ""))
+        found += functions_of_namespace(namespace, module_name, filename)
+    found += registry.wrapped.get(filename, ())
+    shifted: list[FunctionType] = []
+    done: set[int] = set()
+    state = _Swaps()
+    replaced: dict[int, CodeType] = {}
+    for fn in found:
+        code = fn.__code__
+        if id(code) in replaced:  # another function made from the same def
+            state.swap(fn, replaced[id(code)])
+            continue
+        if id(code) in done or code.co_filename != filename:
+            continue  # seen (a function met twice has its moved code by now)
+        done.add(id(code))
+        if locate.text_of(code) is not None:
+            continue
+        first = code.co_firstlineno
+        for low, high, delta in moved:
+            if low <= first <= high:
+                if delta and _last_line(code) <= high:
+                    new = replaced[id(code)] = moved_code(code, delta)
+                    done.add(id(new))
+                    state.swap(fn, new)
+                    shifted.append(fn)
+                break
+    locate.forget_texts(filename)
+    return shifted
+
+
 def shift_moved(
     filename: str, lines: list[str], functions: list[FunctionType]
 ) -> list[FunctionType]:
-    """Shift the unchanged-but-moved ``functions`` of ``filename`` to ``lines``.
+    """Shift the unchanged-but-moved ``functions`` of ``filename`` to ``lines``,
+    by a line diff against the text each was compiled from (``locate.text_of``,
+    else the loaded text).
 
     Returns the functions whose code was replaced.  A function whose code
     already came from ``lines`` (just reloaded) is skipped.
     """
     maps: dict[int, _LineMap] = {}
-    moved: list[FunctionType] = []
+    shifted: list[FunctionType] = []
     done: set[int] = set()
-    running: set[int] | None = None
+    state = _Swaps()
     for fn in functions:
         code = fn.__code__
         if id(code) in done or code.co_filename != filename:
             continue
         done.add(id(code))
-        old = locate.text_of(code)
+        old = locate.text_of(code) or locate.loaded_lines(filename)
         if old is None or old is lines:
             continue
         line_map = maps.get(id(old))
@@ -54,34 +99,26 @@ def shift_moved(
             continue  # in place, or edited
         new = moved_code(code, delta)
         locate.note_text(new, lines, replaces=code)
+        state.swap(fn, new)
+        shifted.append(fn)
+    return shifted
+
+
+class _Swaps:
+    """Give a function its moved code, keeping what the runtime links to it."""
+
+    def __init__(self) -> None:
+        self.running: set[int] | None = None
+
+    def swap(self, fn: FunctionType, new: CodeType) -> None:
+        code = fn.__code__
         fn.__code__ = new
-        if running is None:
-            running = _running_code()
-        if id(code) in running:  # a frame runs it: ``restart`` must find fn from it
+        if self.running is None:
+            self.running = _running_code()
+        if id(code) in self.running:  # a frame runs it: ``restart`` must find fn from it
             registry.superseded[code] = fn
         for original in registry.origins_of(code):  # what an enclosing def still holds
             registry.note_origin(new, original)
-        moved.append(fn)
-    return moved
-
-
-# The text each file's functions were last brought in line with: a reload
-# that finds the same text again has nothing to shift and skips the walk.
-_synced: dict[str, list[str]] = {}
-
-
-def shift_module_of(fn: FunctionType, lines: list[str]) -> list[FunctionType]:
-    """``shift_moved`` for every function defined where ``fn`` is (its
-    module's namespace and the classic ``wrap()`` registry)."""
-    filename = fn.__code__.co_filename
-    synced = _synced.get(filename, locate.loaded_lines(filename))
-    _synced[filename] = lines
-    if synced is not None and (synced is lines or synced == lines):
-        return []
-    module_name: Any = fn.__globals__.get("__name__", "")
-    found = list(functions_of_namespace(fn.__globals__, str(module_name), filename))
-    found += list(registry.wrapped.get(filename, ()))
-    return shift_moved(filename, lines, [f for f in found if f is not fn])
 
 
 def _running_code() -> set[int]:

@@ -408,6 +408,11 @@ def _class_type_params(
     return out
 
 
+def has_type_params(module_code: CodeType) -> bool:
+    """Whether a surrogate compiled a PEP 695 type-parameter scope."""
+    return any(c.co_name.startswith("<generic parameters of") for c in iter_code(module_code))
+
+
 def class_body(
     module_code: CodeType,
     class_path: tuple[str, ...],
@@ -453,27 +458,53 @@ def class_body(
 
 
 def _explicit_super(target: FunctionNode, classes: tuple[str, ...]) -> None:
+    """Spell ``super`` and ``__class__`` out without the ``__class__`` cell.
+
+    ``super()`` becomes ``super(Class, first_argument)``, as 0.2.x did; every
+    use of the name ``super`` (``super(D, self)`` too) reaches the builtin
+    through the handler, and ``__class__`` becomes the class, found by name.
+    """
     args = [*target.args.posonlyargs, *target.args.args]
-    if not args or not classes:
+    if not classes:
         return
-    first = args[0].arg
+
+    def the_class() -> ast.expr:
+        cls: ast.expr = ast.Name(classes[0], ast.Load())
+        for name in classes[1:]:
+            cls = ast.Attribute(cls, name, ast.Load())
+        return cls
+
+    class Rewrite(ast.NodeTransformer):
+        def visit_Call(self, node: ast.Call) -> ast.AST:
+            self.generic_visit(node)
+            if (
+                isinstance(node.func, ast.Attribute)
+                and node.func.attr == "super"
+                and isinstance(node.func.value, ast.Name)
+                and node.func.value.id == HANDLER_NAME
+                and not node.args
+                and not node.keywords
+                and args
+            ):
+                node.args = [the_class(), ast.Name(args[0].arg, ast.Load())]
+            return node
+
+        def visit_Name(self, node: ast.Name) -> ast.AST:
+            if not isinstance(node.ctx, ast.Load):
+                return node
+            if node.id == "super":
+                # Not the name ``super``: any use of it makes the compiler add
+                # the __class__ cell this rewrite exists to avoid.
+                return ast.Attribute(ast.Name(HANDLER_NAME, ast.Load()), "super", ast.Load())
+            if node.id == "__class__":
+                return the_class()
+            return node
+
+    Rewrite().visit(target)
     for node in ast.walk(target):
-        if (
-            isinstance(node, ast.Call)
-            and isinstance(node.func, ast.Name)
-            and node.func.id == "super"
-            and not node.args
-            and not node.keywords
-        ):
-            cls: ast.expr = ast.Name(classes[0], ast.Load())
-            for name in classes[1:]:
-                cls = ast.Attribute(cls, name, ast.Load())
-            # Not the name ``super``: any use of it makes the compiler add the
-            # __class__ cell this rewrite exists to avoid.
-            node.func = ast.Attribute(ast.Name(HANDLER_NAME, ast.Load()), "super", ast.Load())
-            node.args = [cls, ast.Name(first, ast.Load())]
-            for part in [*ast.walk(node.func), *(p for a in node.args for p in ast.walk(a))]:
-                ast.copy_location(part, node)
+        for child in ast.iter_child_nodes(node):
+            if "lineno" in child._attributes and not hasattr(child, "lineno"):
+                ast.copy_location(child, node)
 
 
 def _compile(module: ast.Module, filename: str, flags: int) -> CodeType:

@@ -126,6 +126,12 @@ def take() -> Any:
 # ``super`` would make the compiler require.
 handle.super = super  # type: ignore[attr-defined]
 
+# Entry arguments of the running calls that rebind a parameter, by frame
+# (written and dropped by the generated code: transform._record_entry; read
+# by session.original_arguments).
+handle.entry_arguments = {}  # type: ignore[attr-defined]
+handle.this_frame = _getframe  # type: ignore[attr-defined]
+
 
 def forget() -> None:
     """Drop cached decisions, after module globals (exception classes) were rebound."""

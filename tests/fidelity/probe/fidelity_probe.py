@@ -1,0 +1,81 @@
+"""A pytest plugin the harness loads (``-p fidelity_probe``) in every run of a suite.
+
+At the end of the session it writes, to ``$FIDELITY_PROBE_OUT``, what the
+suite's package looked like in this process: each module's loader class, how
+many of its functions (module level and in classes) run instrumented code,
+and which files were instrumented in this process (a run served from the
+bytecode cache instruments none): under the hook it counts the calls of
+``hot_restart.transform.instrument_source``, which the loader looks up at
+each cache miss. Otherwise it changes nothing, so the plain run loads it too.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from types import FunctionType
+from typing import Any
+
+# hot_restart.constants.HANDLER_NAME, not imported: the plain run must not import hot_restart.
+HANDLER_NAME = "__hot_restart__"
+INSTRUMENTED_FILES: list[str] = []
+
+_transform = sys.modules.get("hot_restart.transform")  # the runner imports it before pytest
+if _transform is not None:
+    _real_instrument_source = _transform.instrument_source
+
+    def _counting_instrument_source(source: Any, filename: str) -> Any:
+        INSTRUMENTED_FILES.append(filename)
+        return _real_instrument_source(source, filename)
+
+    _transform.instrument_source = _counting_instrument_source
+
+
+def _functions(module: Any) -> list[FunctionType]:
+    """The module's functions (module level and in its classes) that must be instrumented.
+
+    Unwrapped (``contextmanager``, ``wraps``), and only those compiled from the
+    module's own file that name something: lambdas and 3.14's compiler-made
+    ``__annotate__`` functions (PEP 649) are expression scopes (never
+    instrumented), a body of only a docstring cannot raise (left plain), and
+    code made by ``exec`` (dataclass methods) is not the module's source.
+    """
+    found = []
+    for value in list(vars(module).values()):
+        candidates = [value]
+        if isinstance(value, type) and value.__module__ == module.__name__:
+            candidates = [getattr(v, "__func__", v) for v in vars(value).values()]
+            candidates += [getattr(v, "fget", None) for v in vars(value).values()]
+        for fn in candidates:
+            while hasattr(fn, "__wrapped__"):
+                fn = fn.__wrapped__
+            if not isinstance(fn, FunctionType) or fn.__module__ != module.__name__:
+                continue
+            code = fn.__code__
+            if code.co_filename != module.__file__ or code.co_name in ("<lambda>", "__annotate__"):
+                continue
+            if code.co_names:
+                found.append(fn)
+    return found
+
+
+def pytest_sessionfinish(session: Any) -> None:
+    out, package = os.environ.get("FIDELITY_PROBE_OUT"), os.environ.get("FIDELITY_PACKAGE")
+    if not out or not package:
+        return
+    modules = {}
+    for name, module in sorted(sys.modules.items()):
+        if module is None or not (name == package or name.startswith(package + ".")):
+            continue
+        if ".tests" in name or not getattr(module, "__file__", None):
+            continue
+        functions = _functions(module)
+        modules[name] = {
+            "loader": type(getattr(module, "__loader__", None)).__name__,
+            "file": module.__file__,
+            "functions": len(functions),
+            "instrumented": sum(HANDLER_NAME in f.__code__.co_names for f in functions),
+        }
+    with open(out, "w") as f:
+        json.dump({"modules": modules, "instrumented_files": INSTRUMENTED_FILES}, f)

@@ -1,0 +1,17 @@
+from dataclasses import dataclass
+
+
+@dataclass
+class Spec:
+    name: str
+    size: int
+
+
+def make(name, size=None):
+    size = size or 1
+    spec = Spec(**locals())
+    return f"{spec.name}:{spec.size // (spec.size - 1)}"  # the bug
+
+
+def main():
+    print("made", make("widget"))
