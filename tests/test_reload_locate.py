@@ -122,13 +122,11 @@ def test_pep695_generic_class_function_and_alias(session):
     assert "__main__.Box.doubled raised ZeroDivisionError" in s.prompt()
     s.fix()
     s.send("c")
+    # On c every edited definition is reloaded: the method, the generic
+    # function and the method whose body uses T (a closure over it).
+    s.expect(r"reloaded [^\n]*Box.doubled")
     s.expect(r"doubled: \(21, 42\)\r?\n")
-    assert "__main__.first raised ZeroDivisionError" in s.prompt()
-    s.send("c")
     s.expect(r"first: 70\r?\n")
-    # A method whose body uses T (a closure over the class's type parameter).
-    assert "__main__.Box.kind raised ZeroDivisionError" in s.prompt()
-    s.send("c")
     s.expect(r"kind: T3Local\r?\n")
     s.expect(r"alias: tuple\[T, T\]\r?\n")
     s.finish(0)
