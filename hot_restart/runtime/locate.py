@@ -109,18 +109,24 @@ class Strings:
         return i >= 0 and number <= self.lasts[i]
 
 
-_last_strings: Strings | None = None
+_kept_strings: list[Strings] = []  # the last few maps, most recent first
 
 
 def strings_of(lines: list[str]) -> Strings:
-    """The string map of ``lines``, kept for the last list seen (one reload
-    looks up several paths in the same text), and built on from the last
-    one (a reload reads a text that mostly equals the previous one)."""
-    global _last_strings
-    kept = _last_strings
-    if kept is None or kept.lines is not lines:
-        kept = _last_strings = Strings(lines, kept)
-    return kept
+    """The string map of ``lines``, kept for the last few lists seen (a reload
+    looks up several paths in the same text, and compares the loaded text
+    with the new one), and built on from the most recent one (a reload reads
+    a text that mostly equals the one before)."""
+    kept = _kept_strings
+    for i, strings in enumerate(kept):
+        if strings.lines is lines:
+            if i:
+                kept.insert(0, kept.pop(i))
+            return strings
+    strings = Strings(lines, kept[0] if kept else None)
+    kept.insert(0, strings)
+    del kept[4:]
+    return strings
 
 
 def _common_prefix(a: str, b: str) -> int:
