@@ -3,13 +3,22 @@
 A reload must not cost a parse of a 13,000-line module, so the definition is
 found by a line scan (a regex per ``def``/``class`` line and an indentation
 stack), and only its block is parsed.  Only when that shortcut fails (an odd
-layout such as a multi-line string at column 0 inside the block) does the
-caller fall back to a full parse, which also yields exact syntax errors.
+layout the scan cannot cut) does the caller fall back to a full parse, which
+also yields exact syntax errors.
+
+A ``def`` line inside a multi-line string (a code template, a doctest) is
+not a definition: one regex pass over the strings and comments before the
+last candidate (done in C, about 1% of an ``ast.parse``) tells which lines
+start inside a string, and those are neither candidates nor enclosing
+headers.  Every candidate is then confirmed by parsing its block.
 """
 
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
+from types import CodeType
+from typing import Any
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -17,6 +26,126 @@ if TYPE_CHECKING:
 
 _CODE_LINE = re.compile(r"^([ \t]*)(\S)")
 _HEADER = re.compile(r"^([ \t]*)(?:async[ \t]+)?(def|class)[ \t]+([A-Za-z_]\w*)")
+# Strings and comments, leftmost first: outside them, a quote or ``#`` always
+# starts one, so this is the tokenizer's view of where strings are (prefixes
+# such as r or f do not change where a string ends).  An unterminated triple
+# quote runs to the end, as the tokenizer would read it.
+_STRINGS = re.compile(
+    r"""
+    \#[^\n]*
+  | '''(?:[^'\\]|\\.|'(?!''))*(?:'''|\Z)
+  | \"\"\"(?:[^"\\]|\\.|"(?!""))*(?:\"\"\"|\Z)
+  | '(?:[^'\\\n]|\\.)*'
+  | "(?:[^"\\\n]|\\.)*"
+    """,
+    re.S | re.X,
+)
+
+
+class Strings:
+    """Which lines of one text start inside a multi-line string."""
+
+    __slots__ = ("at", "ends", "firsts", "lasts", "line", "lines", "resume", "text")
+
+    def __init__(self, lines: list[str], previous: Strings | None = None) -> None:
+        """With ``previous`` (the map of an earlier version of the text), what
+        it found before the first changed character is taken over."""
+        self.lines = lines
+        self.text = "".join(lines)
+        self.firsts: list[int] = []  # first line starting inside each string
+        self.lasts: list[int] = []  # and its last
+        self.ends: list[int] = []  # and the offset just after it
+        self.resume = 0  # where the next string or comment may start
+        self.line, self.at = 1, 0  # the line number at offset ``at``
+        if previous is not None and previous.resume:
+            # Trust what ended before the last newline of the common prefix: a
+            # string or comment there was decided by the text before it (an
+            # unterminated one ran to the old text's end, past this point).
+            cut = self.text.rfind("\n", 0, _common_prefix(previous.text, self.text))
+            keep = bisect_right(previous.ends, cut) if cut >= 0 else 0
+            if keep:
+                self.firsts = previous.firsts[:keep]
+                self.lasts = previous.lasts[:keep]
+                self.ends = previous.ends[:keep]
+                self.resume = self.at = self.ends[-1]
+                self.line = self.lasts[-1]
+            if self.resume < previous.resume <= cut:
+                # Scanned up to there, and every string it found is kept.
+                self.resume = previous.resume
+
+    def scan(self, end: int) -> None:
+        """Find the strings that start before offset ``end``."""
+        resume = self.resume
+        if end <= resume:
+            return
+        text = self.text
+        count = text.count
+        line, at = self.line, self.at
+        firsts, lasts, ends = self.firsts, self.lasts, self.ends
+        resume = len(text)
+        for m in _STRINGS.finditer(text, self.resume):
+            start = m.start()
+            if start >= end:
+                resume = start
+                break
+            stop = m.end()
+            if count("\n", start, stop):
+                line += count("\n", at, start)
+                at = start
+                firsts.append(line + 1)
+                lasts.append(line + count("\n", start, stop - 1))
+                ends.append(stop)
+        self.resume, self.line, self.at = resume, line, at
+
+    def inside_line(self, number: int) -> bool:
+        """``inside``, scanning on to line ``number`` first when needed."""
+        if self.resume < len(self.text):
+            self.scan(sum(map(len, self.lines[: number - 1])) + 1)
+        return self.inside(number)
+
+    def inside(self, number: int) -> bool:
+        """Whether line ``number`` starts inside a string (scanned part only)."""
+        i = bisect_right(self.firsts, number) - 1
+        return i >= 0 and number <= self.lasts[i]
+
+
+_kept_strings: list[Strings] = []  # the last few maps, most recent first
+
+
+def strings_of(lines: list[str]) -> Strings:
+    """The string map of ``lines``, kept for the last few lists seen (a reload
+    looks up several paths in the same text, and compares the loaded text
+    with the new one), and built on from the most recent one (a reload reads
+    a text that mostly equals the one before)."""
+    kept = _kept_strings
+    for i, strings in enumerate(kept):
+        if strings.lines is lines:
+            if i:
+                kept.insert(0, kept.pop(i))
+            return strings
+    strings = Strings(lines, kept[0] if kept else None)
+    kept.insert(0, strings)
+    del kept[4:]
+    return strings
+
+
+def _common_prefix(a: str, b: str) -> int:
+    """The length of the common prefix of two texts, compared in C in chunks."""
+    n = min(len(a), len(b))
+    step = 4096
+    at = 0
+    while at < n and a[at : at + step] == b[at : at + step]:
+        at += step
+    if at >= n:
+        return n
+    low, high = at, min(at + step, n)  # the first difference is in a[low:high]
+    while low < high:
+        mid = (low + high) // 2
+        if a[low : mid + 1] == b[low : mid + 1]:
+            low = mid + 1
+        else:
+            high = mid
+    return low
 
 
 class Block:
@@ -27,14 +156,17 @@ class Block:
     ``inspect``.
     """
 
-    __slots__ = ("end", "indent", "kind", "path", "start")
+    __slots__ = ("end", "header", "indent", "kind", "path", "start")
 
-    def __init__(self, path: tuple[str, ...], kind: str, start: int, end: int, indent: int) -> None:
+    def __init__(
+        self, path: tuple[str, ...], kind: str, start: int, end: int, indent: int, header: int = 0
+    ) -> None:
         self.path = path
         self.kind = kind  # "def" or "class"
-        self.start = start  # the def/class line itself (or a decorator's, for parse_block)
+        self.start = start  # its first decorator's line, or the def/class line
         self.end = end
         self.indent = indent
+        self.header = header or start  # the def/class line itself
 
 
 def scope_path(qualname: str) -> list[tuple[str, str]]:
@@ -85,29 +217,63 @@ def enclosing_block(lines: list[str], path: tuple[str, ...], kind: str, inner: i
 
 
 def _headers(lines: list[str], path: tuple[str, ...], kind: str) -> list[int]:
-    text = "".join(lines)
+    """Lines of the ``kind`` headers with this name path, outside strings."""
+    strings = strings_of(lines)
+    text = strings.text
     needle = re.compile(rf"{kind}[ \t]+{re.escape(path[-1])}\b")
+    found = [m.start() for m in needle.finditer(text)]
+    if not found:
+        return []
+    strings.scan(found[-1] + 1)
     numbers: list[int] = []
     counted_to, number = 0, 1  # line numbers are counted incrementally
-    for m in needle.finditer(text):
-        line_start = text.rfind("\n", 0, m.start()) + 1
-        lead = text[line_start : m.start()]
+    for at in found:
+        line_start = text.rfind("\n", 0, at) + 1
+        lead = text[line_start:at]
         if lead.strip() not in ("", "async"):
             continue
         number += text.count("\n", counted_to, line_start)
         counted_to = line_start
-        if header_path(lines, number) == path:
+        if not strings.inside(number) and header_path(lines, number, strings) == path:
             numbers.append(number)
     return numbers
 
 
 def _block(lines: list[str], path: tuple[str, ...], kind: str, number: int) -> Block:
     indent = _indent(lines[number - 1])
-    return Block(path, kind, number, _block_end(lines, number, indent), indent)
+    strings = strings_of(lines)
+    end = _block_end(lines, number, indent, strings)
+    start = _decorated_start(lines, number, indent, strings)
+    return Block(path, kind, start, end, indent, number)
 
 
-def header_path(lines: list[str], number: int) -> tuple[str, ...]:
-    """Names of the def/class headers enclosing the header at line ``number``."""
+def _decorated_start(lines: list[str], number: int, indent: int, strings: Strings) -> int:
+    """The line of the first decorator of the header at ``number`` (or itself).
+
+    Decorators are the ``@`` lines at the header's indentation right above
+    it; deeper lines between them (a decorator's arguments over several
+    lines) are part of them only if another ``@`` line comes above.
+    """
+    start = number
+    for i in range(number - 2, -1, -1):
+        m = _CODE_LINE.match(lines[i])
+        if m is None or m.group(2) == "#" or strings.inside(i + 1):
+            continue
+        this = len(m.group(1).expandtabs())
+        if this > indent or m.group(2) in ")]}":
+            continue
+        if this < indent or m.group(2) != "@":
+            break
+        start = i + 1
+    return start
+
+
+def header_path(lines: list[str], number: int, strings: Strings | None = None) -> tuple[str, ...]:
+    """Names of the def/class headers enclosing the header at line ``number``.
+
+    With ``strings`` (scanned up to that line), lines that start inside a
+    string are skipped: a docstring's text at column 0 ends no block.
+    """
     m = _HEADER.match(lines[number - 1])
     if m is None:
         return ()
@@ -121,7 +287,7 @@ def header_path(lines: list[str], number: int) -> tuple[str, ...]:
         if code is None or code.group(2) == "#":
             continue
         this = len(code.group(1).expandtabs())
-        if this >= indent:
+        if this >= indent or (strings is not None and strings.inside(i + 1)):
             continue
         indent = this
         header = _HEADER.match(text)
@@ -140,7 +306,7 @@ def _indent(text: str) -> int:
 _DEF_STARTS = ("def ", "def\t", "async ", "async\t", "class ", "class\t")
 
 
-def _block_end(lines: list[str], first: int, indent: int) -> int:
+def _block_end(lines: list[str], first: int, indent: int, strings: Strings | None = None) -> int:
     """Last line of the def/class block whose first line (or decorator) is ``first``.
 
     The header runs through the decorators and the def/class line up to where
@@ -168,7 +334,9 @@ def _block_end(lines: list[str], first: int, indent: int) -> int:
         m = _CODE_LINE.match(text)
         if m is None or m.group(2) == "#":
             continue
-        if len(m.group(1).expandtabs()) <= indent:
+        if len(m.group(1).expandtabs()) <= indent and not (
+            strings is not None and strings.inside_line(number)
+        ):
             break
         end = number
     return end
@@ -206,6 +374,25 @@ def parse_block(lines: list[str], first: int) -> ast.stmt | None:
     return body[0] if body else None
 
 
+def parse_header(lines: list[str], block: Block) -> ast.stmt | None:
+    """Parse only the header of a def/class (its body replaced by ``pass``)."""
+    import ast
+
+    number = block.header
+    depth = 0
+    while number <= block.end:
+        depth += _bracket_delta(lines[number - 1])
+        if depth <= 0:
+            break
+        number += 1
+    text = "".join(lines[block.header - 1 : number]).strip()
+    try:
+        tree = ast.parse(text + "\n    pass\n")
+    except (SyntaxError, ValueError):
+        return None
+    return tree.body[0] if tree.body else None
+
+
 def block_source(lines: list[str], block: Block) -> str:
     """The block as a parseable module whose line numbers equal the file's.
 
@@ -216,3 +403,51 @@ def block_source(lines: list[str], block: Block) -> str:
     if block.indent == 0:
         return "\n" * (block.start - 1) + body
     return "\n" * (block.start - 2) + "if 1:\n" + body
+
+
+# The text each reloaded or shifted code object refers to, until its file is
+# next brought in line as a whole; by id, holding the code (identity is
+# checked): hashing a code object hashes its bytecode, too slow for thousands.
+_texts: dict[int, tuple[CodeType, list[str]]] = {}
+
+
+def note_text(code: CodeType, lines: list[str], replaces: CodeType | None = None) -> None:
+    """``code`` was compiled from (or moved to) ``lines``; ``replaces`` is
+    the code it supersedes, whose entry goes."""
+    _texts[id(code)] = (code, lines)
+    if replaces is not None:
+        _texts.pop(id(replaces), None)
+
+
+def text_of(code: CodeType) -> list[str] | None:
+    """The text ``code``'s line numbers refer to, if it was reloaded or moved
+    since its file was last loaded as a whole (else: ``loaded_lines``)."""
+    kept = _texts.get(id(code))
+    if kept is not None and kept[0] is code:
+        return kept[1]
+    return None
+
+
+def forget_texts(filename: str) -> None:
+    """The file's running code now all refers to its loaded text."""
+    for key in [k for k, (code, _) in _texts.items() if code.co_filename == filename]:
+        del _texts[key]
+
+
+def loaded_lines(filename: str) -> list[str] | None:
+    """The text the code of ``filename`` was loaded from, when hot_restart kept it."""
+    from .reload import loaded_lines as from_sources
+
+    return from_sources(filename)
+
+
+def shift_moved(
+    filename: str, moved: list[tuple[int, int, int]], namespaces: list[dict[str, Any]]
+) -> None:
+    """Give unchanged functions that moved their new lines (see ``shift``).
+
+    ``moved``: lines ``first..last`` of the loaded text, each moved by ``delta``.
+    """
+    from .shift import shift_ranges
+
+    shift_ranges(filename, moved, namespaces)

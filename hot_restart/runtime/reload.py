@@ -23,7 +23,7 @@ from typing import Any
 
 from ..errors import ReloadException
 from ..transform import instrument_tree, is_instrumented, iter_code
-from . import changes, classes, rebind, registry, surrogate
+from . import changes, classes, locate, rebind, registry, surrogate
 from .locate import find_block, find_blocks, parse_block, scope_path
 from .walk import underlying_functions
 
@@ -171,6 +171,7 @@ def prepare_function(
         surrogate.future_flags(old),
         old.co_freevars,
         surrogate.shape(old),
+        locate.text_of(old) or loaded_lines(filename),
     )
     key: changes.DefKey | None = None
     text = ""
@@ -421,18 +422,26 @@ def _evaluate_def(
     """
     if built.class_path and cls is None:
         return None
-    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and not (
+        built.class_path and surrogate.has_type_params(built.module_code)
+    ):
         body = _defaults_only(node, built.class_path, kept, fn.__code__)
     else:
+        # A generic class (PEP 695): the surrogate has its type parameters'
+        # scope; kept defaults are still merged back by _merge_defaults.
         body = built.module_code
     namespace: dict[str, Any] = {}
-    for name in built.class_path:
-        body = next(c for c in body.co_consts if isinstance(c, CodeType) and c.co_name == name)
+    closure = None
     if cls is not None:
+        # PEP 695 aware: a generic class's body needs its type parameters' cells.
+        body, closure = surrogate.class_body(body, built.class_path, cls, fn.__globals__)
         namespace = dict(vars(cls))
     before = {key: id(value) for key, value in namespace.items()}
     try:
-        exec(body, fn.__globals__, namespace)
+        if closure is None:
+            exec(body, fn.__globals__, namespace)
+        else:
+            exec(body, fn.__globals__, namespace, **{"closure": closure})  # 3.11+
     except Exception as e:
         raise ReloadException(
             f"evaluating the new def of {fn.__qualname__} failed: {e.__class__.__name__}: {e}; "
@@ -601,7 +610,7 @@ def reload_changed(
                     report.reloaded.extend((module, f"{'.'.join(path)}.{n} (new)") for n in added)
         name = os.path.basename(plan.filename)
         report.not_run.extend(f"{name}:{line}" for line in plan.found.not_run)
-        _shift_unchanged(plan.filename, plan.found.moved)
+        _shift_unchanged(plan.filename, plan.found.moved, plan.namespaces)
         _loaded(plan.filename, plan.new_bytes, plan.stat)
     for item in prepared:
         item.record()
@@ -614,18 +623,16 @@ def _loaded(filename: str, data: bytes, st: os.stat_result) -> None:
     registry.running.pop(filename, None)
 
 
-def _shift_unchanged(filename: str, moved: list[tuple[int, int, int]]) -> None:
+def _shift_unchanged(
+    filename: str, moved: list[tuple[int, int, int]], namespaces: list[dict[str, Any]]
+) -> None:
     """Unchanged code that moved: lines ``first..last`` of the loaded version, by ``delta``.
 
-    The call site for the line-number shift of moved, unchanged functions
-    (issue 9 item 8, ``locate``): a traceback or the debugger in such a
-    function must show its current lines.  A no-op until that lands.
+    A traceback or the debugger in such a function must show its current
+    lines (issue 9 item 8): ``locate.shift_moved`` gives its code new ones.
     """
-    from . import locate
-
-    shift = getattr(locate, "shift_moved", None)
-    if shift is not None and moved:
-        shift(filename, moved)
+    if moved:
+        locate.shift_moved(filename, moved, namespaces)
 
 
 def _instrumented_files(target: FunctionType | None) -> dict[str, list[dict[str, Any]]]:

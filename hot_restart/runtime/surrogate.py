@@ -14,16 +14,27 @@ from __future__ import annotations
 import __future__
 
 import ast
+import re
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
-from types import CodeType
+from types import CellType, CodeType
+from typing import Any
 
 from ..errors import ReloadException
 from ..transform import HANDLER_NAME, FunctionNode, instrument_tree, iter_code
-from .locate import block_source, enclosing_block, find_blocks, scope_path
+from .locate import (
+    block_source,
+    enclosing_block,
+    find_blocks,
+    loaded_lines,
+    note_text,
+    parse_header,
+    scope_path,
+)
 
-_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+_FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
+_SCOPES = (*_FUNCTIONS, ast.ClassDef)
 
 
 @dataclass
@@ -63,39 +74,149 @@ def build(
     flags: int,
     old_freevars: tuple[str, ...],
     old_shape: tuple[int, int, int, int] | None = None,
+    loaded: list[str] | None = None,
 ) -> Surrogate:
-    """Compile the current source of ``qualname`` (the version nearest ``near``).
-
-    Among several defs of that name, the nearest one with the running
-    version's signature shape wins; failing that, the nearest one.
-    """
+    """Compile the current source of ``qualname``, whose running version
+    starts at line ``near`` of ``loaded`` (default: the text the file had
+    when it was last loaded, when that is known)."""
     spath = scope_path(qualname)
     names = tuple(name for name, _ in spath)
     root_at = next((i for i, (_, kind) in enumerate(spath[:-1]) if kind == "def"), len(spath) - 1)
-    first: Surrogate | None = None
-    problem: ReloadException | None = None
-    for root_node, target in _candidates(lines, filename, names, root_at, near, qualname):
-        try:
-            built = _build_one(
-                root_node, target, names, root_at, spath, filename, flags, old_freevars, qualname
-            )
-        except ReloadException as e:
-            problem = problem or e
-            continue
-        if old_shape is None or shape(built.code) == old_shape:
-            return built
-        first = first or built
-    if first is not None:
-        return first
-    if problem is not None:
-        raise problem
+    found = _candidates(lines, filename, names, root_at, qualname)
+    if not found:
+        raise ReloadException(
+            f"{qualname} is no longer defined in {filename} (renamed or deleted?); "
+            "restore it, or `up` and `restart` a caller"
+        )
+    if loaded is None:
+        loaded = loaded_lines(filename)
+    root_node, target = _choose(found, loaded, filename, names, root_at, qualname, near, old_shape)
+    type_params = _class_type_params(lines, names[:root_at], target.lineno)
+    built = _build_one(
+        type_params,
+        root_node,
+        target,
+        names,
+        root_at,
+        spath,
+        filename,
+        flags,
+        old_freevars,
+        qualname,
+    )
+    note_text(built.code, lines)
+    return built
+
+
+Candidate = tuple[ast.stmt, ast.stmt]  # (the parsed root block, the target in it)
+
+
+def _choose(
+    found: list[Candidate],
+    loaded: list[str] | None,
+    filename: str,
+    names: tuple[str, ...],
+    root_at: int,
+    qualname: str,
+    near: int,
+    old_shape: tuple[int, int, int, int] | None,
+) -> Candidate:
+    """The def the running function came from, among same-named siblings.
+
+    ``typing.overload`` stubs are never the running implementation.  With
+    the text the running version was loaded from, the running def is the
+    one at line ``near`` there, and it maps to the def in the same place
+    among those with the same decorators and signature (or, when those were
+    edited, among all siblings, if their number did not change).  Without
+    that text, the signature's shape must single it out.  Otherwise no
+    guess: the user is told, and the prompt comes back.
+    """
+    defs = [c for c in found if isinstance(c[1], _FUNCTIONS)]
+    if not defs:
+        return found[0]  # a class now: _build_one says so
+    live = [c for c in defs if not _is_overload(c[1])] or defs
+    if len(live) == 1:
+        return live[0]
+    if loaded is not None:
+        picked = _same_place(live, loaded, filename, names, root_at, qualname, near)
+        if picked is not None:
+            return picked
+    if old_shape is not None:
+        fits = [c for c in live if _node_shape(c[1]) == old_shape]
+        if len(fits) == 1:
+            return fits[0]
+    at = ", ".join(str(c[1].lineno) for c in live)
     raise ReloadException(
-        f"{qualname} is no longer defined in {filename} (renamed or deleted?); "
-        "restore it, or `up` and `restart` a caller"
+        f"{qualname} is defined {len(live)} times in {filename} (lines {at}) and hot_restart "
+        "cannot tell which one is running; make their decorators or parameters differ, "
+        "or `up` and `restart` a caller"
     )
 
 
+def _same_place(
+    live: list[Candidate],
+    loaded: list[str],
+    filename: str,
+    names: tuple[str, ...],
+    root_at: int,
+    qualname: str,
+    near: int,
+) -> Candidate | None:
+    try:
+        before = _candidates(loaded, filename, names, root_at, qualname)
+    except ReloadException:
+        return None
+    before = [c for c in before if isinstance(c[1], _FUNCTIONS)]
+    before = [c for c in before if not _is_overload(c[1])] or before
+    mine = [i for i, c in enumerate(before) if near in (c[1].lineno, _first_line(c[1]))]
+    if len(mine) != 1:
+        return None
+    k = mine[0]
+    print_ = _fingerprint(before[k][1])
+    alike_before = [i for i, c in enumerate(before) if _fingerprint(c[1]) == print_]
+    alike_now = [c for c in live if _fingerprint(c[1]) == print_]
+    if alike_now and len(alike_now) == len(alike_before):
+        return alike_now[alike_before.index(k)]
+    if len(live) == len(before):
+        return live[k]
+    return None
+
+
+def _is_overload(node: ast.stmt) -> bool:
+    for d in getattr(node, "decorator_list", ()):
+        if (isinstance(d, ast.Name) and d.id == "overload") or (
+            isinstance(d, ast.Attribute) and d.attr == "overload"
+        ):
+            return True
+    return False
+
+
+def _fingerprint(node: ast.stmt) -> tuple[str, ...]:
+    """Decorators and signature, without positions: what tells siblings apart."""
+    assert isinstance(node, _FUNCTIONS)
+    return (
+        *(ast.dump(d) for d in node.decorator_list),
+        ast.dump(node.args),
+        ast.dump(node.returns) if node.returns is not None else "",
+        type(node).__name__,
+    )
+
+
+def _node_shape(node: ast.stmt) -> tuple[int, int, int, int]:
+    assert isinstance(node, _FUNCTIONS)
+    a = node.args
+    flags = (0x04 if a.vararg is not None else 0) | (0x08 if a.kwarg is not None else 0)
+    return (len(a.posonlyargs) + len(a.args), len(a.posonlyargs), len(a.kwonlyargs), flags)
+
+
+def _first_line(node: ast.stmt) -> int:
+    """A def's first line, decorators included (like ``co_firstlineno``)."""
+    first: int = min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", ()))])
+    return first
+
+
 def _build_one(
+    type_params: list[list[ast.AST]],
     root_node: ast.stmt,
     target: ast.stmt,
     names: tuple[str, ...],
@@ -114,7 +235,7 @@ def _build_one(
     target.decorator_list = []
     _keep_free(target, old_freevars)
     classes = names[:root_at]
-    module = _wrap_in_classes(root_node, classes)
+    module = _wrap_in_classes(root_node, classes, type_params)
     instrument_tree(module)
     code = _compile(module, filename, flags)
     new = _find_code(code, target)
@@ -130,72 +251,65 @@ def _build_one(
 
 
 def _candidates(
-    lines: list[str], filename: str, names: tuple[str, ...], root_at: int, near: int, qualname: str
-) -> Iterator[tuple[ast.stmt, ast.stmt]]:
-    """(root, target) for each def of this path, nearest first; each freshly parsed."""
-    yielded = False
-    for target_block in find_blocks(lines, names, "def", near):
+    lines: list[str], filename: str, names: tuple[str, ...], root_at: int, qualname: str
+) -> list[Candidate]:
+    """(root, target) for every def of this path, in file order, each freshly parsed.
+
+    Blocks are found by the line scan and parsed alone; if any of them does
+    not parse (the scan cut it wrongly, or the file is broken), the whole
+    file is parsed instead, so that no sibling is missed.
+    """
+    found: dict[int, Candidate] = {}
+    for target_block in sorted(find_blocks(lines, names, "def", 0), key=lambda b: b.start):
         root = (
             target_block
             if root_at == len(names) - 1
-            else enclosing_block(lines, names[: root_at + 1], "def", target_block.start)
+            else enclosing_block(lines, names[: root_at + 1], "def", target_block.header)
         )
         if root is None:
             continue
         try:
             tree = ast.parse(block_source(lines, root), filename)
         except SyntaxError:
-            continue  # the fast path cut the block wrongly, or the file is broken
+            return _candidates_from_full_parse(lines, filename, names, root_at, qualname)
         node = tree.body[0]
         if isinstance(node, ast.If):
             node = node.body[0]
         if not (isinstance(node, _SCOPES) and node.name == names[root_at]):
             continue
         try:
-            target = _descend(node, names[root_at + 1 :], target_block.start, qualname, filename)
+            target = _descend(node, names[root_at + 1 :], target_block.header, qualname, filename)
         except ReloadException:
             continue
-        yielded = True
-        yield node, target
-    if not yielded:
-        for distance_rank in range(8):  # a few same-named defs at most
-            parsed = _root_from_full_parse(
-                lines, filename, names, root_at, near, qualname, distance_rank
-            )
-            if parsed is None:
-                return
-            yield parsed, _descend(parsed, names[root_at + 1 :], near, qualname, filename)
+        found.setdefault(target.lineno, (node, target))
+    if not found:
+        return _candidates_from_full_parse(lines, filename, names, root_at, qualname)
+    return [found[line] for line in sorted(found)]
 
 
-def _root_from_full_parse(
-    lines: list[str],
-    filename: str,
-    names: tuple[str, ...],
-    root_at: int,
-    near: int,
-    qualname: str,
-    rank: int = 0,
-) -> ast.stmt | None:
-    """The ``rank``-th nearest root of this path, by a parse of the whole file."""
+def _candidates_from_full_parse(
+    lines: list[str], filename: str, names: tuple[str, ...], root_at: int, qualname: str
+) -> list[Candidate]:
     try:
         tree = ast.parse("".join(lines), filename)
     except SyntaxError as e:
         raise ReloadException(
             f"syntax error in {e.filename}:{e.lineno}: {e.msg}; fix it and continue again"
         ) from None
-    node: ast.AST = tree
+    scopes: list[ast.AST] = [tree]
     for name in names[:root_at]:
-        node = _child_named(node, name, near, qualname, filename)
-    found = sorted(
-        (n for n in _scope_children(node) if n.name == names[root_at]),
-        key=lambda n: abs(n.lineno - near),
-    )
-    if rank == 0 and not found:
-        raise ReloadException(
-            f"{qualname} is no longer defined in {filename} (renamed or deleted?); "
-            "restore it, or `up` and `restart` a caller"
-        )
-    return found[rank] if rank < len(found) else None
+        scopes = [n for scope in scopes for n in _scope_children(scope) if n.name == name]
+    found: list[Candidate] = []
+    for scope in scopes:
+        for root in _scope_children(scope):
+            if root.name != names[root_at]:
+                continue
+            targets: list[ast.stmt] = [root]
+            for name in names[root_at + 1 :]:
+                targets = [n for t in targets for n in _scope_children(t) if n.name == name]
+            found += [(root, t) for t in targets]
+    found.sort(key=lambda c: c[1].lineno)
+    return found
 
 
 def _descend(
@@ -236,7 +350,9 @@ def _keep_free(target: FunctionNode, old_freevars: tuple[str, ...]) -> None:
 
     ``if 0: name`` is dropped by the compiler but still makes ``name`` free,
     so the new code takes the same cells even where the edit stopped using
-    one; otherwise its code could not replace the running function's.
+    one; otherwise its code could not replace the running function's.  It
+    goes last: a ``nonlocal`` declaration must come before any use of its
+    name, and the body may declare one anywhere.
     """
     if not old_freevars:
         return
@@ -245,18 +361,100 @@ def _keep_free(target: FunctionNode, old_freevars: tuple[str, ...]) -> None:
     for n in ast.walk(keep):
         if "lineno" in n._attributes:
             ast.copy_location(n, target)
-    at = 1 if ast.get_docstring(target, clean=False) is not None else 0
-    target.body.insert(at, keep)
+    target.body.append(keep)
 
 
-def _wrap_in_classes(root: ast.stmt, classes: tuple[str, ...]) -> ast.Module:
+def _wrap_in_classes(
+    root: ast.stmt, classes: tuple[str, ...], type_params: list[list[ast.AST]]
+) -> ast.Module:
+    """Empty copies of the enclosing classes, with their PEP 695 type
+    parameters: a method of ``class Box[T]`` sees ``T`` as it did."""
     node = root
-    for name in reversed(classes):
+    for name, params in zip(reversed(classes), reversed(type_params), strict=True):
         node = ast.ClassDef(name=name, bases=[], keywords=[], body=[node], decorator_list=[])
         if sys.version_info >= (3, 12):
-            node.type_params = []
+            node.type_params = params
         ast.copy_location(node, root)
+        for param in params:  # parsed from the header alone: give them its place
+            for part in ast.walk(param):
+                if "lineno" in part._attributes:
+                    ast.copy_location(part, root)
     return ast.Module(body=[node], type_ignores=[])
+
+
+_GENERIC_CLASS = re.compile(r"[ \t]*class[ \t]+\w+[ \t]*\[")
+
+
+def _class_type_params(
+    lines: list[str], classes: tuple[str, ...], inner: int
+) -> list[list[ast.AST]]:
+    """The type parameters of each enclosing class, read from its header.
+
+    Only a header that has them (``class Box[T]:``) is parsed, alone.
+    """
+    out: list[list[ast.AST]] = []
+    for depth in range(1, len(classes) + 1):
+        params: list[ast.AST] = []
+        block = (
+            enclosing_block(lines, classes[:depth], "class", inner)
+            if sys.version_info >= (3, 12)
+            else None
+        )
+        if block is not None and _GENERIC_CLASS.match(lines[block.header - 1]):
+            node = parse_header(lines, block)
+            if isinstance(node, ast.ClassDef):
+                params = list(getattr(node, "type_params", []))
+        out.append(params)
+    return out
+
+
+def has_type_params(module_code: CodeType) -> bool:
+    """Whether a surrogate compiled a PEP 695 type-parameter scope."""
+    return any(c.co_name.startswith("<generic parameters of") for c in iter_code(module_code))
+
+
+def class_body(
+    module_code: CodeType,
+    class_path: tuple[str, ...],
+    cls: type,
+    globals_: dict[str, Any] | None = None,
+) -> tuple[CodeType, tuple[Any, ...] | None]:
+    """The body code of the innermost class of a surrogate, and the cells to
+    run it with alone: a generic class's body takes its type parameters
+    (``.type_params``, ``T``) from the live class, or from the live classes
+    enclosing it (found from ``globals_``)."""
+    body = module_code
+    for name in class_path:
+        generic = f"<generic parameters of {name}>"
+        for c in body.co_consts:
+            if isinstance(c, CodeType) and c.co_name == generic:
+                body = c
+                break
+        body = next(c for c in body.co_consts if isinstance(c, CodeType) and c.co_name == name)
+    if not body.co_freevars:
+        return body, None
+    params: tuple[Any, ...] = getattr(cls, "__type_params__", ())
+    chain: list[Any] = []
+    outer: Any = globals_.get(class_path[0]) if globals_ is not None else None
+    for name in class_path[1:]:
+        chain.append(outer)
+        outer = getattr(outer, name, None)
+    by_name: dict[str, Any] = {}
+    for scope in [*chain, cls]:  # the innermost scope wins, as in the compiler
+        for param in getattr(scope, "__type_params__", ()):
+            by_name[getattr(param, "__name__", "")] = param
+    cells = []
+    for name in body.co_freevars:
+        if name == ".type_params":
+            cells.append(CellType(params))
+        elif name in by_name:
+            cells.append(CellType(by_name[name]))
+        else:
+            raise ReloadException(
+                f"{cls.__qualname__}: cannot rebuild the scope of its type parameter "
+                f"{name!r}; `up` and `restart` a caller"
+            )
+    return body, tuple(cells)
 
 
 def _explicit_super(target: FunctionNode, classes: tuple[str, ...]) -> None:

@@ -1,0 +1,12 @@
+# -*- coding: latin-1 -*-
+import hot_restart
+
+
+def greet(name):
+    return "héllo " + name + 1  # the bug
+
+
+hot_restart.wrap_module()
+
+if __name__ == "__main__":
+    print("greet:", greet("wörld"))
