@@ -10,6 +10,12 @@ It is a checked hash-based pyc (PEP 552): an edit is picked up even when it
 keeps the file's size and modification second.  Any unreadable, truncated or
 foreign file is a miss, and any failure to write is ignored: the cache can
 only make imports faster, never break them.
+
+The warm path imports nothing that ``python -c pass`` has not already
+loaded: ``importlib.util`` would bring ``contextlib``, ``collections`` and
+``functools`` (several milliseconds, every start).  Its few helpers are taken
+where it takes them, from the frozen ``_bootstrap_external`` and ``_imp``,
+as ``importlib._bootstrap_external`` itself checks a hash-based pyc.
 """
 
 from __future__ import annotations
@@ -17,15 +23,28 @@ from __future__ import annotations
 import marshal
 import os
 import sys
+from _frozen_importlib_external import MAGIC_NUMBER, cache_from_source
+from _imp import source_hash as _source_hash
 from _thread import get_ident
-from importlib.util import MAGIC_NUMBER, cache_from_source, source_hash
-from types import CodeType
 
 from .constants import TRANSFORM_VERSION
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from types import CodeType
 
 TAG = f"hot_restart-v{TRANSFORM_VERSION}"
 _FLAGS = (0b11).to_bytes(4, "little")  # hash-based, check the source
 _HEADER_SIZE = 16
+# The key importlib.util.source_hash passes (_RAW_MAGIC_NUMBER; 3.14 names it
+# _imp.pyc_magic_number_token): the same integer on every version.
+_HASH_KEY = int.from_bytes(MAGIC_NUMBER, "little")
+_CODE_TYPE = type((lambda: None).__code__)  # types.CodeType, without types
+
+
+def source_hash(source: bytes) -> bytes:
+    """``importlib.util.source_hash``, without importing ``importlib.util``."""
+    return _source_hash(_HASH_KEY, source)
 
 
 def cache_path(source_path: str) -> str | None:
@@ -64,7 +83,7 @@ def read(path: str, source: bytes, filename: str) -> CodeType | None:
     except Exception:  # EOFError, ValueError, TypeError: whatever corruption gives
         return None
     # A moved tree would otherwise report the old path in tracebacks.
-    if not isinstance(code, CodeType) or code.co_filename != filename:
+    if not isinstance(code, _CODE_TYPE) or code.co_filename != filename:
         return None
     return code
 

@@ -20,7 +20,10 @@ namespaces (``python -m``) get it too, and ``builtins`` gains nothing.
 from __future__ import annotations
 
 import sys
-from importlib.machinery import SourceFileLoader
+
+# importlib.machinery's classes, from where it takes them: importing the
+# ``importlib`` package (and its ``warnings``) costs start-up time.
+from _frozen_importlib_external import SourceFileLoader
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
