@@ -216,7 +216,7 @@ def _time_shape(folder: Path, name: str, cold: bool, rounds: int) -> tuple[float
     return _alternate(plain, hooked, rounds)
 
 
-def bench_shapes(folder: Path) -> None:
+def bench_shapes(folder: Path, warm: bool = True, cold: bool = True) -> None:
     shapes = {
         "gen": (generated_module(), "2,000 two-line functions"),
         "ordinary": (ordinary_module(), "1,000 13-line functions"),
@@ -224,8 +224,8 @@ def bench_shapes(folder: Path) -> None:
     for name, (text, _) in shapes.items():
         write_module(folder, f"{name}_plain", text)
         write_module(folder, f"{name}_hooked", text)
-    for name, (text, what) in shapes.items():
-        base, value = _time_shape(folder, name, cold=False, rounds=9)
+    for name, (text, what) in shapes.items() if warm else ():
+        base, value = _time_shape(folder, name, cold=False, rounds=21)
         lines = len(text.splitlines())
         print(
             row(
@@ -236,7 +236,7 @@ def bench_shapes(folder: Path) -> None:
                 "target <= 1.1x (vs plain, warm pyc)",
             )
         )
-    for name, (text, what) in shapes.items():
+    for name, (text, what) in shapes.items() if cold else ():
         base, value = _time_shape(folder, name, cold=True, rounds=5)
         lines = len(text.splitlines())
         print(
@@ -292,12 +292,12 @@ def _breakdown(path: Path) -> None:
 
 if __name__ == "__main__":
     print(f"Python {sys.version.split()[0]}")
-    only = set(sys.argv[1:])  # e.g. "first", "nonmatching", "shapes"
+    only = set(sys.argv[1:])  # any of "first", "nonmatching", "warm", "cold"
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         if not only or "first" in only:
             bench_first_import(folder / "first")
         if not only or "nonmatching" in only:
             bench_non_matching(folder / "nonmatching")
-        if not only or "shapes" in only:
-            bench_shapes(folder / "shapes")
+        if not only or only & {"warm", "cold"}:
+            bench_shapes(folder / "shapes", not only or "warm" in only, not only or "cold" in only)
