@@ -11,7 +11,10 @@ threads or from inside an import (reentrancy) cannot deadlock on it.
 from __future__ import annotations
 
 import sys
-from importlib.machinery import FrozenImporter, ModuleSpec, PathFinder, SourceFileLoader
+
+# importlib.machinery's classes, without importing the importlib package.
+from _frozen_importlib import FrozenImporter, ModuleSpec
+from _frozen_importlib_external import PathFinder, SourceFileLoader
 
 from .loader import HotRestartLoader
 from .patterns import PatternSet

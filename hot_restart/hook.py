@@ -10,8 +10,8 @@ instrumented module is executed.
 from __future__ import annotations
 
 import sys
+from _frozen_importlib_external import PathFinder  # importlib.machinery.PathFinder
 from _thread import allocate_lock
-from importlib.machinery import PathFinder
 
 from .finder import HotRestartFinder, dependencies, is_own_module
 from .loader import HotRestartLoader

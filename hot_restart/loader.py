@@ -20,7 +20,10 @@ namespaces (``python -m``) get it too, and ``builtins`` gains nothing.
 from __future__ import annotations
 
 import sys
-from importlib.machinery import SourceFileLoader
+
+# importlib.machinery's classes, from where it takes them: importing the
+# ``importlib`` package (and its ``warnings``) costs start-up time.
+from _frozen_importlib_external import SourceFileLoader
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -39,6 +42,9 @@ class HotRestartLoader(SourceFileLoader):
 
     def get_code(self, fullname: str) -> CodeType:
         path = self.get_filename(fullname)
+        code, stamp = _unchanged(path)  # warm: the cached code, the source not even read
+        if code is not None:
+            return _registered(fullname, path, code)
         source = self.get_data(path)
         # With patterns that reach hot_restart's own dependencies (``-p
         # weakref``, ``-p '*'``), the module being instrumented, or one
@@ -50,8 +56,7 @@ class HotRestartLoader(SourceFileLoader):
         hidden = _imports_in_progress(fullname) if self.hide_imports else {}
         _hide(hidden)
         try:
-            code = _instrumented(source, path)
-            from .runtime import registry
+            code = _instrumented(source, path, stamp)
         except (SyntaxError, ValueError):
             # The module does not compile.  Under an import, python's own
             # report comes from code that compiles it as a plain import does,
@@ -62,9 +67,15 @@ class HotRestartLoader(SourceFileLoader):
             return _compile_in_importlib_frame(source, path)
         finally:
             sys.modules.update(hidden)
-        registry.modules.add(fullname)  # for RELOAD_ALL_ON_CONTINUE
-        registry.stamp(path)  # so that a reload of all knows what was edited since
-        return code
+        return _registered(fullname, path, code)
+
+
+def _registered(fullname: str, path: str, code: CodeType) -> CodeType:
+    from .runtime import registry
+
+    registry.modules.add(fullname)  # for RELOAD_ALL_ON_CONTINUE
+    registry.stamp(path)  # so that a reload of all knows what was edited since
+    return code
 
 
 def _hide(modules: dict[str, ModuleType]) -> None:
@@ -92,19 +103,33 @@ def _imports_in_progress(fullname: str) -> dict[str, ModuleType]:
     return found
 
 
-def _instrumented(source: bytes, path: str) -> CodeType:
-    from . import cache  # importlib.util: paid at the first instrumented import
+def _unchanged(path: str) -> tuple[CodeType | None, bytes | None]:
+    """The cached code if the source is known unchanged without reading it, and its stamp.
+
+    The stamp is taken before the source is read (see ``cache.source_stamp``).
+    """
+    from . import cache  # imports only what python's start-up already has
+
+    cached_at = cache.cache_path(path)
+    if cached_at is None:
+        return None, None
+    stamp = cache.source_stamp(path)
+    return cache.read(cached_at, None, path, stamp), stamp
+
+
+def _instrumented(source: bytes, path: str, stamp: bytes | None) -> CodeType:
+    from . import cache
 
     cached_at = cache.cache_path(path)
     if cached_at is not None:
-        code = cache.read(cached_at, source, path)
+        code = cache.read(cached_at, source, path, stamp)
         if code is not None:
             return code
     from .transform import instrument_source  # imports ast: only on a cache miss
 
     code = instrument_source(source, path, bind_handler=True)
     if cached_at is not None:
-        cache.write(cached_at, source, code, path)
+        cache.write(cached_at, source, code, path, stamp)
     return code
 
 

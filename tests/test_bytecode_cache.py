@@ -333,3 +333,59 @@ def test_a_symlink_planted_at_the_temp_name_is_not_followed(writable: None, modu
     assert not Path(path).is_symlink()
     assert cache.read(path, SOURCE, str(module)) is not None
     assert not planted.exists() and not planted.is_symlink()
+
+
+# -- the stat stamp: warm imports that need not read the source ----------------
+
+READS = IMPORT.replace(
+    "hri.install(",
+    "from hot_restart.loader import HotRestartLoader\n"
+    "    reads = []\n"
+    "    real_get_data = HotRestartLoader.get_data\n"
+    "    HotRestartLoader.get_data = lambda self, p: reads.append(p) or real_get_data(self, p)\n"
+    "    hri.install(",
+).replace('"built": len(calls),', '"built": len(calls), "read": len(reads),')
+
+
+def _age(ours: Path) -> None:
+    """Date the cache file 3 s ahead: the source's stamp is then out of the racy window."""
+    st = ours.stat()
+    os.utime(ours, ns=(st.st_atime_ns, st.st_mtime_ns + 3_000_000_000))
+
+
+@pytest.mark.skipif(os.name == "nt", reason="no change time on Windows: always hashed")
+def test_warm_import_of_an_unchanged_source_does_not_read_it(tmp_path: Path, app: Path) -> None:
+    assert run_json(tmp_path, READS)["built"] == 2
+    # Just written: within the racy window, so checked by hash (the source is read).
+    assert run_json(tmp_path, READS) == {"value": 1, "built": 0, "read": 2, "instrumented": True}
+    _age(_ours(app)), _age(_ours(app, "__init__"))
+    assert run_json(tmp_path, READS) == {"value": 1, "built": 0, "read": 0, "instrumented": True}
+
+
+@pytest.mark.skipif(os.name == "nt", reason="no change time on Windows: always hashed")
+def test_edit_keeping_size_and_mtime_is_picked_up_past_the_racy_window(
+    tmp_path: Path, app: Path
+) -> None:
+    assert run_json(tmp_path, READS)["built"] == 2
+    _age(_ours(app))
+    source = app / "mod.py"
+    st = source.stat()
+    source.write_bytes(SOURCE.replace(b"1", b"2"))  # same size...
+    os.utime(source, ns=(st.st_atime_ns, st.st_mtime_ns))  # ...and same mtime
+    assert run_json(tmp_path, READS) == {"value": 2, "built": 1, "read": 2, "instrumented": True}
+
+
+def test_stamp_of_another_file_or_a_racy_one_is_not_trusted(writable: None, module: Path) -> None:
+    path = cache.cache_path(str(module))
+    assert path is not None
+    stamp = cache.source_stamp(str(module))
+    assert stamp is not None or os.name == "nt"
+    cache.write(path, SOURCE, instrument_source(SOURCE, str(module)), str(module), stamp)
+    assert cache.read(path, None, str(module), stamp) is None  # written just now: racy
+    assert cache.read(path, None, str(module), None) is None
+    if stamp is None:
+        return
+    _age(Path(path))
+    assert cache.read(path, None, str(module), stamp) is not None
+    other = bytes(32 - len(stamp)) + stamp[:-1] + bytes([stamp[-1] ^ 1])  # another inode
+    assert cache.read(path, None, str(module), other) is None

@@ -686,3 +686,25 @@ def test_install_is_import_light(tmp_path: Path) -> None:
         prelude=False,
     )
     assert result == []
+
+
+def test_first_warm_instrumented_import_is_import_light(tmp_path: Path) -> None:
+    """With the cache warm, the first instrumented module loads only hot_restart's
+    small modules: no importlib package (``warnings``), ``importlib.util``
+    (``contextlib``, ``collections``, ``functools``), ``weakref`` or ``ast``."""
+    write_tree(tmp_path, {"one.py": "def f(x):\n    return x + 1\n"})
+    script = """\
+        import sys
+        before = set(sys.modules)
+        import hot_restart
+        hot_restart.install(["one"])
+        import one
+        assert one.f(1) == 2 and one.__spec__.loader.__class__.__name__ == "HotRestartLoader"
+        heavy = {"importlib", "importlib.util", "contextlib", "collections", "functools",
+                 "weakref", "warnings", "ast", "symtable", "typing", "re", "tokenize"}
+        loaded = sorted(heavy & (set(sys.modules) - before))
+        import json
+        print(json.dumps(loaded))
+        """
+    run_python(tmp_path, script, prelude=False)  # cold: builds the cache
+    assert run_json(tmp_path, script, prelude=False) == []

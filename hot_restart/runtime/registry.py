@@ -3,14 +3,31 @@
 Code objects are swapped in place, so a frame that is still running an old
 version no longer finds its function through ``gc``: ``superseded`` keeps
 the link from every replaced code object to the function now running it.
+
+The import hook loads this module at the first instrumented import, so it
+imports nothing there: ``weakref`` (and ``types``) come with the first use
+of ``superseded`` or the classic API, after a reload or a ``wrap``.
 """
 
 from __future__ import annotations
 
-import weakref
-from types import CodeType, FunctionType
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import weakref
+    from types import CodeType, FunctionType
 
-superseded: weakref.WeakValueDictionary[CodeType, FunctionType] = weakref.WeakValueDictionary()
+    superseded: weakref.WeakValueDictionary[CodeType, FunctionType]
+
+
+def __getattr__(name: str) -> object:
+    """Creates ``superseded`` at its first use (PEP 562), importing ``weakref`` only then."""
+    if name != "superseded":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import weakref
+
+    value = globals().setdefault(name, weakref.WeakValueDictionary())
+    return value
+
 
 # Functions wrapped with the classic API, by source file (for RELOAD_ALL).
 wrapped: dict[str, weakref.WeakSet[FunctionType]] = {}
@@ -84,4 +101,6 @@ def successor(fn: FunctionType) -> FunctionType:
 
 
 def note_wrapped(fn: FunctionType) -> None:
+    import weakref
+
     wrapped.setdefault(fn.__code__.co_filename, weakref.WeakSet()).add(fn)
