@@ -17,16 +17,19 @@ if TYPE_CHECKING:
     from types import CodeType, FunctionType
 
     superseded: weakref.WeakValueDictionary[CodeType, FunctionType]
+    successors: weakref.WeakKeyDictionary[FunctionType, FunctionType]
 
 
 def __getattr__(name: str) -> object:
-    """Creates ``superseded`` at its first use (PEP 562), importing ``weakref`` only then."""
-    if name != "superseded":
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    """Creates ``superseded`` and ``successors`` at their first use (PEP 562),
+    importing ``weakref`` only then."""
     import weakref
 
-    value = globals().setdefault(name, weakref.WeakValueDictionary())
-    return value
+    if name == "superseded":
+        return globals().setdefault(name, weakref.WeakValueDictionary())
+    if name == "successors":
+        return globals().setdefault(name, weakref.WeakKeyDictionary())
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 # Functions wrapped with the classic API, by source file (for RELOAD_ALL).
@@ -85,16 +88,19 @@ def stamp(filename: str) -> None:
     running.pop(filename, None)
 
 
-# Function -> its definition in a later reload_module() run of its module:
-# ``c`` on a frame of the old one re-runs that definition (decorators,
-# closure values and all), as 0.2.x's wrapper did.
-successors: weakref.WeakKeyDictionary[FunctionType, FunctionType] = weakref.WeakKeyDictionary()
+# ``successors`` (made at first use, see __getattr__): function -> its
+# definition in a later reload_module() run of its module: ``c`` on a frame
+# of the old one re-runs that definition (decorators, closure values and
+# all), as 0.2.x's wrapper did.
 
 
 def successor(fn: FunctionType) -> FunctionType:
     """The newest definition of ``fn`` made by reload_module(), or ``fn``."""
+    later = globals().get("successors")  # (a global lookup here skips __getattr__)
+    if later is None:
+        return fn
     seen = {id(fn)}
-    while (newer := successors.get(fn)) is not None and id(newer) not in seen:
+    while (newer := later.get(fn)) is not None and id(newer) not in seen:
         seen.add(id(newer))
         fn = newer
     return fn
