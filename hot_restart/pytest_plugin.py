@@ -269,12 +269,12 @@ def _offer_rerun(item: Any, exc: BaseException, function: Any) -> bool:
     from .runtime.reload import reload_function
     from .runtime.session import reload_all
     from .runtime.state import STATE
-    from .runtime.trampoline import DECLINED
+    from .runtime.trampoline import decline, declined
 
     offered = isinstance(exc, Exception) or isinstance(exc, pytest.fail.Exception)
     if not offered or isinstance(exc, (pytest.skip.Exception, pytest.xfail.Exception)):
         return False  # pytest's control flow, Ctrl-C, SystemExit
-    if exc.__dict__.get(DECLINED) or STATE.exiting or not STATE.interactive():
+    if declined(exc) or STATE.exiting or not STATE.interactive():
         return False  # already offered at the crash site, and declined
     if _expected_to_fail(item, exc):
         return False
@@ -295,7 +295,7 @@ def _offer_rerun(item: Any, exc: BaseException, function: Any) -> bool:
             outcome = debuggers.run(debuggers.choose(), exc, frame, _watched(raw))
             if outcome.action == "quit" or STATE.exiting:
                 STATE.reraise_requested = False
-                exc.__dict__[DECLINED] = True
+                decline(exc)
                 return False
             try:
                 under_test = reload_all(skip=raw)  # the fix may be in the code under test

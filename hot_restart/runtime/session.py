@@ -26,7 +26,7 @@ from . import debuggers, rebind, registry
 from .messages import say
 from .reload import reload_changed, reload_function
 from .state import STATE
-from .trampoline import DECLINED, RestartRequest
+from .trampoline import RestartRequest, decline
 
 _lock = threading.RLock()
 _CO_VARARGS = 0x04
@@ -42,11 +42,11 @@ def stop(exc: BaseException, frame: FrameType, qualname: str) -> Callable[[], An
     with _lock, (STATE.around_prompt or contextlib.nullcontext)():
         target, call = _prompt_until_ready(exc, frame, qualname, kind)
     if target is None:
-        exc.__dict__[DECLINED] = True
+        decline(exc)
         return None
     if target is frame:
         return call
-    exc.__dict__[DECLINED] = True
+    decline(exc)
     raise RestartRequest(target, call)
 
 

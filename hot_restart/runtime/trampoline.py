@@ -20,7 +20,6 @@ if TYPE_CHECKING:
     from typing import Any, Literal, NoReturn
 
 _ALWAYS_PROPAGATE = (SystemExit, GeneratorExit, StopIteration, StopAsyncIteration)
-DECLINED = "__hot_restart_declined__"
 
 
 class RestartRequest(BaseException):
@@ -278,8 +277,8 @@ def decline(exc: BaseException) -> None:
 
 
 def declined(exc: BaseException) -> bool:
-    if exc.__dict__.get(DECLINED):
-        return True  # older sessions mark the exception itself
+    """Whether the user let ``exc`` go (kept beside it: nothing is added to
+    the exception, so ``vars(exc)`` and its pickles stay the program's own)."""
     if not _declined:
         return False
     key = id(exc)
