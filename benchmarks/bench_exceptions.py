@@ -86,6 +86,12 @@ def _floor_handler(qualname: object = "", /) -> bool:
 
 def _use_floor(module_names: list[str]) -> None:
     from hot_restart.constants import HANDLER_NAME
+    from hot_restart.runtime.trampoline import handle
+
+    # What the generated code reads off the handler besides calling it (the
+    # entry-argument store, the RecursionError guard's class): the real ones.
+    for attr, value in vars(handle).items():
+        setattr(_floor_handler, attr, value)
 
     for name in module_names:
         sys.modules[name].__dict__[HANDLER_NAME] = _floor_handler
