@@ -91,3 +91,18 @@ def test_restart_then_quit_is_not_chained_to_the_restart(session):
     s.send("q")
     out = s.finish(1)
     assert "RestartRequest" not in out and "During handling" not in out
+
+
+def test_a_crash_in_a_re_run_says_what_was_not_restored(session):
+    s = session("basic")
+    first = s.prompt()
+    caveat = "the re-run got the arguments as they were at entry"
+    assert caveat not in first  # the first crash is no re-run
+    s.send("c")
+    again = s.prompt()
+    assert caveat in again
+    assert "a list it appended to, a consumed iterator, a file it wrote" in again
+    s.fix()
+    s.send("c")
+    s.expect(r"result: \(5, 14\)")
+    s.finish(0)

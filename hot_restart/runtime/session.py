@@ -45,6 +45,8 @@ def stop(exc: BaseException, frame: FrameType, qualname: str) -> Callable[[], An
         decline(exc)
         return None
     if target is frame:
+        _rerunning.append((id(frame), id(frame.f_code)))
+        del _rerunning[:-16]
         return call
     decline(exc)
     raise RestartRequest(target, call)
@@ -95,6 +97,9 @@ def _banner(exc: BaseException, frame: FrameType, qualname: str, kind: int) -> N
     in_thread = "" if thread is threading.main_thread() else f" [thread {thread.name}]"
     short = qualname.rsplit(".", 1)[-1]
     print(f"> hot_restart: {where} raised {exc!r}{in_thread}", flush=True)
+    caller = frame.f_back
+    if caller is not None and (id(caller), id(caller.f_code)) in _rerunning:
+        print(RERUN_CAVEAT, flush=True)
     if getattr(module, "PRINT_HELP_MESSAGE", True):
         what = "its caller" if kind in (KIND_GENERATOR, KIND_ASYNC_GENERATOR) else short
         print(
@@ -220,8 +225,13 @@ def original_arguments(frame: FrameType) -> tuple[list[Any], dict[str, Any]]:
     return positional, keywords
 
 
-#: One line for the banner of a crash inside a re-run (for the banner's owner
-#: to print): what ``original_arguments`` cannot give back.
+#: Frames whose re-run was handed over, as (id, id of its code): a crash whose
+#: caller is one of them is a crash in a re-run.  Ids, not frames: a frame
+#: here would keep its locals alive; a reused id would also need the code.
+_rerunning: list[tuple[int, int]] = []
+
+#: One line in the banner of a crash inside a re-run: what
+#: ``original_arguments`` cannot give back.
 RERUN_CAVEAT = (
     "> the re-run got the arguments as they were at entry; what the first run changed "
     "in place (a list it appended to, a consumed iterator, a file it wrote) stays changed"
