@@ -1,5 +1,34 @@
 """What happens when instrumented code raises: decide, prompt, reload, re-run.
 
-Nothing here is imported until an instrumented function raises, except the
-small ``trampoline`` and ``state`` modules that the import hook needs.
+Every instrumented function's body sits in a ``try`` whose handler calls
+``trampoline.handle`` (the only runtime code on the hot path).  From there:
+
+1. **Decide** (``trampoline``, ``catchers``, ``boundaries``): re-raise at once
+   when nothing could prompt (no terminal), when an instrumented caller (or
+   the module's top-level code) will catch the exception, when C code between
+   the frame and its caller may swallow it (``hasattr``, ``getattr`` with a
+   default: the decision then moves to where the exception reappears), or
+   when the user already declined it.  One decision holds for the exception
+   all the way to its catcher, so a deep raise costs linear time.
+2. **Prompt** (``session``, ``debuggers``, ``watch``): one session at a time
+   across threads; the banner names the function and thread; the chosen
+   debugger opens post-mortem at the crash with the live callers above it.
+3. **Reload** (``reload``, ``changes``, ``locate``, ``surrogate``,
+   ``shift``, ``rebind``, ``classes``): on ``c``, every instrumented
+   definition whose text changed since it was loaded gets its new code (the
+   def found as the compiler sees it, compiled in its enclosing scopes), new
+   top-level functions, classes, imports and constants are run in their
+   module, unchanged defaults keep their objects, moved functions get their
+   new lines, and classes are patched in place.  An edit the live program
+   cannot take is refused with one line and the prompt comes back.
+4. **Re-run**: the crashed call runs again with the arguments it had at entry
+   (kept outside the frame by the generated code when the body rebinds a
+   parameter: ``session.original_arguments``), from the crashed frame's
+   re-run statement, so its caller gets the result as if nothing happened.
+
+``state`` holds the process-wide settings, ``registry`` what is known of the
+live program (loaded sources, superseded code), ``walk`` finds a module's
+functions.  Nothing here is imported until an instrumented function raises,
+except the small ``trampoline``, ``state`` and ``registry`` modules that the
+import hook needs.
 """
