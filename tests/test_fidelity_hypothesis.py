@@ -832,27 +832,54 @@ def test_trace_events_match(program: Program) -> None:
     and returns, in the same order and at the same lines."""
     note(program.source)
     plain_code, instrumented_code = compile_both(program.source)
-    if sys.version_info < (3, 11):
-        # The 3.10 limit pinned by test_310_fall_off_after_a_branch_with_a_record.
+    if sys.version_info < (3, 13):
+        # The 3.10-3.12 limit pinned by test_fall_off_with_a_record_returns_at_plains_line.
         assume(not any(ENTRY_STORE_ATTR in c.co_names for c in iter_code(instrumented_code)))
     plain = traced_run(plain_code, program)
     assert traced_run(instrumented_code, program) == plain
 
 
-FALL_OFF_RECORDING = PRELUDE + "async def f(a, b=2):\n    x = a\n    if 0 < 0:\n        a = 0\n"
+FALL_OFF_RECORDING = {
+    # 3.10: the fall-off return after an ``if`` with no ``else``.
+    "after a branch": "async def f(a, b=2):\n    x = a\n    if 0 < 0:\n        a = 0\n",
+    # 3.11 and 3.12: the fall-off return after a ``try`` whose handler rebinds.
+    "after a try": (
+        "def f(a, b=2):\n    x = a\n    try:\n        with CM(0, False) as x:\n"
+        "            x = 0\n    except ValueError as e0:\n        a = 0\n"
+    ),
+}
 
 
-@pytest.mark.xfail(
-    sys.version_info < (3, 11),
-    strict=True,
-    reason="3.10 only: in a function that records its entry arguments, the fall-off "
-    "``return`` sits in a try/finally; 3.10's compiler copies a small exit block into each "
-    "jump to it (so it takes the jumping line) but not one holding the finally's drop, "
-    "which then reports the def line: one line event there and the 'return' at the def line",
+_FALL_OFF_REASON = (
+    "in a function that records its entry arguments, the fall-off ``return`` sits in a "
+    "try/finally; 3.10-3.12 give a small exit block the line of each jump to it, but not one "
+    "holding the finally's drop, which then reports another line (the def line, or the last "
+    "line compiled): one line event more, and the 'return' event at that line. 3.13+ are exact."
 )
-def test_310_fall_off_after_a_branch_with_a_record() -> None:
-    plain_code, instrumented_code = compile_both(FALL_OFF_RECORDING)
-    program = Program(FALL_OFF_RECORDING, "coroutine", (((0,), {}),), None)
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        pytest.param(
+            "after a branch",
+            marks=pytest.mark.xfail(
+                sys.version_info < (3, 11), strict=True, reason=_FALL_OFF_REASON
+            ),
+        ),
+        pytest.param(
+            "after a try",
+            marks=pytest.mark.xfail(
+                sys.version_info < (3, 13), strict=True, reason=_FALL_OFF_REASON
+            ),
+        ),
+    ],
+)
+def test_fall_off_with_a_record_returns_at_plains_line(case: str) -> None:
+    source = PRELUDE + FALL_OFF_RECORDING[case]
+    plain_code, instrumented_code = compile_both(source)
+    mode = "coroutine" if "async def" in source else "function"
+    program = Program(source, mode, (((0,), {}),), None)
     assert traced_run(instrumented_code, program) == traced_run(plain_code, program)
 
 
