@@ -47,19 +47,6 @@ class Suite:
 
 PYTEST = "pytest==8.3.5"
 
-# Known deviations the suites found, each with its diagnosis (README, "Fidelity").
-_HANDLER_IN_MODULE_NAMESPACE = (
-    "Every instrumented module binds the handler in its own first statement "
-    "(from hot_restart.runtime.trampoline import handle as __hot_restart__), so its "
-    "namespace holds a callable __hot_restart__, and vars(module) and "
-    "dir(module) differ from plain. toolz.curried.operator builds itself from "
-    "locals().update(...) and the test walks vars(toolz.curried.operator) calling "
-    "getattr(operator, name) for each: AttributeError: module 'operator' has no attribute "
-    "'__hot_restart__'; test_curried_namespace finds __hot_restart__ as an extra callable "
-    "in toolz.curried.__dict__. Kept: the name-free alternative (the handler as a code "
-    "constant) costs a code.replace per function at every warm import, about 2x."
-)
-
 SUITES = (
     Suite(
         "pyparsing",
@@ -80,14 +67,9 @@ SUITES = (
         "toolz",
         "1.0.0",
         "toolz",
+        # toolz.curried's modules define no function, so they bind no handler:
+        # test_curried_namespace/test_curried_operator, which walk vars(module), agree.
         ("toolz/tests",),
-        expected_different={
-            test: _HANDLER_IN_MODULE_NAMESPACE
-            for test in (
-                "toolz.tests.test_curried::test_curried_namespace",
-                "toolz.tests.test_curried::test_curried_operator",
-            )
-        },
     ),
     # test_echo_via_pager runs the real `less`/`cat` and is flaky in plain runs here
     # (3-5 of its 60 cases fail at random, with or without hot_restart): left out.

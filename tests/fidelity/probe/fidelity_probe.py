@@ -25,9 +25,9 @@ _transform = sys.modules.get("hot_restart.transform")  # the runner imports it b
 if _transform is not None:
     _real_instrument_source = _transform.instrument_source
 
-    def _counting_instrument_source(source: Any, filename: str) -> Any:
+    def _counting_instrument_source(source: Any, filename: str, **options: Any) -> Any:
         INSTRUMENTED_FILES.append(filename)
-        return _real_instrument_source(source, filename)
+        return _real_instrument_source(source, filename, **options)
 
     _transform.instrument_source = _counting_instrument_source
 
