@@ -18,7 +18,6 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from types import CodeType
-from typing import Any
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -439,15 +438,3 @@ def loaded_lines(filename: str) -> list[str] | None:
     from .reload import loaded_lines as from_sources
 
     return from_sources(filename)
-
-
-def shift_moved(
-    filename: str, moved: list[tuple[int, int, int]], namespaces: list[dict[str, Any]]
-) -> None:
-    """Give unchanged functions that moved their new lines (see ``shift``).
-
-    ``moved``: lines ``first..last`` of the loaded text, each moved by ``delta``.
-    """
-    from .shift import shift_ranges
-
-    shift_ranges(filename, moved, namespaces)

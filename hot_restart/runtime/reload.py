@@ -23,7 +23,7 @@ from typing import Any
 
 from ..errors import ReloadException
 from ..transform import instrument_tree, is_instrumented, iter_code
-from . import changes, classes, locate, rebind, registry, surrogate
+from . import changes, classes, locate, rebind, registry, shift, surrogate
 from .locate import find_block, find_blocks, parse_block, scope_path
 from .walk import underlying_functions
 
@@ -629,10 +629,10 @@ def _shift_unchanged(
     """Unchanged code that moved: lines ``first..last`` of the loaded version, by ``delta``.
 
     A traceback or the debugger in such a function must show its current
-    lines (issue 9 item 8): ``locate.shift_moved`` gives its code new ones.
+    lines (issue 9 item 8): ``shift.shift_ranges`` gives its code new ones.
     """
     if moved:
-        locate.shift_moved(filename, moved, namespaces)
+        shift.shift_ranges(filename, moved, namespaces)
 
 
 def _instrumented_files(target: FunctionType | None) -> dict[str, list[dict[str, Any]]]:
