@@ -794,21 +794,48 @@ def test_no_line_event_on_a_leading_declaration(case: str) -> None:
     assert call_traced(instrumented_code, "f", 1) == call_traced(plain_code, "f", 1)
 
 
+def _suspended(frame: types.FrameType) -> bool:
+    """A generator's 'return' event at a ``yield`` (it will be resumed), not its end."""
+    import opcode
+
+    code, at = frame.f_code.co_code, frame.f_lasti
+    names = [opcode.opname[code[i]] for i in (at - 2, at) if 0 <= i < len(code)]
+    # 3.10-3.12 stop at the yield itself; 3.13 at the RESUME right after it.
+    return names[-1:] == ["YIELD_VALUE"] or names == ["YIELD_VALUE", "RESUME"]
+
+
 def traced_run(code: types.CodeType, program: Program) -> list[Any]:
     """The trace events of ``run``, without the line of a 'return' event that
     may end an exception's unwinding (the known limit pinned above): one that
-    comes after an 'exception' event in the same run of the frame."""
+    comes after an 'exception' event in the same run of the frame, or in an earlier
+    run when the generator suspended while that exception was pending (a ``yield``
+    in a ``finally``: its re-raise on resuming makes no 'exception' event)."""
     events: list[Any] = []
     raised: set[int] = set()
+    suspended_raising: set[int] = set()
+    last: dict[int, str] = {}
 
     def tracer(frame: types.FrameType, event: str, arg: Any) -> Any:
         code = frame.f_code
         if code.co_filename != FILENAME:
             return tracer
         if event == "call":
-            raised.discard(id(frame))
+            if id(frame) in suspended_raising:
+                suspended_raising.discard(id(frame))
+            else:
+                raised.discard(id(frame))
         elif event == "exception":
             raised.add(id(frame))
+        elif event == "return":
+            suspended_raising.discard(id(frame))
+            if (
+                id(frame) in raised
+                and last.get(id(frame)) != "exception"  # not unwinding from a throw
+                and code.co_flags & 0x2A0  # any generator or coroutine
+                and _suspended(frame)
+            ):
+                suspended_raising.add(id(frame))
+        last[id(frame)] = event
         unwinding = event == "return" and id(frame) in raised
         events.append((code.co_name, event, None if unwinding else frame.f_lineno))
         return tracer
