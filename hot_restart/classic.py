@@ -17,7 +17,7 @@ from types import CodeType, FunctionType, ModuleType
 from typing import Any, TypeVar
 
 from .errors import ReloadException
-from .runtime import rebind, registry
+from .runtime import cells, rebind, registry
 from .runtime.state import STATE, Options
 from .runtime.trampoline import handle
 from .runtime.walk import (
@@ -59,6 +59,12 @@ def _instrument(fn: FunctionType, options: Options | None, warn_level: int) -> b
     # 3.13 keeps their source in linecache, but there is no file to edit and
     # reload from, so they count as having no source.
     pseudo = code.co_filename.startswith("<") and code.co_filename.endswith(">")
+    label = cells.cell_label(code.co_filename)
+    if label is not None:
+        # A cell's lines are in linecache, but there is no file to reload from.
+        if warn_level:
+            warnings.warn(cells.cannot_wrap(qualname, label), RuntimeWarning, warn_level + 1)
+        return False
     lines = [] if pseudo else linecache.getlines(code.co_filename, fn.__globals__)
     new: CodeType | None = None
     if lines:

@@ -23,7 +23,7 @@ from typing import Any
 
 from ..errors import ReloadException
 from ..transform import instrument_tree, is_instrumented, iter_code
-from . import changes, classes, locate, rebind, registry, shift, surrogate
+from . import cells, changes, classes, locate, rebind, registry, shift, surrogate
 from .locate import find_block, find_blocks, parse_block, scope_path
 from .walk import underlying_functions
 
@@ -44,6 +44,9 @@ def read_lines(filename: str) -> list[str]:
             data = f.read()
         text = decode_source(data)
     except FileNotFoundError:
+        label = cells.cell_label(filename)  # an IPython cell's "file" never existed
+        if label is not None:
+            raise ReloadException(cells.cannot_reload(label)) from None
         raise ReloadException(
             f"{filename} no longer exists; restore it, or `q` to let the exception propagate"
         ) from None
