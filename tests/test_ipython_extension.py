@@ -20,7 +20,7 @@ import pexpect
 import pytest
 from scenario import PROMPT, ROOT, debugger, plain
 
-pytest.importorskip("IPython")
+IPython = pytest.importorskip("IPython")
 
 HELPER = """\
 def helper(x):
@@ -193,7 +193,13 @@ def test_bad_input_is_one_line(tmp_path: Path, line: str, message: str) -> None:
 # -- %autoreload --------------------------------------------------------------
 
 
-def test_autoreload_swaps_in_instrumented_code_with_the_files_lines(tmp_path: Path) -> None:
+@pytest.mark.parametrize("mode", ["2", "2 --full", "3"])
+def test_autoreload_swaps_in_instrumented_code_with_the_files_lines(
+    tmp_path: Path, mode: str
+) -> None:
+    """Mode 2 patches code in place (IPython 9); --full and 3 re-import the module."""
+    if "--full" in mode and IPython.version_info < (9,):
+        pytest.skip("IPython 8's mode 2 is the full reload already (no --full)")
     (tmp_path / "mod.py").write_text(HELPER)
     edited = HELPER.replace("    return x + 1\n", "\n    return x + 2\n").replace(
         "        return 1\n", "\n\n        return 3\n"
@@ -202,7 +208,7 @@ def test_autoreload_swaps_in_instrumented_code_with_the_files_lines(tmp_path: Pa
         tmp_path,
         [
             "%load_ext autoreload",
-            "%autoreload 2",
+            f"%autoreload {mode}",
             "%load_ext hot_restart",
             "%hot_restart mod",
             "import mod; from mod import helper; from hot_restart.transform import is_instrumented",
@@ -318,6 +324,18 @@ def test_crash_after_autoreload_names_the_right_function_and_continues(
     after = expect(IN)
     assert "reloaded helper" in after
     assert "Out[7]: 22" in after
+    # A second round, in a method this time: autoreload swaps again, and so do we.
+    fixed = HELPER.replace("    return x + 1\n", "\n    return x + 10\n")
+    edit(fixed.replace("        return 1\n", "\n\n        return 1 / 0\n"), 30)
+    child.sendline("mod.Box().size()")
+    stop = expect(PROMPT)
+    assert "mod.Box.size raised ZeroDivisionError" in stop
+    assert "mod.py(10)size()" in stop
+    edit(fixed.replace("        return 1\n", "\n\n        return 5\n"), 40)
+    child.sendline("c")
+    after = expect(IN)
+    assert "Out[8]: 5" in after
+    assert "(Pdb)" not in after and "ipdb>" not in after  # one prompt per crash: no loop
     child.sendline("exit")
     expect(pexpect.EOF)
 
