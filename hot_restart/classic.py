@@ -170,9 +170,19 @@ def _wrap_class(cls: type[T], options: Options) -> type[T]:
     if filename is None:
         methods = [fn for v in vars(cls).values() for fn in underlying_functions(v)]
         filename = methods[0].__code__.co_filename if methods else ""
+    if _in_cell(cls.__qualname__, filename, 3):
+        return cls
     for fn in functions_of_class(cls, filename):
         _instrument(fn, options, warn_level=0)
     return cls
+
+
+def _in_cell(name: str, filename: str, stacklevel: int) -> bool:
+    """Code typed into an IPython cell: say once that it cannot be wrapped."""
+    label = cells.cell_label(filename)
+    if label is not None:
+        warnings.warn(cells.cannot_wrap(name, label), RuntimeWarning, stacklevel + 1)
+    return label is not None
 
 
 def no_wrap(func_or_class: T) -> T:
@@ -218,6 +228,8 @@ def wrap_module(module_or_name: ModuleType | str | None = None) -> None:
             RuntimeWarning,
             stacklevel=2,
         )
+        return
+    if _in_cell(name, filename, 2):
         return
     STATE.by_file[filename] = _CLASSIC
     STATE.settings_changed()

@@ -349,6 +349,8 @@ def test_wrap_of_a_cell_function_says_what_can_be_done(tmp_path: Path) -> None:
         [
             "import hot_restart, warnings\nwarnings.simplefilter('always')",
             "def f(x):\n    return 1 / x\nhot_restart.wrap(f)\n",
+            "@hot_restart.wrap\nclass K:\n    def m(self):\n        pass\n",
+            "hot_restart.wrap_module()",
             "from hot_restart.runtime.reload import read_lines\nfrom hot_restart.errors import ReloadException\n"
             "try:\n    read_lines(f.__code__.co_filename)\nexcept ReloadException as e:\n    print('refused:', e)",
         ],
@@ -361,6 +363,8 @@ def test_wrap_of_a_cell_function_says_what_can_be_done(tmp_path: Path) -> None:
         "refused: code defined in cell In [2] cannot be reloaded from disk: `q`, fix the cell "
         "and run it again" in out
     )
+    assert "cannot wrap K: it is defined in cell In [3], whose code cannot be reloaded" in out
+    assert "cannot wrap __main__: it is defined in cell In [4], whose code cannot be" in out
     assert "no longer exists" not in out and "source is not available" not in out
 
 
