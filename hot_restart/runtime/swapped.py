@@ -76,6 +76,8 @@ def _walk(name: str) -> None:
 def _restore(item: tuple[FunctionType, CodeType]) -> str | None:
     fn, last = item
     current = fn.__code__
+    if current is last:
+        return None
     if is_instrumented(current):
         _known[fn] = current  # reloaded by hot_restart itself: follow it
         return None
