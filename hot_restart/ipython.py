@@ -130,6 +130,8 @@ def _parse(line: str) -> tuple[set[str], list[str]]:
     patterns: list[str] = []
     for word in line.replace(",", " ").split():
         word = word.strip("'\"")
+        if not word:
+            continue
         if word.startswith("-"):
             if word not in _FLAGS:
                 raise ValueError(f"hot_restart: unknown option {word!r}; {_USAGE}")
@@ -144,7 +146,7 @@ def _parse(line: str) -> tuple[set[str], list[str]]:
                 f"hot_restart: {word!r} is not a module pattern; use dotted module names "
                 "with fnmatch wildcards, like 'myapp.*'"
             )
-        elif word:
+        else:
             patterns.append(word)
     if flags == set(_FLAGS):
         raise ValueError(f"hot_restart: --wrap and --off do not go together; {_USAGE}")
