@@ -38,15 +38,17 @@ def read_lines(filename: str) -> list[str]:
     """
     from importlib.util import decode_source
 
+    # An IPython cell's "file" never existed (or is a debugger's dump of the
+    # cell, which editing the cell does not change): nothing to reload from.
+    label = cells.cell_label(filename)
+    if label is not None:
+        raise ReloadException(cells.cannot_reload(label))
     try:
         with open(filename, "rb") as f:
             st = os.fstat(f.fileno())
             data = f.read()
         text = decode_source(data)
     except FileNotFoundError:
-        label = cells.cell_label(filename)  # an IPython cell's "file" never existed
-        if label is not None:
-            raise ReloadException(cells.cannot_reload(label)) from None
         raise ReloadException(
             f"{filename} no longer exists; restore it, or `q` to let the exception propagate"
         ) from None
