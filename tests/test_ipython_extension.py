@@ -13,7 +13,7 @@ import subprocess
 import sys
 import textwrap
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pexpect
@@ -368,31 +368,25 @@ def test_wrap_of_a_cell_function_says_what_can_be_done(tmp_path: Path) -> None:
     assert "no longer exists" not in out and "source is not available" not in out
 
 
-def test_cell_function_in_a_real_kernel(tmp_path: Path) -> None:
-    """ipykernel names cells like /tmp/ipykernel_NNN/NNNN.py, a file never written."""
+@pytest.fixture
+def kernel(tmp_path: Path) -> Iterator[Callable[[str], str]]:
+    """A real ipykernel (jupyter_client's KernelManager); yields ``run(code) -> output``."""
     jupyter_client = pytest.importorskip("jupyter_client")
     pytest.importorskip("ipykernel")
     manager = jupyter_client.KernelManager(kernel_name="python3")
     env = {
         **os.environ,
-        "PYTHONPATH": str(ROOT),
+        "PYTHONPATH": os.pathsep.join([str(ROOT), str(tmp_path)]),
         "HOME": str(tmp_path),
         "IPYTHONDIR": str(tmp_path / ".ipython"),
         "JUPYTER_RUNTIME_DIR": str(tmp_path / "rt"),
+        "PYTHONDONTWRITEBYTECODE": "1",
     }
     manager.kernel_spec.argv[0] = sys.executable  # this interpreter, not the machine's python3
     manager.start_kernel(env=env, cwd=str(tmp_path))
     client = manager.client()
-    try:
-        client.start_channels()
-        client.wait_for_ready(timeout=30)
-        code = (
-            "import hot_restart, warnings\nwarnings.simplefilter('always')\n"
-            "def f(x):\n    return 1 / x\nhot_restart.wrap(f)\n"
-            "from hot_restart.runtime.reload import read_lines\n"
-            "try:\n    read_lines(f.__code__.co_filename)\nexcept Exception as e:\n"
-            "    print('refused:', e)\nprint('file:', f.__code__.co_filename)\n"
-        )
+
+    def run(code: str) -> str:
         msg_id = client.execute(code)
         output = ""
         deadline = time.monotonic() + 30
@@ -405,11 +399,49 @@ def test_cell_function_in_a_real_kernel(tmp_path: Path) -> None:
             elif msg["msg_type"] == "error":
                 output += "\n".join(msg["content"]["traceback"])
             elif msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
-                break
+                return output
+        raise AssertionError(f"the kernel did not finish {code!r}; so far: {output}")
+
+    try:
+        client.start_channels()
+        client.wait_for_ready(timeout=30)
+        yield run
     finally:
         client.stop_channels()
         manager.shutdown_kernel(now=True)
+
+
+def test_cell_function_in_a_real_kernel(kernel: Callable[[str], str]) -> None:
+    """ipykernel names cells like /tmp/ipykernel_NNN/NNNN.py, a file never written."""
+    output = kernel(
+        "import hot_restart, warnings\nwarnings.simplefilter('always')\n"
+        "def f(x):\n    return 1 / x\nhot_restart.wrap(f)\n"
+        "from hot_restart.runtime.reload import read_lines\n"
+        "try:\n    read_lines(f.__code__.co_filename)\nexcept Exception as e:\n"
+        "    print('refused:', e)\nprint('file:', f.__code__.co_filename)\n"
+    )
     assert "ipykernel_" in output  # the kernel's cell naming, as the test means it
     assert "cannot wrap f: it is defined in cell In [1], whose code cannot be reloaded" in output
     assert "refused: code defined in cell In [1] cannot be reloaded from disk" in output
     assert "no longer exists" not in output
+
+
+def test_autoreload_in_a_real_kernel(kernel: Callable[[str], str], tmp_path: Path) -> None:
+    """The notebook's steps: the extension and autoreload, an edit, the new code instrumented."""
+    source = tmp_path / "mod.py"
+    source.write_text(HELPER)
+    for cell in [
+        "%load_ext autoreload",
+        "%autoreload 2",
+        "%load_ext hot_restart",
+        "%hot_restart mod",
+        "import mod",
+    ]:
+        assert kernel(cell) == ""
+    source.write_text(HELPER.replace("    return x + 1\n", "\n    return x + 2\n"))
+    os.utime(source, (time.time() + 10,) * 2)
+    output = kernel(
+        "from hot_restart.transform import is_instrumented\n"
+        "c = mod.helper.__code__; print(mod.main(1), is_instrumented(c), c.co_firstlineno)"
+    )
+    assert output == "6 True 1\n"
