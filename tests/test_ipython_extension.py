@@ -438,6 +438,9 @@ def test_autoreload_in_a_real_kernel(kernel: Callable[[str], str], tmp_path: Pat
         "import mod",
     ]:
         assert kernel(cell) == ""
+    # A cell between import and edit: autoreload records the source then, and can
+    # patch functions in place (its deduper) rather than re-import the module.
+    assert kernel("print(mod.main(1))") == "4\n"
     source.write_text(HELPER.replace("    return x + 1\n", "\n    return x + 2\n"))
     os.utime(source, (time.time() + 10,) * 2)
     output = kernel(
