@@ -59,6 +59,8 @@ if TYPE_CHECKING:
         wrap_modules,
     )
     from .hook import install, uninstall
+    from .ipython import load_ipython_extension as load_ipython_extension
+    from .ipython import unload_ipython_extension as unload_ipython_extension
 
 _LAZY = {
     "wrap": "classic",
@@ -74,6 +76,9 @@ _LAZY = {
     "reraise": "classic",
     "install": "hook",
     "uninstall": "hook",
+    # ``%load_ext hot_restart`` looks these up: the extension loads only then.
+    "load_ipython_extension": "ipython",
+    "unload_ipython_extension": "ipython",
 }
 
 __all__ = [

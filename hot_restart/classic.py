@@ -17,7 +17,7 @@ from types import CodeType, FunctionType, ModuleType
 from typing import Any, TypeVar
 
 from .errors import ReloadException
-from .runtime import rebind, registry
+from .runtime import cells, rebind, registry
 from .runtime.state import STATE, Options
 from .runtime.trampoline import handle
 from .runtime.walk import (
@@ -59,6 +59,12 @@ def _instrument(fn: FunctionType, options: Options | None, warn_level: int) -> b
     # 3.13 keeps their source in linecache, but there is no file to edit and
     # reload from, so they count as having no source.
     pseudo = code.co_filename.startswith("<") and code.co_filename.endswith(">")
+    label = cells.cell_label(code.co_filename)
+    if label is not None:
+        # A cell's lines are in linecache, but there is no file to reload from.
+        if warn_level:
+            warnings.warn(cells.cannot_wrap(qualname, label), RuntimeWarning, warn_level + 1)
+        return False
     lines = [] if pseudo else linecache.getlines(code.co_filename, fn.__globals__)
     new: CodeType | None = None
     if lines:
@@ -164,9 +170,19 @@ def _wrap_class(cls: type[T], options: Options) -> type[T]:
     if filename is None:
         methods = [fn for v in vars(cls).values() for fn in underlying_functions(v)]
         filename = methods[0].__code__.co_filename if methods else ""
+    if _in_cell(cls.__qualname__, filename, 3):
+        return cls
     for fn in functions_of_class(cls, filename):
         _instrument(fn, options, warn_level=0)
     return cls
+
+
+def _in_cell(name: str, filename: str, stacklevel: int) -> bool:
+    """Code typed into an IPython cell: say once that it cannot be wrapped."""
+    label = cells.cell_label(filename)
+    if label is not None:
+        warnings.warn(cells.cannot_wrap(name, label), RuntimeWarning, stacklevel + 1)
+    return label is not None
 
 
 def no_wrap(func_or_class: T) -> T:
@@ -212,6 +228,8 @@ def wrap_module(module_or_name: ModuleType | str | None = None) -> None:
             RuntimeWarning,
             stacklevel=2,
         )
+        return
+    if _in_cell(name, filename, 2):
         return
     STATE.by_file[filename] = _CLASSIC
     STATE.settings_changed()

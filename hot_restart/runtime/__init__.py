@@ -28,7 +28,9 @@ Every instrumented function's body sits in a ``try`` whose handler calls
 
 ``state`` holds the process-wide settings, ``registry`` what is known of the
 live program (loaded sources, superseded code), ``walk`` finds a module's
-functions.  Nothing here is imported until an instrumented function raises,
+functions.  ``swapped`` instruments again code that another tool (IPython's
+``%autoreload``) swapped into instrumented functions, and ``cells`` tells an
+IPython cell's code, which has no file to reload from.  Nothing here is imported until an instrumented function raises,
 except the small ``trampoline``, ``state`` and ``registry`` modules that the
 import hook needs.
 """

@@ -23,7 +23,7 @@ from typing import Any
 
 from ..errors import ReloadException
 from ..transform import instrument_tree, is_instrumented, iter_code
-from . import changes, classes, locate, rebind, registry, shift, surrogate
+from . import cells, changes, classes, locate, rebind, registry, shift, surrogate
 from .locate import find_block, find_blocks, parse_block, scope_path
 from .walk import underlying_functions
 
@@ -38,6 +38,11 @@ def read_lines(filename: str) -> list[str]:
     """
     from importlib.util import decode_source
 
+    # An IPython cell's "file" never existed (or is a debugger's dump of the
+    # cell, which editing the cell does not change): nothing to reload from.
+    label = cells.cell_label(filename)
+    if label is not None:
+        raise ReloadException(cells.cannot_reload(label))
     try:
         with open(filename, "rb") as f:
             st = os.fstat(f.fileno())
