@@ -57,7 +57,9 @@ def choose(announce: bool = True) -> str:
                 )
             return "pdb"
         return name
-    if "pydevd" in sys.modules:
+    # pydevd only with a client attached: ipykernel imports debugpy, and a
+    # pydevd with no one listening never stops (see session's spin guard).
+    if getattr(sys.modules.get("pydevd"), "get_global_debugger", lambda: None)() is not None:
         return "pydevd"
     if "pudb" in sys.modules:
         return "pudb"
@@ -111,6 +113,10 @@ def _pudb_quit() -> bool:
 _classes: dict[str, type] = {}
 
 
+class _Interrupted(BaseException):
+    """An interrupt at a kernel's prompt: out of pdb's loop, which catches KeyboardInterrupt."""
+
+
 def _run_cmd_debugger(
     name: str, frame: FrameType, tb: TracebackType | None, watch_files: Sequence[str]
 ) -> Outcome:
@@ -139,14 +145,26 @@ def _run_cmd_debugger(
         debugger.reset()
         if STATE.uses_classic_api(frame.f_code.co_filename):
             debugger.cmdqueue.append("l")  # 0.2.x listed the source around the crash
+        # A kernel's input box (activated by install(), see kernel.py).
+        kernel = sys.modules.get(f"{__package__}.kernel")
+        in_kernel = kernel is not None and kernel.current() is not None
+        debugger.hr_interrupt_ends = in_kernel
         if STATE.watch:
             from .watch import watching
 
+            if kernel is not None and in_kernel:
+                watching = kernel.watching
             with watching(debugger, watch_files):
                 debugger.interaction(frame.f_back, tb)
         else:
             debugger.interaction(frame.f_back, tb)
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, _Interrupted):
+        return Outcome("quit")
+    except Exception as e:  # no way to read a command (a kernel run without stdin)
+        say(
+            f"the debugger could not read a command ({e.__class__.__name__}: {e}); "
+            "letting the exception propagate"
+        )
         return Outcome("quit")
     finally:
         _restore_main(main)
@@ -189,6 +207,18 @@ def _with_restart_commands(base: type) -> type:
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
             self.hr_outcome = Outcome("continue")
+            self.hr_interrupt_ends = False
+
+        def cmdloop(self, intro: str | None = None) -> Any:
+            # pdb answers an interrupt at its prompt with a new prompt; in a
+            # kernel an interrupt is the only way out a front end has.
+            try:
+                return super().cmdloop(intro)
+            except KeyboardInterrupt:
+                if not self.hr_interrupt_ends:
+                    raise
+                self.hr_outcome = Outcome("quit")
+                raise _Interrupted from None
 
         def do_continue(self, arg: str) -> Any:
             """c(ont(inue))
