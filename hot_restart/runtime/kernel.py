@@ -31,7 +31,6 @@ through the kernel object that ipykernel already put in ``builtins``.
 from __future__ import annotations
 
 import builtins
-import sys
 
 from .state import STATE
 
@@ -125,26 +124,22 @@ def watching(debugger: Any, files: Iterable[str]) -> AbstractContextManager[obje
     if endpoint is None:
         watch.unsupported("this kernel (its stdin channel has no endpoint to reply on)")
         return contextlib.nullcontext()
-    announced: list[bool] = []
+    sockets: list[Any] = []  # the watcher's own, made and used in its thread
 
     def wake() -> None:
         import zmq  # the kernel's own: already imported
 
-        if not announced:
-            announced.append(True)
-            print(file=sys.stdout, flush=True)
+        if not sockets:
             from .messages import say
 
             say(f"{', '.join(os.path.basename(f) for f in names)} saved: continuing")
-        socket: Any = zmq.Context.instance().socket(zmq.DEALER)
-        try:
-            socket.linger = 0
+            socket: Any = zmq.Context.instance().socket(zmq.DEALER)
+            socket.linger = 0  # replies still unsent when the prompt is over are dropped
             socket.connect(endpoint)
-            kernel.session.send(
-                socket, "input_reply", {"value": watch.CONTINUE}, kernel.get_parent("shell")
-            )
-        finally:
-            socket.close()
+            sockets.append(socket)
+        kernel.session.send(
+            sockets[0], "input_reply", {"value": watch.CONTINUE}, kernel.get_parent("shell")
+        )
 
     @contextlib.contextmanager
     def armed() -> Any:
@@ -152,7 +147,9 @@ def watching(debugger: Any, files: Iterable[str]) -> AbstractContextManager[obje
         try:
             yield None
         finally:
-            poller.stop()
+            poller.stop()  # joined: the socket is ours to close now
+            for socket in sockets:
+                socket.close()
 
     return armed()
 
