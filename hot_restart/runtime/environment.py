@@ -15,12 +15,17 @@ from __future__ import annotations
 
 import os
 
-from .state import STATE, stop_on_from_env
+from .state import ENVIRONMENT_READ, STATE, stop_on_from_env
 
 _NAMES = ("HOT_RESTART_FORCE_PROMPT", "HOT_RESTART_WATCH", "HOT_RESTART_STOP_ON")
 
-#: The values as last seen (from the first read here: ``state`` applied them at import).
-_seen: dict[str, str | None] = {name: os.environ.get(name) for name in _NAMES}
+#: The values as last seen: as ``state`` read them at import (FORCE_PROMPT
+#: is read at each new answer to "can a prompt happen", so seeing it change
+#: only has that answer asked again).
+_seen: dict[str, str | None] = {
+    "HOT_RESTART_FORCE_PROMPT": os.environ.get("HOT_RESTART_FORCE_PROMPT"),
+    **ENVIRONMENT_READ,
+}
 
 
 def refresh() -> None:

@@ -135,6 +135,10 @@ def stop_on_from_env() -> StopOn | None:
 _DEFAULT = Options()
 STATE = State()
 STATE.forced_stop_on = stop_on_from_env()
+#: The environment as read above: ``environment.refresh`` applies what changed since.
+ENVIRONMENT_READ = {
+    name: os.environ.get(name) for name in ("HOT_RESTART_WATCH", "HOT_RESTART_STOP_ON")
+}
 
 
 def set_stop_on(value: str | None) -> None:
