@@ -26,6 +26,9 @@ _ALIASES = {"debugpy": "pydevd"}
 class Outcome:
     action: str  # "continue", "restart" or "quit"
     frame: FrameType | None = None
+    # Whether the debugger read a command from the user (None: it cannot
+    # tell): one that did not (a .pdbrc that says `c`) never stopped.
+    stopped: bool | None = None
 
 
 def choose(announce: bool = True) -> str:
@@ -171,6 +174,7 @@ def _run_cmd_debugger(
     outcome: Outcome = debugger.hr_outcome
     if STATE.reraise_requested:
         return Outcome("quit")
+    outcome.stopped = debugger.hr_read_input
     return outcome
 
 
@@ -208,6 +212,24 @@ def _with_restart_commands(base: type) -> type:
             super().__init__(*args, **kwargs)
             self.hr_outcome = Outcome("continue")
             self.hr_interrupt_ends = False
+            self.hr_read_input = False
+            self._hr_queued = 0
+
+        # Did a command come from the user, or only from cmdqueue (.pdbrc,
+        # our `l`)?  cmd's loop pops the queue before precmd: a line read
+        # from the user leaves the queue as long as it was.
+        def preloop(self) -> None:
+            super().preloop()
+            self._hr_queued = len(self.cmdqueue)
+
+        def precmd(self, line: str) -> Any:
+            if len(self.cmdqueue) == self._hr_queued:
+                self.hr_read_input = True
+            return super().precmd(line)
+
+        def postcmd(self, stop: Any, line: str) -> Any:
+            self._hr_queued = len(self.cmdqueue)
+            return super().postcmd(stop, line)
 
         def cmdloop(self, intro: str | None = None) -> Any:
             # pdb answers an interrupt at its prompt with a new prompt; in a

@@ -71,9 +71,19 @@ def _prompt_until_ready(
         if STATE.exiting or outcome.action == "quit":
             STATE.reraise_requested = False
             return None, _nothing
-        if last_run is not None and _disk() == last_run:
+        if outcome.action == "continue" and last_run is not None and _disk() == last_run:
             # The same crash again, from a re-run of the same code: a debugger
             # that returns without stopping must not make it a tight loop.
+            # (`restart` is typed on purpose, on a frame of the user's choice.)
+            stopped = outcome.stopped
+            if stopped is None:  # the adapter cannot tell: nobody answers that fast
+                stopped = time.monotonic() - opened >= AT_ONCE
+            if not stopped:
+                say(
+                    f"the debugger ({name}) returned without stopping, and nothing changed on "
+                    f"disk since the last run of {qualname}; letting the exception propagate"
+                )
+                return None, _nothing
             if not warned:
                 warned = True
                 say(
@@ -81,12 +91,6 @@ def _prompt_until_ready(
                     "`c` again to re-run it as it is, or `q` to let the exception propagate"
                 )
                 continue
-            if time.monotonic() - opened < AT_ONCE:
-                say(
-                    f"the debugger ({name}) returned at once without stopping, and nothing "
-                    "changed on disk; letting the exception propagate"
-                )
-                return None, _nothing
         target = outcome.frame if outcome.frame is not None else frame
         if kind in (KIND_GENERATOR, KIND_ASYNC_GENERATOR) and target is frame:
             caller = _restartable_caller(frame)
@@ -114,7 +118,8 @@ def _nothing() -> None:
     return None
 
 
-#: A debugger back sooner than this (seconds) did not wait for anyone.
+#: A debugger back sooner than this (seconds) did not wait for anyone (for
+#: the adapters that cannot say whether they read a command: pudb, pydevd).
 AT_ONCE = 0.3
 
 #: The re-runs handed over, by (id(frame), id(its code)) of the frame that
