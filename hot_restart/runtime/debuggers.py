@@ -116,10 +116,6 @@ def _pudb_quit() -> bool:
 _classes: dict[str, type] = {}
 
 
-class _Interrupted(BaseException):
-    """An interrupt at a kernel's prompt: out of pdb's loop, which catches KeyboardInterrupt."""
-
-
 def _run_cmd_debugger(
     name: str, frame: FrameType, tb: TracebackType | None, watch_files: Sequence[str]
 ) -> Outcome:
@@ -148,20 +144,20 @@ def _run_cmd_debugger(
         debugger.reset()
         if STATE.uses_classic_api(frame.f_code.co_filename):
             debugger.cmdqueue.append("l")  # 0.2.x listed the source around the crash
-        # A kernel's input box (activated by install(), see kernel.py).
-        kernel = sys.modules.get(f"{__package__}.kernel")
-        in_kernel = kernel is not None and kernel.current() is not None
-        debugger.hr_interrupt_ends = in_kernel
         if STATE.watch:
             from .watch import watching
 
-            if kernel is not None and in_kernel:
+            # A kernel's input box (activated by install(), see kernel.py).
+            # An interrupt there needs nothing of ours: ipykernel makes pdb
+            # IPython's InterruptiblePdb, which ends its loop on one.
+            kernel = sys.modules.get(f"{__package__}.kernel")
+            if kernel is not None and kernel.current() is not None:
                 watching = kernel.watching
             with watching(debugger, watch_files):
                 debugger.interaction(frame.f_back, tb)
         else:
             debugger.interaction(frame.f_back, tb)
-    except (KeyboardInterrupt, _Interrupted):
+    except KeyboardInterrupt:
         return Outcome("quit")
     except Exception as e:  # no way to read a command (a kernel run without stdin)
         say(
@@ -211,7 +207,6 @@ def _with_restart_commands(base: type) -> type:
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
             self.hr_outcome = Outcome("continue")
-            self.hr_interrupt_ends = False
             self.hr_read_input = False
             self._hr_queued = 0
 
@@ -230,17 +225,6 @@ def _with_restart_commands(base: type) -> type:
         def postcmd(self, stop: Any, line: str) -> Any:
             self._hr_queued = len(self.cmdqueue)
             return super().postcmd(stop, line)
-
-        def cmdloop(self, intro: str | None = None) -> Any:
-            # pdb answers an interrupt at its prompt with a new prompt; in a
-            # kernel an interrupt is the only way out a front end has.
-            try:
-                return super().cmdloop(intro)
-            except KeyboardInterrupt:
-                if not self.hr_interrupt_ends:
-                    raise
-                self.hr_outcome = Outcome("quit")
-                raise _Interrupted from None
 
         def do_continue(self, arg: str) -> Any:
             """c(ont(inue))

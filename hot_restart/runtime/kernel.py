@@ -17,9 +17,10 @@ they work through it unchanged; what this module adds:
   hot_restart shows: the exception propagates as it would without it.
 - **Settings.**  The same events read the ``HOT_RESTART_*`` settings from
   the environment again (``%env`` in a cell takes effect from the next one).
-- **Interrupt.**  Interrupting the kernel at the prompt ends the session:
-  the original exception propagates (pdb would only cancel the command line
-  and ask again, as in a terminal, where Ctrl-D and ``q`` are at hand).
+- **Interrupt.**  Interrupting the kernel at the prompt ends the session
+  with the original exception: ipykernel makes ``pdb.Pdb`` (and ipdb's
+  class in a kernel) IPython's ``InterruptiblePdb``, which leaves its loop
+  on KeyboardInterrupt, and the adapter takes that as ``q``.
 - **Watch-to-continue.**  The kernel waits for the reply on its stdin
   socket; a save makes the watcher send that reply itself (``continue``),
   from a socket of its own, as the front end would.
