@@ -241,3 +241,27 @@ def test_pydevd_without_a_client_never_spins(kernel: Kernel, folder: Path) -> No
     assert cell.ename == "ZeroDivisionError", cell.transcript
     assert cell.transcript.count(BANNER) <= 2, cell.transcript
     assert "returned without stopping" in cell.output
+
+
+def test_patterns_from_the_environment_prompt_in_the_kernel(tmp_path: Path) -> None:
+    # HOT_RESTART_PATTERNS installs the hook when the kernel's Python starts,
+    # before ipykernel exists: the first crash in a cell still finds the front end.
+    path = write(tmp_path, "k_env_patterns", AVERAGE)
+    # What the .pth line does (`python -m hot_restart pth install`), without
+    # writing into the venv: the documented sitecustomize.py alternative.
+    write(tmp_path, "sitecustomize", "import hot_restart.activate\n")
+    started = Kernel(
+        tmp_path, {"HOT_RESTART_DEBUGGER": debugger(), "HOT_RESTART_PATTERNS": "k_env_patterns"}
+    )
+    try:
+
+        def front_end(prompt: str, output: str) -> str:
+            path.write_text(AVERAGE_FIXED)
+            return "c"
+
+        cell = started.execute("import k_env_patterns\nk_env_patterns.average([])", front_end)
+    finally:
+        started.close()
+    assert cell.status == "ok", cell.transcript
+    assert "> hot_restart: k_env_patterns.average raised ZeroDivisionError" in cell.transcript
+    assert cell.output.rstrip().endswith("0.0")
