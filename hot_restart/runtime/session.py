@@ -45,9 +45,6 @@ def stop(exc: BaseException, frame: FrameType, qualname: str) -> Callable[[], An
     if target is None:
         decline(exc)
         return None
-    _runs[(id(target), id(target.f_code))] = (_crash_key(exc, frame, qualname), _disk())
-    while len(_runs) > 16:
-        del _runs[next(iter(_runs))]
     if target is frame:
         _rerunning.append((id(frame), id(frame.f_code)))
         del _rerunning[:-16]
@@ -111,6 +108,10 @@ def _prompt_until_ready(
             )
             continue
         _reload_frames_below(target, exc)
+        # Under the session lock: what a crash in the re-run is compared with.
+        _runs[(id(target), id(target.f_code))] = (_crash_key(exc, frame, qualname), _disk())
+        while len(_runs) > 16:
+            del _runs[next(iter(_runs))]
         return target, call
 
 
