@@ -25,8 +25,9 @@ they work through it unchanged; what this module adds:
   socket; a save makes the watcher send that reply itself (``continue``),
   from a socket of its own, as the front end would.
 
-Nothing here imports IPython, ipykernel or zmq: all of it is reached
-through the kernel object that ipykernel already put in ``builtins``.
+Nothing here imports IPython or ipykernel: all of it is reached through
+the kernel object that ipykernel already put in ``builtins`` (and zmq,
+which the watcher needs, is imported only inside a kernel, which has it).
 """
 
 from __future__ import annotations
