@@ -265,3 +265,28 @@ def test_patterns_from_the_environment_prompt_in_the_kernel(tmp_path: Path) -> N
     assert cell.status == "ok", cell.transcript
     assert "> hot_restart: k_env_patterns.average raised ZeroDivisionError" in cell.transcript
     assert cell.output.rstrip().endswith("0.0")
+
+
+def test_outside_a_kernel_nothing_of_ipython_is_imported() -> None:
+    import subprocess
+    import sys
+
+    from kernel_session import REPO_ROOT
+
+    code = (
+        "import sys, hot_restart\n"
+        "hot_restart.install(['nothing_here'])\n"
+        "from hot_restart.runtime import kernel\n"
+        "from hot_restart.runtime.state import STATE\n"
+        "print(kernel.can_prompt in STATE.prompt_places, kernel.can_prompt(), STATE.interactive())\n"
+        "print([m for m in ('IPython', 'ipykernel', 'zmq') if m in sys.modules])\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=REPO_ROOT,
+        stdin=subprocess.DEVNULL,
+    )
+    assert done.stdout.splitlines() == ["True False False", "[]"], done.stdout + done.stderr
