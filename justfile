@@ -70,6 +70,10 @@ clean:
 demo:
     uv run python demo/run_demo.py
 
+# The same demo in a real Jupyter kernel: the crash opens the debugger in the notebook's input box; the script fixes the file, answers `c`, and prints the transcript
+demo-notebook:
+    uv run python demo/run_notebook_demo.py
+
 # Try the demo by hand: fix apply_discount in demo/inventory.py when pdb opens, then type c
 demo-live:
     @echo "When the debugger opens: fix apply_discount in demo/inventory.py, save, type c."

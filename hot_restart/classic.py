@@ -17,7 +17,7 @@ from types import CodeType, FunctionType, ModuleType
 from typing import Any, TypeVar
 
 from .errors import ReloadException
-from .runtime import cells, rebind, registry
+from .runtime import cells, kernel, rebind, registry
 from .runtime.state import STATE, Options
 from .runtime.trampoline import handle
 from .runtime.walk import (
@@ -48,6 +48,7 @@ def _file_table(filename: str, lines: list[str]) -> dict[tuple[str, int], CodeTy
 
 
 def _instrument(fn: FunctionType, options: Options | None, warn_level: int) -> bool:
+    kernel.activate()  # a notebook's input box can be the prompt
     code = fn.__code__
     qualname = getattr(code, "co_qualname", fn.__qualname__)
     if options is not None:

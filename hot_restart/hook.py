@@ -112,6 +112,9 @@ def _install(
         added = finder.patterns.add(wanted.patterns)
         if finder.patterns and not any(f is finder for f in sys.meta_path):
             sys.meta_path.insert(_insertion_index(), finder)
+    from .runtime.kernel import activate
+
+    activate()  # a notebook's input box can be the prompt
     if stop_on is not None:
         from .runtime.state import set_stop_on
 

@@ -147,3 +147,11 @@ def test_ctrl_c_and_ctrl_d_keep_their_meaning_while_watching(session):
     s.child.sendeof()  # Ctrl-D: let the exception propagate
     out = s.finish(1)
     assert "ZeroDivisionError" in out.rsplit("--KeyboardInterrupt--", 1)[1]
+
+
+def test_hot_restart_watch_set_after_start_up_takes_effect_at_the_crash(session):
+    s = session("watch", main="app.py", run="set_later.py")
+    s.prompt()
+    s.fix()
+    s.expect(r"result: 20")
+    s.finish(0)

@@ -26,6 +26,9 @@ _ALIASES = {"debugpy": "pydevd"}
 class Outcome:
     action: str  # "continue", "restart" or "quit"
     frame: FrameType | None = None
+    # Whether the debugger read a command from the user (None: it cannot
+    # tell): one that did not (a .pdbrc that says `c`) never stopped.
+    stopped: bool | None = None
 
 
 def choose(announce: bool = True) -> str:
@@ -57,7 +60,9 @@ def choose(announce: bool = True) -> str:
                 )
             return "pdb"
         return name
-    if "pydevd" in sys.modules:
+    # pydevd only with a client attached: ipykernel imports debugpy, and a
+    # pydevd with no one listening never stops (see session's spin guard).
+    if getattr(sys.modules.get("pydevd"), "get_global_debugger", lambda: None)() is not None:
         return "pydevd"
     if "pudb" in sys.modules:
         return "pudb"
@@ -142,17 +147,30 @@ def _run_cmd_debugger(
         if STATE.watch:
             from .watch import watching
 
+            # A kernel's input box (activated by install(), see kernel.py).
+            # An interrupt there needs nothing of ours: ipykernel makes pdb
+            # IPython's InterruptiblePdb, which ends its loop on one.
+            kernel = sys.modules.get(f"{__package__}.kernel")
+            if kernel is not None and kernel.current() is not None:
+                watching = kernel.watching
             with watching(debugger, watch_files):
                 debugger.interaction(frame.f_back, tb)
         else:
             debugger.interaction(frame.f_back, tb)
     except KeyboardInterrupt:
         return Outcome("quit")
+    except Exception as e:  # no way to read a command (a kernel run without stdin)
+        say(
+            f"the debugger could not read a command ({e.__class__.__name__}: {e}); "
+            "letting the exception propagate"
+        )
+        return Outcome("quit")
     finally:
         _restore_main(main)
     outcome: Outcome = debugger.hr_outcome
     if STATE.reraise_requested:
         return Outcome("quit")
+    outcome.stopped = debugger.hr_read_input
     return outcome
 
 
@@ -189,6 +207,24 @@ def _with_restart_commands(base: type) -> type:
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
             self.hr_outcome = Outcome("continue")
+            self.hr_read_input = False
+            self._hr_queued = 0
+
+        # Did a command come from the user, or only from cmdqueue (.pdbrc,
+        # our `l`)?  cmd's loop pops the queue before precmd: a line read
+        # from the user leaves the queue as long as it was.
+        def preloop(self) -> None:
+            super().preloop()
+            self._hr_queued = len(self.cmdqueue)
+
+        def precmd(self, line: str) -> Any:
+            if len(self.cmdqueue) == self._hr_queued:
+                self.hr_read_input = True
+            return super().precmd(line)
+
+        def postcmd(self, stop: Any, line: str) -> Any:
+            self._hr_queued = len(self.cmdqueue)
+            return super().postcmd(stop, line)
 
         def do_continue(self, arg: str) -> Any:
             """c(ont(inue))

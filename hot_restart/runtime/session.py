@@ -11,6 +11,7 @@ import contextlib
 import functools
 import sys
 import threading
+import time
 from collections.abc import Callable
 from types import FrameType, FunctionType
 from typing import Any
@@ -22,7 +23,7 @@ from ..transform import (
     is_instrumented,
     kind_of,
 )
-from . import debuggers, rebind, registry
+from . import debuggers, environment, rebind, registry
 from .messages import say
 from .reload import reload_changed, reload_function
 from .state import STATE
@@ -55,14 +56,38 @@ def stop(exc: BaseException, frame: FrameType, qualname: str) -> Callable[[], An
 def _prompt_until_ready(
     exc: BaseException, frame: FrameType, qualname: str, kind: int
 ) -> tuple[FrameType | None, Callable[[], Any]]:
+    environment.refresh()
     name = debuggers.choose()
     _banner(exc, frame, qualname, kind)
+    last_run = _last_run_of(exc, frame, qualname)
+    warned = False
     while True:
         STATE.reraise_requested = False
+        opened = time.monotonic()
         outcome = debuggers.run(name, exc, frame)
         if STATE.exiting or outcome.action == "quit":
             STATE.reraise_requested = False
             return None, _nothing
+        if outcome.action == "continue" and last_run is not None and _disk() == last_run:
+            # The same crash again, from a re-run of the same code: a debugger
+            # that returns without stopping must not make it a tight loop.
+            # (`restart` is typed on purpose, on a frame of the user's choice.)
+            stopped = outcome.stopped
+            if stopped is None:  # the adapter cannot tell: nobody answers that fast
+                stopped = time.monotonic() - opened >= AT_ONCE
+            if not stopped:
+                say(
+                    f"the debugger ({name}) returned without stopping, and nothing changed on "
+                    f"disk since the last run of {qualname}; letting the exception propagate"
+                )
+                return None, _nothing
+            if not warned:
+                warned = True
+                say(
+                    f"nothing changed on disk since the last run of {qualname}; fix it and `c`, "
+                    "`c` again to re-run it as it is, or `q` to let the exception propagate"
+                )
+                continue
         target = outcome.frame if outcome.frame is not None else frame
         if kind in (KIND_GENERATOR, KIND_ASYNC_GENERATOR) and target is frame:
             caller = _restartable_caller(frame)
@@ -83,11 +108,62 @@ def _prompt_until_ready(
             )
             continue
         _reload_frames_below(target, exc)
+        # Under the session lock: what a crash in the re-run is compared with.
+        _runs[(id(target), id(target.f_code))] = (_crash_key(exc, frame, qualname), _disk())
+        while len(_runs) > 16:
+            del _runs[next(iter(_runs))]
         return target, call
 
 
 def _nothing() -> None:
     return None
+
+
+#: A debugger back sooner than this (seconds) did not wait for anyone (for
+#: the adapters that cannot say whether they read a command: pudb, pydevd).
+AT_ONCE = 0.3
+
+#: The re-runs handed over, by (id(frame), id(its code)) of the frame that
+#: re-runs: the crash that led there and the source files' stamps then.
+_runs: dict[tuple[int, int], tuple[tuple[str, str, type[BaseException]], tuple[object, ...]]] = {}
+
+
+def _crash_key(exc: BaseException, frame: FrameType, qualname: str) -> tuple[str, str, type]:
+    return (frame.f_code.co_filename, qualname, type(exc))
+
+
+def _last_run_of(exc: BaseException, frame: FrameType, qualname: str) -> tuple[object, ...] | None:
+    """The stamps taken when this same crash was last re-run, if it is a re-run of it.
+
+    The re-run is below the frame that re-runs (a frame alive in its handler
+    meanwhile, so its id is its own); the crash is "the same" when it is in
+    the same function with the same exception type.
+    """
+    if not _runs:
+        return None
+    key = _crash_key(exc, frame, qualname)
+    caller = frame.f_back
+    while caller is not None:
+        found = _runs.get((id(caller), id(caller.f_code)))
+        if found is not None:
+            return found[1] if found[0] == key else None
+        caller = caller.f_back
+    return None
+
+
+def _disk() -> tuple[object, ...]:
+    """Stamps of every file instrumented code came from: a fix may be in any of them."""
+    import os
+
+    stamps: list[object] = []
+    for name in sorted({*registry.sources, *registry.stamps}):
+        try:
+            st = os.stat(name)
+        except OSError:
+            stamps.append(None)
+        else:
+            stamps.append((st.st_mtime_ns, st.st_size, st.st_ino))
+    return tuple(stamps)
 
 
 def _banner(exc: BaseException, frame: FrameType, qualname: str, kind: int) -> None:

@@ -66,6 +66,9 @@ class State:
         # "is the catcher instrumented" (the pytest plugin: the test itself,
         # say in a pytest.raises block): true means do not stop for it.
         self.handled_by_host: Callable[[BaseException, FrameType], bool] | None = None
+        # Other places a prompt can open (a Jupyter kernel's stdin channel, ...):
+        # each cheap, asked when the cached answer above is asked again.
+        self.prompt_places: list[Callable[[], bool]] = []
 
     def settings_changed(self) -> None:
         self.fast_propagate.clear()
@@ -98,7 +101,11 @@ class State:
         cached = self._tty
         if cached[0] == key[0] and cached[1] == key[1]:
             return cached[2]
-        answer = _force_prompt() or (_isatty(stdin) and _isatty(stdout))
+        answer = (
+            _force_prompt()
+            or (_isatty(stdin) and _isatty(stdout))
+            or any(place() for place in self.prompt_places)
+        )
         self._tty = (*key, answer)
         return answer
 
@@ -128,6 +135,10 @@ def stop_on_from_env() -> StopOn | None:
 _DEFAULT = Options()
 STATE = State()
 STATE.forced_stop_on = stop_on_from_env()
+#: The environment as read above: ``environment.refresh`` applies what changed since.
+ENVIRONMENT_READ = {
+    name: os.environ.get(name) for name in ("HOT_RESTART_WATCH", "HOT_RESTART_STOP_ON")
+}
 
 
 def set_stop_on(value: str | None) -> None:
