@@ -59,6 +59,7 @@ if TYPE_CHECKING:
         wrap_modules,
     )
     from .hook import install, uninstall
+    from .runtime.ide import reload, restart
 
 _LAZY = {
     "wrap": "classic",
@@ -72,6 +73,8 @@ _LAZY = {
     "is_restarting_module": "classic",
     "exit": "classic",
     "reraise": "classic",
+    "reload": "runtime.ide",
+    "restart": "runtime.ide",
     "install": "hook",
     "uninstall": "hook",
 }
@@ -83,8 +86,10 @@ __all__ = [
     "install",
     "is_restarting_module",
     "no_wrap",
+    "reload",
     "reload_module",
     "reraise",
+    "restart",
     "restart_module",
     "uninstall",
     "wrap",
