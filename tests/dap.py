@@ -38,6 +38,9 @@ class Client:
         self._messages: queue.Queue[dict[str, Any] | None] = queue.Queue()
         self._pending: list[dict[str, Any]] = []
         self.output: list[str] = []  # "output" events' text, in order
+        # The same by category ("stdout", "stderr"): the two pipes are read
+        # apart, so their interleaving varies from run to run.
+        self.streams: dict[str, list[str]] = {}
         self.transcript: list[str] = []  # one line per message, for failure reports
         self._thread = threading.Thread(target=self._read_all, daemon=True)
         self._thread.start()
@@ -136,7 +139,9 @@ class Client:
         summary = message.get("command") or message.get("event")
         self.transcript.append(f"<- {message['type']} {summary} {message.get('body', '')}"[:400])
         if message.get("event") == "output":
-            self.output.append(message["body"].get("output", ""))
+            body = message["body"]
+            self.output.append(body.get("output", ""))
+            self.streams.setdefault(body.get("category", ""), []).append(body.get("output", ""))
         if message["type"] == "request":  # reverse requests (runInTerminal): decline
             self._answer_reverse(message)
         return message
@@ -193,16 +198,9 @@ class Client:
         body: dict[str, Any] = response.get("body") or {}
         return body
 
-    def drain_output(self, until: Callable[[str], bool], timeout: float = WAIT) -> str:
-        """All output so far, waiting until ``until`` holds for it."""
-        end = time.monotonic() + timeout
-        while not until("".join(self.output)):
-            try:
-                message = self._next(end)
-            except (queue.Empty, DAPError):
-                break
-            self._pending.append(message)
-        return "".join(self.output)
+    def stream(self, category: str) -> str:
+        """What the program wrote to ``category`` ("stdout", "stderr") so far."""
+        return "".join(self.streams.get(category, []))
 
     def report(self) -> str:
         return "\n".join(self.transcript[-60:]) + "\n--- output ---\n" + "".join(self.output)
