@@ -71,17 +71,24 @@ def launch(clients: list[Client], folder: Path, filters: list[str] = FILTERS) ->
     return client
 
 
-def stopped_at_crash(client: Client, folder: Path) -> tuple[int, list[dict[str, Any]]]:
+def stopped_at_crash(
+    client: Client,
+    folder: Path,
+    crash: tuple[str, int] = ("inner", 5),
+    caller: tuple[str, int] = ("outer", 10),
+) -> tuple[int, list[dict[str, Any]]]:
     """Wait for the stop at the crash; check what the IDE shows; (thread, frames)."""
     stop = client.event("stopped")["body"]
     assert stop["reason"] == "exception", client.report()
-    assert stop["text"] == "ZeroDivisionError"
+    # Reported as pydevd reports a user-unhandled exception: paused at the crash.
+    assert stop["text"].split()[0] == "ZeroDivisionError"
+    assert stop["text"].endswith(f"execution is paused at: {crash[0]})")
     thread = stop["threadId"]
     frames = client.request("stackTrace", threadId=thread)["stackFrames"]
-    top, caller = frames[0], frames[1]
-    assert (top["name"], top["line"]) == ("inner", 5)  # the line that raised
-    assert Path(top["source"]["path"]).resolve() == (folder / "prog.py").resolve()
-    assert (caller["name"], caller["line"]) == ("outer", 10)  # live, not unwound
+    name, line = crash
+    assert (frames[0]["name"], frames[0]["line"]) == (f"{name} (Current frame)", line)
+    assert Path(frames[0]["source"]["path"]).resolve() == (folder / "prog.py").resolve()
+    assert (frames[1]["name"], frames[1]["line"]) == caller  # live, not unwound
     info = client.request("exceptionInfo", threadId=thread)
     assert info["breakMode"] == "unhandled"
     return thread, frames
@@ -120,14 +127,23 @@ def stops_until_exit(client: Client) -> list[dict[str, Any]]:
         client.request("continue", threadId=message["body"]["threadId"])
 
 
-def test_crash_stops_in_the_ide_and_continue_reruns_the_fix(program, clients):
-    client = launch(clients, program)
+@pytest.mark.parametrize(
+    "filters",
+    [
+        ["uncaught"],  # VS Code's default
+        FILTERS,
+        ["userUnhandled"],
+    ],
+)
+def test_crash_stops_in_the_ide_and_continue_reruns_the_fix(program, clients, filters):
+    client = launch(clients, program, filters)
     thread, _frames = stopped_at_crash(client, program)
     fix(program)
     assert run_to_exit(client, thread) == 0
     # debugpy's launcher sends all the output before "exited".
     out, err = client.stream("stdout"), client.stream("stderr")
     assert "stdin is a terminal: False" in out  # the internal console gives none
+    assert "> Continue (F5): reload inner from disk and run it again" in out
     assert "hot_restart: reloaded inner" in err
     assert "result: 3" in out
     assert out.count("outer runs") == 1  # inner re-ran in place; outer did not
@@ -183,22 +199,19 @@ def _free_port() -> int:
         return port
 
 
-def test_attach_to_a_program_started_with_debugpy_listen(program, clients):
-    """An attach configuration: the program waits for VS Code on a port."""
-    port = _free_port()
-    log = program / "output.txt"
+def attach(clients: list[Client], folder: Path, command: list[str], port: int, **where: Any) -> str:
+    """Start ``command``, attach to it on ``port`` (as an attach configuration
+    does), stop at the crash, fix it, continue: the program's output."""
+    log = folder / "output.txt"
     with log.open("wb") as output:
         # A file, not a pipe: debugpy's adapter, a child of the program's, holds it too.
         process = subprocess.Popen(
-            [
-                *(sys.executable, "-m", "debugpy", "--listen", f"127.0.0.1:{port}"),
-                *("--wait-for-client", "-m", "hot_restart", "prog.py"),
-            ],
-            cwd=program,
+            [sys.executable, *command],
+            cwd=folder,
             stdin=subprocess.DEVNULL,
             stdout=output,
             stderr=subprocess.STDOUT,
-            env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "HOME": str(program)},
+            env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "HOME": str(folder)},
         )
     try:
         client = Client.connect(port)
@@ -209,17 +222,36 @@ def test_attach_to_a_program_started_with_debugpy_listen(program, clients):
         client.request("setExceptionBreakpoints", filters=FILTERS)
         client.request("configurationDone")
         client.response(attached)
-        thread, _frames = stopped_at_crash(client, program)
-        fix(program)
+        thread, _frames = stopped_at_crash(client, folder, **where)
+        fix(folder)
         client.request("continue", threadId=thread)
         assert process.wait(WAIT) == 0, log.read_text()
     finally:
         if process.poll() is None:
             process.kill()
             process.wait(5)
-    out = log.read_text()
+    return log.read_text()
+
+
+def test_attach_to_a_program_started_with_debugpy_listen(program, clients):
+    """An attach configuration: the program waits for VS Code on a port."""
+    port = _free_port()
+    listen = ["-m", "debugpy", "--listen", f"127.0.0.1:{port}", "--wait-for-client"]
+    out = attach(clients, program, [*listen, "-m", "hot_restart", "prog.py"], port)
     assert "hot_restart: reloaded inner" in out
     assert "result: 3" in out
+
+
+def test_attach_after_an_exception_was_already_judged(tmp_path, clients):
+    """ "No prompt here" was cached before the IDE attached: attaching asks again."""
+    folder = tmp_path / "ide_attach_late"
+    shutil.copytree(SCENARIOS / "ide_attach_late", folder)
+    shutil.copy(folder / "in_1.py", folder / "prog.py")
+    port = _free_port()
+    out = attach(
+        clients, folder, ["prog.py", str(port)], port, crash=("inner", 15), caller=("<module>", 26)
+    )
+    assert "result: 2" in out
 
 
 def test_debugpy_listening_without_a_client_is_not_chosen(session):

@@ -174,22 +174,75 @@ def stop(exc: BaseException, frame: FrameType) -> tuple[str, FrameType | None]:
 
 
 def _stop(py_db: Any, thread: threading.Thread, excinfo: tuple[Any, Any, Any]) -> None:
-    """pydevd's post-mortem stop, as for an uncaught exception where it can be."""
-    trigger = getattr(py_db, "trigger_exception_handler", None)
-    uncaught = getattr(py_db, "break_on_uncaught_exceptions", None)
-    as_uncaught = (
-        bool(uncaught) and py_db.get_exception_breakpoint(excinfo[0], uncaught) is not None
-    )
-    if trigger is not None:
-        # debugpy >= 1.8.17: suspends sys.monitoring for this thread while stopped.
-        trigger(excinfo, as_uncaught=as_uncaught)
+    """pydevd's stop on a user-unhandled exception, at the crash.
+
+    What pydevd does when an exception leaves the user's code (its
+    ``handle_exception``), with the crash as the current frame.  Its public
+    ``trigger_exception_handler`` stops as at an uncaught exception instead:
+    the current frame is then the outermost one, which VS Code labels
+    "(Current frame)", and it exists only in debugpy 1.8.17 and later; it is
+    the fallback when this debugger lacks a method used here.
+    """
+    frame = _crash_frame(py_db, excinfo[2])
+    pydevd = sys.modules.get("pydevd")
+    needed = ("send_caught_exception_stack", "set_suspend", "do_wait_suspend")
+    if frame is None or not all(hasattr(py_db, name) for name in needed):
+        trigger = getattr(py_db, "trigger_exception_handler", None)
+        if trigger is not None:
+            trigger(excinfo, as_uncaught=False)
         return
+    monitoring = None
+    if getattr(pydevd, "PYDEVD_USE_SYS_MONITORING", False):
+        monitoring = getattr(pydevd, "pydevd_sys_monitoring", None)
+    # Python 3.12+: sys.monitoring must not trace this thread while it is
+    # stopped (the debug console's code runs in it), as pydevd does itself.
+    suspended = bool(monitoring and monitoring.suspend_current_thread_tracing())
     info = py_db.set_additional_thread_info(thread)
     info.is_tracing += 1  # the stop's own code is not the program's: do not trace it
     try:
-        py_db.stop_on_unhandled_exception(py_db, thread, info, excinfo)
+        py_db.send_caught_exception_stack(thread, excinfo, id(frame))
+        try:
+            py_db.set_suspend(thread, _CMD_ADD_EXCEPTION_BREAK)
+            py_db.do_wait_suspend(thread, frame, "exception", excinfo, _USER_UNHANDLED)
+        finally:
+            proceeded = getattr(py_db, "send_caught_exception_stack_proceeded", None)
+            if proceeded is not None:
+                proceeded(thread)
     finally:
         info.is_tracing -= 1
+        if suspended and monitoring is not None:
+            monitoring.resume_current_thread_tracing()
+
+
+#: pydevd's stop reason for an exception breakpoint (the IDE reports the
+#: break mode "unhandled"), and its name for a user-unhandled exception.
+_CMD_ADD_EXCEPTION_BREAK = 122
+_USER_UNHANDLED = "USER_UNHANDLED"
+
+
+def _crash_frame(py_db: Any, tb: Any) -> FrameType | None:
+    """The deepest frame of the traceback that the IDE shows (``justMyCode``)."""
+    shown = None
+    excluded = getattr(py_db, "apply_files_filter", None)
+    while tb is not None:
+        frame = tb.tb_frame
+        try:
+            hidden = excluded is not None and excluded(frame, frame.f_code.co_filename, False)
+        except Exception:
+            hidden = False
+        if not hidden or shown is None:
+            shown = frame
+        tb = tb.tb_next
+    return shown
+
+
+def help_line(what: str) -> str:
+    """The banner's help in the IDE: its Continue button, and the debug console's commands."""
+    return (
+        f"> Continue (F5): reload {what} from disk and run it again | Debug Console: "
+        "`import hot_restart`, then hot_restart.restart('caller') re-runs that caller, "
+        "hot_restart.reraise() lets the exception propagate, hot_restart.reload() reloads now"
+    )
 
 
 # The debug console's commands (``hot_restart.reload()``, ``hot_restart.restart()``).
