@@ -23,4 +23,3 @@ def test_adapter_is_called_and_continue_reruns(session, name, expected):
     out = s.finish(0)
     assert expected in out
     assert "result: 2" in out
-

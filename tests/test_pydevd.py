@@ -271,3 +271,15 @@ def test_debugpy_setting_outside_debugpy_says_one_line(session):
     assert "pip install" not in out
     assert out.count("this process does not run under it") == 1
     assert error_line("10 // 0") in out
+
+
+def test_debugpy_setting_without_debugpy_installed_names_debugpy(monkeypatch, capsys):
+    from hot_restart.runtime import debuggers
+
+    monkeypatch.setenv("HOT_RESTART_DEBUGGER", "debugpy")
+    for name in ("debugpy", "pydevd"):
+        monkeypatch.setitem(sys.modules, name, None)  # as if not installed
+    assert debuggers.choose() == "pdb"
+    err = capsys.readouterr().err
+    assert "`pip install debugpy`" in err
+    assert "pip install pydevd" not in err

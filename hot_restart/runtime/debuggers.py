@@ -51,9 +51,10 @@ def choose(announce: bool = True) -> str:
             return "pdb"
         if name != "pdb" and not _importable(name):
             if announce:
+                package = "debugpy" if name == "pydevd" else name  # debugpy bundles pydevd
                 say(
                     f"{source} asks for {name}, which is not installed; "
-                    f"`pip install {name}` (using pdb)"
+                    f"`pip install {package}` (using pdb)"
                 )
             return "pdb"
         return name
@@ -71,7 +72,7 @@ def _ide_attached() -> bool:
 
 
 def _importable(name: str) -> bool:
-    if name in sys.modules:
+    if sys.modules.get(name) is not None:  # None there: its import is blocked
         return True
     if name == "pydevd":
         # debugpy bundles its own pydevd, put on the path when debugpy runs
