@@ -14,14 +14,14 @@ cached with the terminal check, so a listener on the debugger's DAP messages
 forgets it when a client configures, changes its exception breakpoints or
 disconnects.
 
-**The stop.**  pydevd is asked to stop on the crash as on an unhandled
-exception: the IDE shows the exception, the crash line, and every frame live
-above it (the callers are running, not unwound).  It stops only if the
-client asked to break on this exception (VS Code's "Uncaught Exceptions",
-ticked by default, "User Uncaught Exceptions" or "Raised Exceptions"):
-otherwise, or if it returns without stopping (a condition on the exception
-breakpoint), the exception propagates with one line.  Taking "returned" as
-"continue" would reload and re-run the crash for ever.
+**The stop.**  pydevd stops as it does when an exception leaves the user's
+code (user-unhandled), paused at the crash: the IDE shows the exception, the
+line that raised, and every frame live above it (the callers are running,
+not unwound).  It stops only if the client asked to break on this exception
+(VS Code's "Uncaught Exceptions", ticked by default, "User Uncaught
+Exceptions" or "Raised Exceptions"): otherwise, or if pydevd returns without
+having suspended the thread, the exception propagates with one line.  Taking
+"returned" as "continue" would reload and re-run the crash for ever.
 
 **The debug console** evaluates in the paused frame, so the commands are
 functions of the package: ``hot_restart.reload()`` (reload what was edited
@@ -164,9 +164,7 @@ def stop(exc: BaseException, frame: FrameType) -> tuple[str, FrameType | None]:
         if not stopped:
             thread.stop_reason = previous  # type: ignore[attr-defined]
     if not stopped:
-        say(
-            "the IDE did not stop at the crash (a condition on its exception breakpoint?); letting it propagate"
-        )
+        say("the IDE did not stop at the crash; letting the exception propagate")
         return "quit", None
     if paused.target is not None and paused.target is not frame:
         return "restart", paused.target
