@@ -283,3 +283,23 @@ def test_debugpy_setting_without_debugpy_installed_names_debugpy(monkeypatch, ca
     err = capsys.readouterr().err
     assert "`pip install debugpy`" in err
     assert "pip install pydevd" not in err
+
+
+def test_the_debug_client_check_imports_nothing_without_debugpy():
+    """The prompt place is one dict lookup in a process that debugpy does not run."""
+    code = (
+        "import sys\n"
+        "from hot_restart.runtime.state import STATE\n"
+        "print(STATE.interactive(), 'hot_restart.runtime.ide' in sys.modules, 'pydevd' in sys.modules)"
+    )
+    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)}
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=WAIT,
+        check=True,
+    )
+    assert done.stdout.split() == ["False", "False", "False"]
