@@ -149,6 +149,24 @@ def test_crash_stops_in_the_ide_and_continue_reruns_the_fix(program, clients, fi
     assert out.count("outer runs") == 1  # inner re-ran in place; outer did not
 
 
+def test_continue_without_a_fix_stops_again(program, clients):
+    """Each Continue is one more stop at most: never a loop the user cannot stop."""
+    client = launch(clients, program)
+    thread, _frames = stopped_at_crash(client, program)
+    client.request("continue", threadId=thread)
+    stop = client.event("stopped")["body"]  # the same crash, stopped again
+    assert stop["text"].split()[0] == "ZeroDivisionError"
+    thread = stop["threadId"]
+    frames = client.request("stackTrace", threadId=thread)["stackFrames"]
+    assert (frames[0]["name"], frames[0]["line"]) == ("inner (Current frame)", 5)
+    # (Re-run without a change, the new call is made from the crashed call's
+    # frame, which stays in the stack at its def line.)
+    assert ("outer", 10) in [(frame["name"], frame["line"]) for frame in frames]
+    fix(program)
+    assert run_to_exit(client, thread) == 0
+    assert "result: 3" in client.stream("stdout")
+
+
 def test_debug_console_reraise_lets_the_exception_propagate(program, clients):
     client = launch(clients, program)
     thread, frames = stopped_at_crash(client, program)
