@@ -28,13 +28,17 @@ pytest.importorskip("debugpy")
 FILTERS = ["uncaught", "userUnhandled"]
 
 
-@pytest.fixture
-def program(tmp_path: Path) -> Path:
+def scenario(tmp_path: Path, name: str) -> Path:
     """The buggy program (``prog.py``) beside its fixed version (``in_2.py``)."""
-    folder = tmp_path / "ide"
-    shutil.copytree(SCENARIOS / "ide", folder)
+    folder = tmp_path / name
+    shutil.copytree(SCENARIOS / name, folder)
     shutil.copy(folder / "in_1.py", folder / "prog.py")
     return folder
+
+
+@pytest.fixture
+def program(tmp_path: Path) -> Path:
+    return scenario(tmp_path, "ide")
 
 
 @pytest.fixture
@@ -167,6 +171,18 @@ def test_continue_without_a_fix_stops_again(program, clients):
     assert "result: 3" in client.stream("stdout")
 
 
+def test_crash_in_a_thread_stops_that_thread(tmp_path, clients):
+    folder = scenario(tmp_path, "ide_thread")
+    client = launch(clients, folder)
+    thread, _frames = stopped_at_crash(client, folder, ("inner", 5), ("work", 9))
+    threads = client.request("threads")["threads"]
+    assert [t["name"] for t in threads if t["id"] == thread] == ["worker"]
+    fix(folder)
+    assert run_to_exit(client, thread) == 0
+    assert "result: [2]" in client.stream("stdout")
+    assert "[thread worker]" in client.stream("stdout")  # the banner names it
+
+
 def test_debug_console_reraise_lets_the_exception_propagate(program, clients):
     client = launch(clients, program)
     thread, frames = stopped_at_crash(client, program)
@@ -262,9 +278,7 @@ def test_attach_to_a_program_started_with_debugpy_listen(program, clients):
 
 def test_attach_after_an_exception_was_already_judged(tmp_path, clients):
     """ "No prompt here" was cached before the IDE attached: attaching asks again."""
-    folder = tmp_path / "ide_attach_late"
-    shutil.copytree(SCENARIOS / "ide_attach_late", folder)
-    shutil.copy(folder / "in_1.py", folder / "prog.py")
+    folder = scenario(tmp_path, "ide_attach_late")
     port = _free_port()
     out = attach(
         clients, folder, ["prog.py", str(port)], port, crash=("inner", 15), caller=("<module>", 26)
