@@ -18,9 +18,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pexpect
 import pytest
 from dap import WAIT, Client
-from scenario import ROOT, SCENARIOS, error_line
+from scenario import ROOT, SCENARIOS, error_line, plain
 
 pytest.importorskip("debugpy")
 
@@ -233,6 +234,19 @@ def _free_port() -> int:
         return port
 
 
+def attach_client(clients: list[Client], port: int) -> Client:
+    """Attach to the adapter listening on ``port``, as an attach configuration does."""
+    client = Client.connect(port)
+    clients.append(client)
+    client.request("initialize", clientID="vscode", adapterID="debugpy", pathFormat="path")
+    attached = client.send("attach", justMyCode=True)
+    client.event("initialized")
+    client.request("setExceptionBreakpoints", filters=FILTERS)
+    client.request("configurationDone")
+    client.response(attached)
+    return client
+
+
 def attach(clients: list[Client], folder: Path, command: list[str], port: int, **where: Any) -> str:
     """Start ``command``, attach to it on ``port`` (as an attach configuration
     does), stop at the crash, fix it, continue: the program's output."""
@@ -248,14 +262,7 @@ def attach(clients: list[Client], folder: Path, command: list[str], port: int, *
             env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "HOME": str(folder)},
         )
     try:
-        client = Client.connect(port)
-        clients.append(client)
-        client.request("initialize", clientID="vscode", adapterID="debugpy", pathFormat="path")
-        attached = client.send("attach", justMyCode=True)
-        client.event("initialized")
-        client.request("setExceptionBreakpoints", filters=FILTERS)
-        client.request("configurationDone")
-        client.response(attached)
+        client = attach_client(clients, port)
         thread, _frames = stopped_at_crash(client, folder, **where)
         fix(folder)
         client.request("continue", threadId=thread)
@@ -274,6 +281,37 @@ def test_attach_to_a_program_started_with_debugpy_listen(program, clients):
     out = attach(clients, program, [*listen, "-m", "hot_restart", "prog.py"], port)
     assert "hot_restart: reloaded inner" in out
     assert "result: 3" in out
+
+
+def test_with_a_terminal_too_the_ide_is_the_prompt(program, clients):
+    """VS Code's integratedTerminal: stdin is a terminal, and the crash still stops in the IDE."""
+    port = _free_port()
+    listen = ["-m", "debugpy", "--listen", f"127.0.0.1:{port}", "--wait-for-client"]
+    child = pexpect.spawn(
+        sys.executable,
+        [*listen, "-m", "hot_restart", "prog.py"],
+        cwd=str(program),
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "HOME": str(program)},
+        encoding="utf-8",
+        timeout=WAIT,
+    )
+    try:
+        client = attach_client(clients, port)
+        thread, _frames = stopped_at_crash(client, program)
+        fix(program)
+        client.request("continue", threadId=thread)
+        child.expect("result: 3")
+        out = plain(str(child.before))
+        client.close()  # debugpy's adapter, which holds the terminal too, ends with it
+        child.expect(pexpect.EOF)
+        child.close()
+        assert child.exitstatus == 0
+    finally:
+        if child.isalive():
+            child.terminate(force=True)
+    assert "stdin is a terminal: True" in out
+    assert "hot_restart: reloaded inner" in out
+    assert "(Pdb)" not in out and "ipdb>" not in out
 
 
 def test_attach_after_an_exception_was_already_judged(tmp_path, clients):
