@@ -61,6 +61,7 @@ if TYPE_CHECKING:
     from .hook import install, uninstall
     from .ipython import load_ipython_extension as load_ipython_extension
     from .ipython import unload_ipython_extension as unload_ipython_extension
+    from .runtime.ide import reload, restart
 
 _LAZY = {
     "wrap": "classic",
@@ -74,6 +75,8 @@ _LAZY = {
     "is_restarting_module": "classic",
     "exit": "classic",
     "reraise": "classic",
+    "reload": "runtime.ide",
+    "restart": "runtime.ide",
     "install": "hook",
     "uninstall": "hook",
     # ``%load_ext hot_restart`` looks these up: the extension loads only then.
@@ -88,8 +91,10 @@ __all__ = [
     "install",
     "is_restarting_module",
     "no_wrap",
+    "reload",
     "reload_module",
     "reraise",
+    "restart",
     "restart_module",
     "uninstall",
     "wrap",

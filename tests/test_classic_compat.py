@@ -32,7 +32,7 @@ def _run(code: str, **env: str) -> str:
     [
         ({}, "ipdb"),  # installed in the dev environment
         ({"HOT_RESTART_DEBUGGER": "pdb"}, "pdb"),
-        ({"HOT_RESTART_DEBUGGER": "debugpy"}, "pdb"),  # pydevd is not installed here
+        ({"HOT_RESTART_DEBUGGER": "debugpy"}, "pydevd"),  # debugpy (installed here) bundles it
     ],
 )
 def test_debugger_reads_the_debugger_a_crash_opens(env, expected):

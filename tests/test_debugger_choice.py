@@ -26,7 +26,8 @@ def test_unknown_debugger_gets_one_line_and_pdb(session):
     [
         (None, "", set(), "ipdb"),  # installed in the dev environment
         (None, "pdb", set(), "pdb"),
-        (None, "DebugPy", set(), "pdb"),  # an alias of pydevd, which is not installed here
+        (None, "DebugPy", set(), "pydevd"),  # an alias: debugpy (installed here) bundles pydevd
+        (None, "", {"pydevd"}, "ipdb"),  # imported, but no debug client attached
         ("pdb", "ipdb", set(), "pdb"),  # the setting wins over the environment
         (None, "", {"pudb"}, "pudb"),  # already imported: the user is using it
     ],

@@ -54,24 +54,33 @@ def choose(announce: bool = True) -> str:
             return "pdb"
         if name != "pdb" and not _importable(name):
             if announce:
+                package = "debugpy" if name == "pydevd" else name  # debugpy bundles pydevd
                 say(
                     f"{source} asks for {name}, which is not installed; "
-                    f"`pip install {name}` (using pdb)"
+                    f"`pip install {package}` (using pdb)"
                 )
             return "pdb"
         return name
-    # pydevd only with a client attached: ipykernel imports debugpy, and a
-    # pydevd with no one listening never stops (see session's spin guard).
-    if getattr(sys.modules.get("pydevd"), "get_global_debugger", lambda: None)() is not None:
-        return "pydevd"
+    if "pydevd" in sys.modules and _ide_attached():
+        return "pydevd"  # never without a client: nothing would stop (a kernel imports debugpy)
     if "pudb" in sys.modules:
         return "pudb"
     return "ipdb" if _importable("ipdb") else "pdb"
 
 
+def _ide_attached() -> bool:
+    from .ide import attached
+
+    return attached()
+
+
 def _importable(name: str) -> bool:
-    if name in sys.modules:
+    if sys.modules.get(name) is not None:  # None there: its import is blocked
         return True
+    if name == "pydevd":
+        # debugpy bundles its own pydevd, put on the path when debugpy runs
+        # the program: having debugpy is having pydevd.
+        return _importable("debugpy")
     from importlib.util import find_spec
 
     try:
@@ -95,13 +104,12 @@ def run(
         from .watch import unsupported
 
         unsupported(name)
-    if name == "pudb":
-        import pudb  # type: ignore[import-not-found,import-untyped,unused-ignore]
+    if name == "pydevd":
+        return _run_pydevd(exc, frame)
+    import pudb  # type: ignore[import-not-found,import-untyped,unused-ignore]
 
-        pudb.post_mortem(tb, type(exc), exc)
-        if _pudb_quit():
-            return Outcome("quit")
-    elif not _run_pydevd(exc, tb):
+    pudb.post_mortem(tb, type(exc), exc)
+    if _pudb_quit():
         return Outcome("quit")
     return Outcome("quit" if STATE.reraise_requested else "continue")
 
@@ -319,34 +327,11 @@ def _at_raise(debugger: Any, frame: Any) -> Any:
     return _FrameAtLine(frame, line)
 
 
-def _run_pydevd(exc: BaseException, tb: TracebackType | None) -> bool:
-    """Stop in the IDE; False when it would not stop (continuing would re-run forever)."""
-    import threading
+def _run_pydevd(exc: BaseException, frame: FrameType) -> Outcome:
+    """Stop in the IDE (see ``ide``): "quit" whenever it would not stop there."""
+    from .ide import stop
 
-    try:
-        import pydevd  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:
-        say("pydevd is not importable; using breakpoint()")
-        breakpoint()
-        return True
-    py_db = pydevd.get_global_debugger()
-    if py_db is None:
-        say("no debug session is attached (start one with debugpy); using breakpoint()")
-        breakpoint()
-        return True
-    # pydevd returns at once, without stopping, unless the IDE breaks on
-    # uncaught exceptions; then hot_restart would re-run the crash forever.
-    if not getattr(py_db, "break_on_uncaught_exceptions", True):
-        say(
-            "the debugger does not break on uncaught exceptions, so it cannot stop here "
-            "(VS Code: tick 'Uncaught Exceptions' under Breakpoints); letting it propagate"
-        )
-        return False
-    thread = threading.current_thread()
-    info = py_db.set_additional_thread_info(thread)
-    info.is_tracing += 1
-    try:
-        py_db.stop_on_unhandled_exception(py_db, thread, info, (type(exc), exc, tb))
-    finally:
-        info.is_tracing -= 1
-    return True
+    action, target = stop(exc, frame)
+    if STATE.reraise_requested:
+        return Outcome("quit")
+    return Outcome(action, target)

@@ -58,7 +58,7 @@ def _prompt_until_ready(
 ) -> tuple[FrameType | None, Callable[[], Any]]:
     environment.refresh()
     name = debuggers.choose()
-    _banner(exc, frame, qualname, kind)
+    _banner(exc, frame, qualname, kind, name)
     last_run = _last_run_of(exc, frame, qualname)
     warned = False
     while True:
@@ -166,7 +166,9 @@ def _disk() -> tuple[object, ...]:
     return tuple(stamps)
 
 
-def _banner(exc: BaseException, frame: FrameType, qualname: str, kind: int) -> None:
+def _banner(
+    exc: BaseException, frame: FrameType, qualname: str, kind: int, debugger: str = "pdb"
+) -> None:
     module = sys.modules.get("hot_restart")
     where = f"{frame.f_globals.get('__name__', '?')}.{qualname}"
     thread = threading.current_thread()
@@ -178,11 +180,16 @@ def _banner(exc: BaseException, frame: FrameType, qualname: str, kind: int) -> N
         print(RERUN_CAVEAT, flush=True)
     if getattr(module, "PRINT_HELP_MESSAGE", True):
         what = "its caller" if kind in (KIND_GENERATOR, KIND_ASYNC_GENERATOR) else short
-        print(
-            f"> (c)ontinue: reload {what} from disk and run it again | `up` then `restart`: "
-            "re-run that frame | (q)uit: let the exception propagate",
-            flush=True,
-        )
+        if debugger == "pydevd":
+            from .ide import help_line
+
+            print(help_line(what), flush=True)
+        else:
+            print(
+                f"> (c)ontinue: reload {what} from disk and run it again | `up` then `restart`: "
+                "re-run that frame | (q)uit: let the exception propagate",
+                flush=True,
+            )
         if module is not None:
             setattr(module, "PRINT_HELP_MESSAGE", False)  # noqa: B010 (a setting users read)
 

@@ -66,8 +66,9 @@ class State:
         # "is the catcher instrumented" (the pytest plugin: the test itself,
         # say in a pytest.raises block): true means do not stop for it.
         self.handled_by_host: Callable[[BaseException, FrameType], bool] | None = None
-        # Other places a prompt can open (a Jupyter kernel's stdin channel, ...):
-        # each cheap, asked when the cached answer above is asked again.
+        # Places other than the terminal where a prompt can open (a debug
+        # client, a kernel's stdin channel...): cheap checks, asked with the
+        # terminal's and cached with it; forget_terminal() when one changes.
         self.prompt_places: list[Callable[[], bool]] = []
 
     def settings_changed(self) -> None:
@@ -132,8 +133,18 @@ def stop_on_from_env() -> StopOn | None:
     return None
 
 
+def _debug_client() -> bool:
+    """A debugpy client (VS Code) is attached: the crash stops in the IDE (runtime/ide.py)."""
+    if "pydevd" not in sys.modules:
+        return False  # not under debugpy: nothing else to import or ask
+    from .ide import attached
+
+    return attached()
+
+
 _DEFAULT = Options()
 STATE = State()
+STATE.prompt_places.append(_debug_client)
 STATE.forced_stop_on = stop_on_from_env()
 #: The environment as read above: ``environment.refresh`` applies what changed since.
 ENVIRONMENT_READ = {
