@@ -34,7 +34,9 @@ def _parser() -> argparse.ArgumentParser:
 
     parser = argparse.ArgumentParser(
         prog="python -m hot_restart",
-        usage=USAGE + "\n       python -m hot_restart (--install-pth | --uninstall-pth | --status)",
+        usage=USAGE
+        + "\n       python -m hot_restart (--install-pth | --uninstall-pth | --status)"
+        + "\n       python -m hot_restart attach [HOST:PORT] [--token TOKEN]",
         description="Run a Python program with edit-and-continue: when instrumented code "
         "crashes, a debugger opens at the crash site; fix the file and type `c`.",
         epilog="Without -p, the script and the modules beside it (or, with -m, the module's "
@@ -80,6 +82,10 @@ def main(argv: list[str] | None = None) -> int:
     # ``ast.py``, so it is out of the way until the program runs.
     path0 = sys.path.pop(0) if _python_prepended_path0() and sys.path else None
     try:
+        if argv[:1] == ["attach"]:  # the remote client; a script named attach: `-- attach`
+            from .attach import main as attach
+
+            return attach(argv[1:])
         prepared = _prepare(argv)
     finally:
         if path0 is not None:

@@ -66,6 +66,9 @@ class State:
         # "is the catcher instrumented" (the pytest plugin: the test itself,
         # say in a pytest.raises block): true means do not stop for it.
         self.handled_by_host: Callable[[BaseException, FrameType], bool] | None = None
+        # Other places a prompt can open (a remote client, a kernel, ...):
+        # each module registers one cheap callable when it is activated.
+        self.prompt_places: list[Callable[[], bool]] = []
 
     def settings_changed(self) -> None:
         self.fast_propagate.clear()
@@ -98,7 +101,11 @@ class State:
         cached = self._tty
         if cached[0] == key[0] and cached[1] == key[1]:
             return cached[2]
-        answer = _force_prompt() or (_isatty(stdin) and _isatty(stdout))
+        answer = (
+            _force_prompt()
+            or (_isatty(stdin) and _isatty(stdout))
+            or any(place() for place in self.prompt_places)
+        )
         self._tty = (*key, answer)
         return answer
 
@@ -128,6 +135,10 @@ def stop_on_from_env() -> StopOn | None:
 _DEFAULT = Options()
 STATE = State()
 STATE.forced_stop_on = stop_on_from_env()
+if os.environ.get("HOT_RESTART_REMOTE"):  # remote attach: serve crashes over TCP
+    from . import remote as _remote
+
+    _remote.enable()
 
 
 def set_stop_on(value: str | None) -> None:
