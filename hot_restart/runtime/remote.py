@@ -299,18 +299,21 @@ class _Session:
             reader, writer = _Reader(self), _Writer(self)
             sys.stdin, sys.stdout, sys.stderr = reader, writer, writer
             STATE.forget_terminal()
+            dropped = False
             try:
                 result = prompt()
             except Dropped:
+                dropped = True
+            finally:
+                sys.stdin, sys.stdout, sys.stderr = stdin, stdout, stderr
+                STATE.forget_terminal()
+            if dropped:
                 _print_err(
                     f"hot_restart: the client of pid {os.getpid()} went away; waiting for "
                     f"another at {self.address}"
                 )
                 self._hang_up()
                 continue
-            finally:
-                sys.stdin, sys.stdout, sys.stderr = stdin, stdout, stderr
-                STATE.forget_terminal()
             self._hang_up("the session ended; the program goes on in its own process")
             return result
 
@@ -425,6 +428,7 @@ def _socket() -> Any:
 
 def _listen(host: str, base: int) -> socket.socket:
     import socket
+
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     ports = [0] if base == 0 else range(base, min(base + PORT_SPAN, 65536))
     last: OSError | None = None
