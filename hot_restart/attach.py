@@ -25,7 +25,7 @@ import sys
 import time
 from typing import Any
 
-from .runtime.remote import _read_frame, _send, session_dir
+from .runtime.remote import read_frame, send_frame, session_dir
 
 CONNECT_TIMEOUT = 10.0
 
@@ -148,9 +148,10 @@ def _attach(host: str, port: int, token: str) -> int:
 
 
 def _converse(conn: socket.socket, host: str, port: int, token: str) -> int:
-    _send(conn, b"T", token)
+    send_frame(conn, b"T", token)
     try:
-        kind, payload, buffer = _read_frame(conn, b"")
+        buffer = bytearray()
+        kind, payload = read_frame(conn, buffer)
     except (OSError, ValueError):
         _fail(f"the process at {host}:{port} closed the connection before accepting it")
         return 1
@@ -167,9 +168,9 @@ def _converse(conn: socket.socket, host: str, port: int, token: str) -> int:
     held = ""  # output after the last newline: the prompt, when a line is asked for
     while True:
         try:
-            kind, payload, buffer = _read_frame(conn, buffer)
+            kind, payload = read_frame(conn, buffer)
         except KeyboardInterrupt:
-            _send(conn, b"I", "")
+            send_frame(conn, b"I", "")
             continue
         except (OSError, ValueError):
             sys.stdout.write(held)
@@ -188,13 +189,13 @@ def _converse(conn: socket.socket, host: str, port: int, token: str) -> int:
                 line = input(prompt)
             except KeyboardInterrupt:
                 print()
-                _send(conn, b"I", "")
+                send_frame(conn, b"I", "")
                 continue
             except EOFError:
                 print()
-                _send(conn, b"D", "")
+                send_frame(conn, b"D", "")
                 continue
-            _send(conn, b"L", line)
+            send_frame(conn, b"L", line)
         elif kind == b"E":
             sys.stdout.write(held)
             print(f"hot_restart attach: {text}")

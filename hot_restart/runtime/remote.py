@@ -49,7 +49,7 @@ if TYPE_CHECKING:
     import socket
     from collections.abc import Callable
     from types import FrameType
-    from typing import Any, TypeVar
+    from typing import TypeVar
 
     T = TypeVar("T")
 
@@ -222,7 +222,7 @@ class _Session:
         self.port = self.listener.getsockname()[1]
         self.token = secrets.token_hex(16)
         self.conn: socket.socket | None = None
-        self.buffer = b""
+        self.buffer = bytearray()
         self.wait = timeout()
         where = f"{frame.f_globals.get('__name__', '?')}.{qualname}"
         shown_host = self.host
@@ -274,11 +274,11 @@ class _Session:
 
     def _hang_up(self, message: str | None = None) -> None:
         conn, self.conn = self.conn, None
-        self.buffer = b""
+        self.buffer = bytearray()
         if conn is None:
             return
         if message is not None:
-            _send(conn, b"E", message)
+            send_frame(conn, b"E", message)
         try:
             conn.close()
         except OSError:
@@ -341,12 +341,12 @@ class _Session:
 
         conn.settimeout(HANDSHAKE_TIMEOUT)
         try:
-            kind, payload = _read_frame(conn, b"")[:2]
+            kind, payload = read_frame(conn, bytearray())
         except (OSError, ValueError):
             conn.close()
             return False
         if kind != b"T" or not hmac.compare_digest(payload, self.token.encode()):
-            _send(
+            send_frame(
                 conn,
                 b"X",
                 f"wrong token for the session of pid {os.getpid()} at {self.address}; copy it "
@@ -356,11 +356,11 @@ class _Session:
             conn.close()
             return False
         conn.settimeout(None)
-        conn.setsockopt(_socket().SOL_SOCKET, _socket().SO_KEEPALIVE, 1)
+        _keepalive(conn)
         self.conn = conn
-        self.buffer = b""
+        self.buffer = bytearray()
         public = {k: v for k, v in self.info.items() if k != "token"}
-        _send(conn, b"K", json.dumps(public))
+        send_frame(conn, b"K", json.dumps(public))
         return True
 
     def readline(self) -> str:
@@ -370,15 +370,13 @@ class _Session:
         conn = self.conn
         if conn is None:
             raise Dropped
-        if not _send(conn, b"R", ""):
+        if not send_frame(conn, b"R", ""):
             raise Dropped
         with selectors.DefaultSelector() as selector:
             selector.register(conn, selectors.EVENT_READ, "client")
             selector.register(self.listener, selectors.EVENT_READ, "other")
             while True:
-                if len(self.buffer) >= 5 and len(self.buffer) >= 5 + int.from_bytes(
-                    self.buffer[1:5], "big"
-                ):
+                if has_frame(self.buffer):
                     ready = [("client", None)]
                 else:
                     ready = [(key.data, None) for key, _ in selector.select()]
@@ -387,7 +385,7 @@ class _Session:
                         self._refuse_another()
                         continue
                     try:
-                        kind, payload, self.buffer = _read_frame(conn, self.buffer)
+                        kind, payload = read_frame(conn, self.buffer)
                     except (OSError, ValueError):
                         raise Dropped from None
                     if kind == b"L":
@@ -402,7 +400,7 @@ class _Session:
             other, _ = self.listener.accept()
         except OSError:
             return
-        _send(
+        send_frame(
             other,
             b"X",
             f"another client is attached to the session of pid {os.getpid()} at "
@@ -412,7 +410,7 @@ class _Session:
 
     def write(self, text: str) -> None:
         conn = self.conn
-        if conn is not None and text and not _send(conn, b"O", text):
+        if conn is not None and text and not send_frame(conn, b"O", text):
             self.conn = None  # gone: the next read says so
             try:
                 conn.close()
@@ -420,10 +418,18 @@ class _Session:
                 pass
 
 
-def _socket() -> Any:
+def _keepalive(conn: socket.socket) -> None:
+    """A client whose machine or network vanished is noticed in about two minutes."""
     import socket
 
-    return socket
+    conn.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+    for name, value in (("TCP_KEEPIDLE", 60), ("TCP_KEEPINTVL", 10), ("TCP_KEEPCNT", 6)):
+        option = getattr(socket, name, None)
+        if option is not None:
+            try:
+                conn.setsockopt(socket.IPPROTO_TCP, option, value)
+            except OSError:
+                pass
 
 
 def _listen(host: str, base: int) -> socket.socket:
@@ -454,7 +460,7 @@ def _listen(host: str, base: int) -> socket.socket:
     )
 
 
-def _send(conn: socket.socket, kind: bytes, text: str) -> bool:
+def send_frame(conn: socket.socket, kind: bytes, text: str) -> bool:
     data = text.encode("utf-8", "replace")
     try:
         conn.sendall(kind + len(data).to_bytes(4, "big") + data)
@@ -463,9 +469,13 @@ def _send(conn: socket.socket, kind: bytes, text: str) -> bool:
         return False
 
 
-def _read_frame(conn: socket.socket, buffer: bytes) -> tuple[bytes, bytes, bytes]:
-    """(type, payload, what is left of the buffer); ValueError when the peer closed."""
-    while len(buffer) < 5 or len(buffer) < 5 + int.from_bytes(buffer[1:5], "big"):
+def read_frame(conn: socket.socket, buffer: bytearray) -> tuple[bytes, bytes]:
+    """(type, payload) of the next frame, taken from ``buffer`` (filled from ``conn``).
+
+    ValueError when the peer closed.  The buffer is kept by the caller, so an
+    interrupted ``recv`` (Ctrl-C at the client) loses nothing.
+    """
+    while not has_frame(buffer):
         if len(buffer) >= 5 and int.from_bytes(buffer[1:5], "big") > 1 << 20:
             raise ValueError("frame too long")
         chunk = conn.recv(65536)
@@ -473,7 +483,13 @@ def _read_frame(conn: socket.socket, buffer: bytes) -> tuple[bytes, bytes, bytes
             raise ValueError("closed")
         buffer += chunk
     size = int.from_bytes(buffer[1:5], "big")
-    return buffer[:1], buffer[5 : 5 + size], buffer[5 + size :]
+    kind, payload = bytes(buffer[:1]), bytes(buffer[5 : 5 + size])
+    del buffer[: 5 + size]
+    return kind, payload
+
+
+def has_frame(buffer: bytearray) -> bool:
+    return len(buffer) >= 5 and len(buffer) >= 5 + int.from_bytes(buffer[1:5], "big")
 
 
 def _short_repr(exc: BaseException) -> str:
