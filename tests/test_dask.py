@@ -60,6 +60,29 @@ if __name__ == "__main__":
     finally:
         cluster.close()
 """
+# The other way: the environment, for every process (what `dask worker` on
+# other machines needs too).  hot_restart.activate runs from a .pth
+# (`python -m hot_restart --install-pth`) or, as here, a sitecustomize.py.
+ENV_DRIVER = """\
+from distributed import Client, LocalCluster
+
+import tasks
+
+if __name__ == "__main__":
+    cluster = LocalCluster(
+        processes=True,
+        n_workers=2,
+        threads_per_worker=1,
+        dashboard_address=None,
+        host="127.0.0.1",
+    )
+    try:
+        with Client(cluster) as client:
+            futures = client.map(tasks.inc, range(6))
+            print("results", client.gather(futures), flush=True)
+    finally:
+        cluster.close()
+"""
 WAIT = 120  # starting a cluster on a busy two-core machine takes a while
 
 
@@ -73,19 +96,29 @@ def started() -> Iterator[list[Crashed | Client]]:
             thing.close()
 
 
+@pytest.mark.parametrize("setup", ["plugin", "environment"])
 def test_dask_worker_crash_attach_fix_continue(
-    tmp_path: Path, started: list[Crashed | Client]
+    tmp_path: Path, started: list[Crashed | Client], setup: str
 ) -> None:
     app = tmp_path / "app"
     app.mkdir()
     (app / "tasks.py").write_text(BUGGY)
-    (app / "driver.py").write_text(DRIVER)
+    (app / "driver.py").write_text(DRIVER if setup == "plugin" else ENV_DRIVER)
     calls = tmp_path / "calls.log"
+    path = [environment(tmp_path)["PYTHONPATH"], str(app)]
+    extra = {}
+    if setup == "environment":
+        site = tmp_path / "site"
+        site.mkdir()
+        (site / "sitecustomize.py").write_text("import hot_restart.activate\n")
+        path.append(str(site))
+        extra = {"HOT_RESTART_PATTERNS": "tasks", "HOT_RESTART_REMOTE": "0"}
     env = environment(
         tmp_path,
         CALLS_LOG=str(calls),
         HOT_RESTART_REMOTE_TIMEOUT="120",
-        PYTHONPATH=os.pathsep.join([environment(tmp_path)["PYTHONPATH"], str(app)]),
+        PYTHONPATH=os.pathsep.join(path),
+        **extra,
     )
     driver = Crashed(["driver.py"], app, env)
     started.append(driver)

@@ -42,8 +42,6 @@ import io
 import os
 import sys
 
-from .state import STATE
-
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     import socket
@@ -108,6 +106,8 @@ def enable(value: object = None) -> None:
             return
     else:
         _config = parse(value)
+    from .state import STATE  # here: state imports this module when the variable is set
+
     if _place not in STATE.prompt_places:
         STATE.prompt_places.append(_place)
     STATE.forget_terminal()
@@ -115,6 +115,8 @@ def enable(value: object = None) -> None:
 
 def disable() -> None:
     """Turn remote attach off (for tests and for ``install(remote=False)``)."""
+    from .state import STATE
+
     global _config
     _config = None
     while _place in STATE.prompt_places:
@@ -295,6 +297,8 @@ class _Session:
                     return None
             except KeyboardInterrupt:
                 return None  # Ctrl-C at the process: as `q` at a prompt
+            from .state import STATE
+
             stdin, stdout, stderr = sys.stdin, sys.stdout, sys.stderr
             reader, writer = _Reader(self), _Writer(self)
             sys.stdin, sys.stdout, sys.stderr = reader, writer, writer
