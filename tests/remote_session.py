@@ -98,6 +98,22 @@ class Crashed:
                     )
                 self._changed.wait(left)
 
+    def matches(self, pattern: str, count: int, timeout: float = TIMEOUT) -> list[re.Match[str]]:
+        """The first ``count`` lines matching, once there are that many."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while True:
+                found = [m for m in (re.search(pattern, line) for line in self.stderr) if m]
+                if len(found) >= count:
+                    return found[:count]
+                left = deadline - time.monotonic()
+                if self.ended or left <= 0:
+                    raise AssertionError(
+                        f"{len(found)} lines matching {pattern!r}, not {count}; "
+                        f"stderr:\n{''.join(self.stderr)}"
+                    )
+                self._changed.wait(left)
+
     def attach_line(self, timeout: float = TIMEOUT) -> tuple[str, int, str]:
         match = self.wait_line(ATTACH_LINE.pattern, timeout)
         return match[1], int(match[2]), match[3]

@@ -187,6 +187,39 @@ def test_port_in_use_takes_the_next(harness: Harness) -> None:
     assert crashed.finish()[0] == 1
 
 
+POOL = """\
+import multiprocessing
+
+import tasks
+
+if __name__ == "__main__":
+    with multiprocessing.get_context("fork").Pool(2) as pool:
+        print("results", pool.map(tasks.inc, [2, 2], chunksize=1))
+"""
+
+
+def test_pool_workers_crashing_together_get_their_own_ports(harness: Harness) -> None:
+    """Two workers, one base port: each session has its own port, pid and token."""
+    (harness.dir / "pool.py").write_text(POOL)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        base = probe.getsockname()[1]
+    crashed = harness.crash(["-m", "hot_restart", "pool.py"], HOT_RESTART_REMOTE=str(base))
+    pattern = r"pid (\d+) \(ForkPoolWorker-\d\).*attach (127\.0\.0\.1):(\d+) --token (\w+)"
+    sessions = crashed.matches(pattern, 2)
+    assert len({m[1] for m in sessions}) == 2 and len({m[3] for m in sessions}) == 2
+    assert all(base <= int(m[3]) < base + 100 for m in sessions)
+    harness.fix()
+    for match in sessions:
+        client = harness.client(f"{match[2]}:{match[3]}", "--token", match[4])
+        client.expect(f"attached to pid {match[1]}")
+        client.prompt()
+        client.send("c")
+        assert "reloaded inc" in client.expect("the session ended")
+        assert client.finish() == 0
+    assert crashed.finish()[:2] == (0, "results [3, 3]\n")
+
+
 def test_nothing_listening(harness: Harness) -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
