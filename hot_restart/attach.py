@@ -149,9 +149,15 @@ def _attach(host: str, port: int, token: str) -> int:
 
 def _converse(conn: socket.socket, host: str, port: int, token: str) -> int:
     send_frame(conn, b"T", token)
+    buffer = bytearray()
     try:
-        buffer = bytearray()
         kind, payload = read_frame(conn, buffer)
+    except TimeoutError:
+        _fail(
+            f"no answer from {host}:{port} within {CONNECT_TIMEOUT:.0f} s (is another client "
+            "attached and running a command?); try again"
+        )
+        return 1
     except (OSError, ValueError):
         _fail(f"the process at {host}:{port} closed the connection before accepting it")
         return 1

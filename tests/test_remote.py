@@ -116,9 +116,9 @@ def test_list_and_token_from_file(harness: Harness) -> None:
     assert f"pid {crashed.proc.pid} (api.py) at tasks.inc" in listing.output
     assert f"python -m hot_restart attach {host}:{port}" in listing.output
     assert token not in listing.output
-    client = harness.client(str(port))  # no --token: read from the session file
+    client = harness.client(str(crashed.proc.pid))  # a pid from the list; token from the file
     client.prompt()
-    client.send("q")
+    client.child.sendeof()  # Ctrl-D: as at a local prompt, let it go
     assert client.finish() == 0
     status, _, err = crashed.finish()
     assert status == 1 and error_line("1 / 0") in err

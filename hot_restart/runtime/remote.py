@@ -506,8 +506,12 @@ def _short_repr(exc: BaseException) -> str:
 
 
 def _print_err(line: str) -> None:
+    """One write for the line and its newline: workers crashing together share a stderr."""
+    stream = sys.__stderr__ if sys.stderr is None else sys.stderr
     try:
-        print(line, file=sys.__stderr__ if sys.stderr is None else sys.stderr, flush=True)
+        if stream is not None:
+            stream.write(line + "\n")
+            stream.flush()
     except Exception:
         pass
 
