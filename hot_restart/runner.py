@@ -43,7 +43,8 @@ def _parser() -> argparse.ArgumentParser:
         "top-level package) are instrumented; with -p, the script or module run and what "
         "the patterns match. Environment: HOT_RESTART_DEBUGGER "
         "(pdb, ipdb, pudb, pydevd), HOT_RESTART_STOP_ON (unhandled, all), "
-        "HOT_RESTART_FORCE_PROMPT=1 (prompt even without a terminal).",
+        "HOT_RESTART_FORCE_PROMPT=1 (prompt even without a terminal), "
+        "HOT_RESTART_REMOTE=[HOST:]PORT (serve crashes to `python -m hot_restart attach`).",
     )
     parser.add_argument(
         "-p",
