@@ -295,3 +295,30 @@ def test_script_named_attach_still_runs(harness: Harness) -> None:
     )
     assert listing.stdout == "no hot_restart session is waiting for this user\n"
     assert os.environ.get("HOT_RESTART_REMOTE") is None
+
+
+def test_listing_drops_files_of_dead_processes(harness: Harness) -> None:
+    """A process killed while it waited leaves its file; the listing removes it."""
+    crashed = harness.crash()
+    crashed.attach_line()
+    folder = harness.tmp_path / "run" / "hot_restart"
+    assert len(list(folder.iterdir())) == 1
+    crashed.close()  # SIGKILL: no chance to clean up
+    listing = harness.client()
+    assert listing.finish() == 0
+    assert "no hot_restart session is waiting for this user" in listing.output
+    assert list(folder.iterdir()) == []
+
+
+def test_session_folder_of_another_mode_is_refused(harness: Harness) -> None:
+    """A session folder others can read is not used: one line, and the token is still shown."""
+    harness.env()  # makes the private run folder
+    folder = harness.tmp_path / "run" / "hot_restart"
+    folder.mkdir(mode=0o755)
+    folder.chmod(0o755)
+    crashed = harness.crash(HOT_RESTART_REMOTE_TIMEOUT="0.5")
+    line = crashed.wait_line(r"hot_restart: no session file \((.*)\); give --token to attach")
+    assert "is not a folder only this user can use (mode 755)" in line[1]
+    crashed.attach_line()
+    assert crashed.finish()[0] == 1
+    assert list(folder.iterdir()) == []
