@@ -1,7 +1,7 @@
 """What remote attach (``HOT_RESTART_REMOTE``) costs, beside a same-run baseline.
 
 - **No crash, pool workload** (target <= 1.02x): a ``multiprocessing``
-  pool (fork, 2 workers) maps an instrumented function that does ~0.3 ms of
+  pool (fork, 2 workers) maps an instrumented function that does ~0.2 ms of
   arithmetic and catches five ``KeyError``s of an instrumented helper per
   item.  Remote mode makes a prompt possible without a terminal, so those
   caught exceptions take the "is it handled?" path (as under a terminal)
@@ -180,7 +180,7 @@ def main() -> None:
         (folder / "crash.py").write_text(CRASH)
         print("remote attach: cost when nothing crashes, and crash to attachable session")
         for heavy, label, target in (
-            (False, "pool map, 2,000 items of ~0.3 ms, remote (vs unset)", "target <= 1.02x"),
+            (False, "pool map, 2,000 items of ~0.2 ms, remote (vs unset)", "target <= 1.02x"),
             (True, "pool map, 20,000 items of ~3 us + 5 caught, remote", "(exceptions' cost)"),
         ):
             unset: list[float] = []
