@@ -95,7 +95,9 @@ def test_attach_fix_continue(harness: Harness) -> None:
     assert "--KeyboardInterrupt--" in client.prompt()
     harness.fix()
     client.send("c")
-    assert "reloaded inc" in client.expect("the session ended")
+    assert "reloaded inc" in client.expect(
+        f"the session ended; pid {crashed.proc.pid} re-runs the function"
+    )
     assert client.finish() == 0
     status, out, _ = crashed.finish()
     assert (status, out) == (0, "results [0.0, 3, 4]\n")
@@ -119,6 +121,7 @@ def test_list_and_token_from_file(harness: Harness) -> None:
     client = harness.client(str(crashed.proc.pid))  # a pid from the list; token from the file
     client.prompt()
     client.child.sendeof()  # Ctrl-D: as at a local prompt, let it go
+    client.expect("lets the exception propagate")
     assert client.finish() == 0
     status, _, err = crashed.finish()
     assert status == 1 and error_line("1 / 0") in err

@@ -194,6 +194,8 @@ def process_name() -> str:
 def serve(exc: BaseException, frame: FrameType, qualname: str, prompt: Callable[[], T]) -> T | None:
     """Run ``prompt`` (the session's debugger loop) for a remote client.
 
+    ``prompt`` returns the session's (target frame or None, call); None for
+    the target means the user let the exception go, which the client is told.
     None when nobody attached in time (or the session could not be served):
     the caller lets the exception propagate.
     """
@@ -318,7 +320,11 @@ class _Session:
                 )
                 self._hang_up()
                 continue
-            self._hang_up("the session ended; the program goes on in its own process")
+            let_go = isinstance(result, tuple) and bool(result) and result[0] is None
+            self._hang_up(
+                f"the session ended; pid {os.getpid()} "
+                + ("lets the exception propagate" if let_go else "re-runs the function")
+            )
             return result
 
     def _wait_for_client(self) -> bool:
