@@ -93,6 +93,12 @@ def test_attach_fix_continue(harness: Harness) -> None:
     assert "2" in client.prompt()
     client.child.sendintr()  # Ctrl-C at the prompt: as at a local one
     assert "--KeyboardInterrupt--" in client.prompt()
+    client.send("p print('spinning') or sum(1 for _ in iter(int, 1))")  # never ends
+    client.expect("spinning")
+    client.child.sendintr()  # Ctrl-C interrupts the running command, as locally
+    assert "KeyboardInterrupt" in client.prompt()
+    client.send("p x")  # the session goes on
+    assert "2" in client.prompt()
     harness.fix()
     client.send("c")
     assert "reloaded inc" in client.expect(

@@ -44,6 +44,7 @@ import sys
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    import queue
     import socket
     from collections.abc import Callable
     from types import FrameType
@@ -226,7 +227,19 @@ class _Session:
         self.port = self.listener.getsockname()[1]
         self.token = secrets.token_hex(16)
         self.conn: socket.socket | None = None
-        self.buffer = bytearray()
+        # The pump thread's, while a client is attached (see _pump).
+        import threading
+
+        self.lock = threading.Lock()
+        self.in_readline = False
+        self.running = False  # the debugger runs (Ctrl-C then interrupts it)
+        self.interrupted = False
+        self.thread = threading.get_ident()
+        self.pump: threading.Thread | None = None
+        import queue as queue_module
+
+        self.inbox: queue.SimpleQueue[tuple[bytes, bytes] | None] = queue_module.SimpleQueue()
+        self.wake = (-1, -1)
         self.wait = timeout()
         where = f"{frame.f_globals.get('__name__', '?')}.{qualname}"
         shown_host = self.host
@@ -277,8 +290,8 @@ class _Session:
         self.listener.close()
 
     def _hang_up(self, message: str | None = None) -> None:
+        self._stop_pump()
         conn, self.conn = self.conn, None
-        self.buffer = bytearray()
         if conn is None:
             return
         if message is not None:
@@ -306,10 +319,23 @@ class _Session:
             sys.stdin, sys.stdout, sys.stderr = reader, writer, writer
             STATE.forget_terminal()
             dropped = False
+            result: T | None = None
+            with self.lock:
+                self.running = True
             try:
-                result = prompt()
+                try:
+                    result = prompt()
+                finally:
+                    with self.lock:
+                        self.running = False
+                    if self.interrupted:  # one that came too late must not fire later
+                        _interrupt(self.thread, cancel=True)
             except Dropped:
                 dropped = True
+            except KeyboardInterrupt:
+                # Ctrl-C outside a debugger command (the banner, a reload):
+                # let the program's exception go rather than replace it.
+                result = None
             finally:
                 sys.stdin, sys.stdout, sys.stderr = stdin, stdout, stderr
                 STATE.forget_terminal()
@@ -320,7 +346,7 @@ class _Session:
                 )
                 self._hang_up()
                 continue
-            let_go = isinstance(result, tuple) and bool(result) and result[0] is None
+            let_go = result is None or (isinstance(result, tuple) and result[0] is None)
             self._hang_up(
                 f"the session ended; pid {os.getpid()} "
                 + ("lets the exception propagate" if let_go else "re-runs the function")
@@ -368,42 +394,91 @@ class _Session:
         conn.settimeout(None)
         _keepalive(conn)
         self.conn = conn
-        self.buffer = bytearray()
         public = {k: v for k, v in self.info.items() if k != "token"}
         send_frame(conn, b"K", json.dumps(public))
+        self._start_pump(conn)
         return True
+
+    def _start_pump(self, conn: socket.socket) -> None:
+        import queue
+        import threading
+
+        self.inbox = queue.SimpleQueue()
+        self.wake = os.pipe()
+        self.pump = threading.Thread(
+            target=self._pump, args=(conn, self.wake[0]), name="hot_restart remote", daemon=True
+        )
+        self.pump.start()
+
+    def _stop_pump(self) -> None:
+        pump, self.pump = self.pump, None
+        if pump is None:
+            return
+        os.write(self.wake[1], b"x")
+        pump.join(5)
+        for fd in self.wake:
+            os.close(fd)
 
     def readline(self) -> str:
         """A line from the client (pdb's input); Dropped when it went away."""
+        conn = self.conn
+        with self.lock:
+            self.in_readline = True
+        try:
+            if conn is None or not send_frame(conn, b"R", ""):
+                raise Dropped
+            item = self.inbox.get()
+        finally:
+            with self.lock:
+                self.in_readline = False
+        if item is None:
+            raise Dropped
+        kind, payload = item
+        if kind == b"I":
+            raise KeyboardInterrupt
+        if kind == b"D":
+            return ""
+        return payload.decode("utf-8", "replace") + "\n"
+
+    def _pump(self, conn: socket.socket, wake: int) -> None:
+        """The attached client's frames, read as they come (a thread of its own).
+
+        Lines go to ``readline``.  Ctrl-C while the debugger waits for a line
+        goes there too (pdb's ``--KeyboardInterrupt--``); while a command
+        runs, it interrupts the command as Ctrl-C at a local prompt does.
+        Another client is refused at once, whatever the debugger is doing.
+        """
         import selectors
 
-        conn = self.conn
-        if conn is None:
-            raise Dropped
-        if not send_frame(conn, b"R", ""):
-            raise Dropped
         with selectors.DefaultSelector() as selector:
             selector.register(conn, selectors.EVENT_READ, "client")
             selector.register(self.listener, selectors.EVENT_READ, "other")
+            selector.register(wake, selectors.EVENT_READ, "stop")
+            buffer = bytearray()
             while True:
-                if has_frame(self.buffer):
-                    ready = [("client", None)]
-                else:
-                    ready = [(key.data, None) for key, _ in selector.select()]
-                for which, _ in ready:
-                    if which == "other":
-                        self._refuse_another()
-                        continue
-                    try:
-                        kind, payload = read_frame(conn, self.buffer)
-                    except (OSError, ValueError):
-                        raise Dropped from None
-                    if kind == b"L":
-                        return payload.decode("utf-8", "replace") + "\n"
-                    if kind == b"I":
-                        raise KeyboardInterrupt
-                    if kind == b"D":
-                        return ""
+                ready = ["client"] if has_frame(buffer) else [k.data for k, _ in selector.select()]
+                if "stop" in ready:
+                    return
+                if "other" in ready:
+                    self._refuse_another()
+                if "client" not in ready:
+                    continue
+                try:
+                    kind, payload = read_frame(conn, buffer)
+                except (OSError, ValueError):
+                    self.inbox.put(None)
+                    return
+                if kind == b"I":
+                    with self.lock:
+                        if self.running and not self.in_readline:
+                            self.interrupted = True
+                            _interrupt(self.thread)
+                            continue
+                if kind in (b"L", b"I", b"D"):
+                    with self.lock:
+                        # The debugger has its line: a Ctrl-C from now on is for its command.
+                        self.in_readline = False
+                        self.inbox.put((kind, payload))
 
     def _refuse_another(self) -> None:
         try:
@@ -426,6 +501,20 @@ class _Session:
                 conn.close()
             except OSError:
                 pass
+
+
+def _interrupt(thread: int, cancel: bool = False) -> None:
+    """Raise KeyboardInterrupt in ``thread`` (the debugger's) as Ctrl-C would; or cancel it.
+
+    Not a signal: the crashed thread is often not the main one (a pool or
+    dask worker thread).  Delivered when that thread next runs Python code.
+    """
+    try:
+        import ctypes
+    except ImportError:  # a build without ctypes: Ctrl-C waits for the next prompt
+        return
+    exc = None if cancel else ctypes.py_object(KeyboardInterrupt)
+    ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread), exc)
 
 
 def _keepalive(conn: socket.socket) -> None:
