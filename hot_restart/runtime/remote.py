@@ -17,10 +17,17 @@ How it stays safe and bounded:
 * Ports: ``0`` lets the OS pick one per crash; a given port is a base, and
   the first free port from it on (at most 100 on) is used, so that several
   workers crashing at once each get their own.  The attach line names it.
-* One client at a time: while one is attached, another gets "busy" and is
-  closed.  A client that drops (closed terminal, lost network) does not end
+* One client at a time: while one is attached, another is told so at once
+  and closed.  A client that drops (closed terminal, lost network) does not end
   the session: the process waits for the next one, the timeout counted
   afresh.  The wait never spins: it blocks in ``select`` with a deadline.
+* While a client is attached, a thread of the session ("pump") owns its
+  socket: lines go to the debugger's ``readline``; Ctrl-C at the prompt is
+  pdb's ``--KeyboardInterrupt--``, and during a command it raises
+  KeyboardInterrupt in the crashed thread (``PyThreadState_SetAsyncExc``:
+  that thread is often not the main one, so no signal would reach it), as
+  Ctrl-C at a local prompt does.  A Ctrl-C that lands outside a debugger
+  command lets the program's exception go rather than replace it.
 * During the session, ``sys.stdin``/``stdout``/``stderr`` are the client's
   (so the banner, pdb and hot_restart's own messages reach it), and the
   session's debugger is the one ``debuggers.choose`` picks; IPython's
