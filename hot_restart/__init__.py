@@ -151,6 +151,12 @@ class _Module(type(_sys)):  # type: ignore[misc]
 
         STATE.exiting = bool(value)
 
+    def __reduce__(self) -> "tuple[Any, tuple[str]]":
+        # By reference, as cloudpickle pickles any module: a function or a
+        # dask WorkerPlugin that uses ``hot_restart`` must reach the workers
+        # (cloudpickle only knows the exact module type, not this subclass).
+        return (__import__, (self.__name__,))
+
 
 # Where an assigned DEBUGGER is kept (None or absent: pick automatically).
 _DEBUGGER_SETTING = "_debugger_setting"

@@ -72,7 +72,11 @@ class InstallHandle:
 
 
 def install(
-    patterns: str | Iterable[str], *, stop_on: str | None = None, watch: bool | None = None
+    patterns: str | Iterable[str],
+    *,
+    stop_on: str | None = None,
+    watch: bool | None = None,
+    remote: str | int | None = None,
 ) -> InstallHandle:
     """Instrument the modules matching ``patterns`` when they are next imported.
 
@@ -92,8 +96,18 @@ def install(
     ``watch=True`` (or ``HOT_RESTART_WATCH=1``): while pdb or ipdb waits at
     a crash, saving the crashed function's file continues without typing
     ``c`` (``watch=False`` turns it off even if the environment asks).
+    ``remote='[HOST:]PORT'`` (or ``HOT_RESTART_REMOTE``): a crash is served
+    for ``python -m hot_restart attach`` over TCP, for processes with no
+    terminal (see ``hot_restart.runtime.remote``).
     """
-    return _install(patterns, stop_on, watch, report=True)
+    if remote is not None:
+        from .runtime import remote as remote_attach
+
+        remote_attach.parse(remote)  # a bad value raises before anything changes
+    handle = _install(patterns, stop_on, watch, report=True)
+    if remote is not None:
+        remote_attach.enable(remote)
+    return handle
 
 
 def _install(

@@ -34,14 +34,17 @@ def _parser() -> argparse.ArgumentParser:
 
     parser = argparse.ArgumentParser(
         prog="python -m hot_restart",
-        usage=USAGE + "\n       python -m hot_restart (--install-pth | --uninstall-pth | --status)",
+        usage=USAGE
+        + "\n       python -m hot_restart (--install-pth | --uninstall-pth | --status)"
+        + "\n       python -m hot_restart attach [HOST:PORT] [--token TOKEN]",
         description="Run a Python program with edit-and-continue: when instrumented code "
         "crashes, a debugger opens at the crash site; fix the file and type `c`.",
         epilog="Without -p, the script and the modules beside it (or, with -m, the module's "
         "top-level package) are instrumented; with -p, the script or module run and what "
         "the patterns match. Environment: HOT_RESTART_DEBUGGER "
         "(pdb, ipdb, pudb, pydevd), HOT_RESTART_STOP_ON (unhandled, all), "
-        "HOT_RESTART_FORCE_PROMPT=1 (prompt even without a terminal).",
+        "HOT_RESTART_FORCE_PROMPT=1 (prompt even without a terminal), "
+        "HOT_RESTART_REMOTE=[HOST:]PORT (serve crashes to `python -m hot_restart attach`).",
     )
     parser.add_argument(
         "-p",
@@ -80,6 +83,10 @@ def main(argv: list[str] | None = None) -> int:
     # ``ast.py``, so it is out of the way until the program runs.
     path0 = sys.path.pop(0) if _python_prepended_path0() and sys.path else None
     try:
+        if argv[:1] == ["attach"]:  # the remote client; a script named attach: `-- attach`
+            from .attach import main as attach
+
+            return attach(argv[1:])
         prepared = _prepare(argv)
     finally:
         if path0 is not None:

@@ -41,7 +41,12 @@ def stop(exc: BaseException, frame: FrameType, qualname: str) -> Callable[[], An
         return None
     kind = kind_of(frame.f_code.co_flags)
     with _lock, (STATE.around_prompt or contextlib.nullcontext)():
-        target, call = _prompt_until_ready(exc, frame, qualname, kind)
+        remote = sys.modules.get("hot_restart.runtime.remote")
+        if remote is not None and remote.active():  # no terminal: serve it over TCP
+            prompt = functools.partial(_prompt_until_ready, exc, frame, qualname, kind)
+            target, call = remote.serve(exc, frame, qualname, prompt) or (None, _nothing)
+        else:
+            target, call = _prompt_until_ready(exc, frame, qualname, kind)
     if target is None:
         decline(exc)
         return None

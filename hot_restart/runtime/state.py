@@ -150,6 +150,10 @@ STATE.forced_stop_on = stop_on_from_env()
 ENVIRONMENT_READ = {
     name: os.environ.get(name) for name in ("HOT_RESTART_WATCH", "HOT_RESTART_STOP_ON")
 }
+if os.environ.get("HOT_RESTART_REMOTE"):  # remote attach: serve crashes over TCP
+    from . import remote as _remote
+
+    _remote.enable()
 
 
 def set_stop_on(value: str | None) -> None:
