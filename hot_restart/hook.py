@@ -72,7 +72,11 @@ class InstallHandle:
 
 
 def install(
-    patterns: str | Iterable[str], *, stop_on: str | None = None, watch: bool | None = None
+    patterns: str | Iterable[str],
+    *,
+    stop_on: str | None = None,
+    watch: bool | None = None,
+    children: bool = True,
 ) -> InstallHandle:
     """Instrument the modules matching ``patterns`` when they are next imported.
 
@@ -92,12 +96,23 @@ def install(
     ``watch=True`` (or ``HOT_RESTART_WATCH=1``): while pdb or ipdb waits at
     a crash, saving the crashed function's file continues without typing
     ``c`` (``watch=False`` turns it off even if the environment asks).
+
+    ``children=True``: the Pythons this process starts (``spawn`` and
+    ``forkserver`` workers, ``subprocess`` children) inherit the patterns and
+    settings through the environment, and a worker with no terminal of its
+    own prompts on the controlling terminal (see ``hot_restart.children``);
+    ``children=False`` leaves the environment alone.
     """
-    return _install(patterns, stop_on, watch, report=True)
+    return _install(patterns, stop_on, watch, report=True, children=children)
 
 
 def _install(
-    patterns: str | Iterable[str], stop_on: str | None, watch: bool | None, *, report: bool
+    patterns: str | Iterable[str],
+    stop_on: str | None,
+    watch: bool | None,
+    *,
+    report: bool,
+    children: bool = True,
 ) -> InstallHandle:
     if stop_on is not None and stop_on not in STOP_ON_VALUES:
         raise ValueError(
@@ -120,6 +135,10 @@ def _install(
         from .runtime.state import STATE
 
         STATE.watch = watch
+    if children:
+        from . import children as _children
+
+        _children.arm(finder.patterns.patterns)
     if report:
         _warn_already_imported(wanted)
     return InstallHandle(finder, added)
@@ -137,6 +156,9 @@ def _drop_finder() -> None:
     if finder is None:
         return
     finder.patterns.remove(finder.patterns.patterns)  # inert even if someone kept it
+    children = sys.modules.get("hot_restart.children")
+    if children is not None:
+        children.disarm()
     while any(f is finder for f in sys.meta_path):
         sys.meta_path.remove(finder)
 

@@ -150,6 +150,9 @@ def _prepare(argv: list[str]) -> int | Callable[[bool], int]:
         install_before_program(options.pattern or _neighbours(path), options.stop_on)
     except ValueError as e:
         parser.error(str(e).removeprefix("hot_restart: "))
+    from . import children
+
+    children.main_script(path)  # spawn/forkserver workers re-run it instrumented too
     try:
         code = instrument_source(source, path, bind_handler=True)
     except SyntaxError as e:

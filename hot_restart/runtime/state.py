@@ -66,6 +66,10 @@ class State:
         # "is the catcher instrumented" (the pytest plugin: the test itself,
         # say in a pytest.raises block): true means do not stop for it.
         self.handled_by_host: Callable[[BaseException, FrameType], bool] | None = None
+        # Other places a prompt can open when stdin/stdout are no terminal
+        # (the controlling terminal of a worker: runtime/tty.py); each is
+        # cheap, and its module calls forget_terminal() when its answer may change.
+        self.prompt_places: list[Callable[[], bool]] = []
 
     def settings_changed(self) -> None:
         self.fast_propagate.clear()
@@ -98,7 +102,11 @@ class State:
         cached = self._tty
         if cached[0] == key[0] and cached[1] == key[1]:
             return cached[2]
-        answer = _force_prompt() or (_isatty(stdin) and _isatty(stdout))
+        answer = (
+            _force_prompt()
+            or (_isatty(stdin) and _isatty(stdout))
+            or any(place() for place in self.prompt_places)
+        )
         self._tty = (*key, answer)
         return answer
 
