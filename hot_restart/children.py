@@ -30,6 +30,7 @@ import os
 import sys
 
 PATTERNS = "HOT_RESTART_PATTERNS"
+PARENT = "HOT_RESTART_PARENT"
 MAIN = "HOT_RESTART_MAIN"
 OPT_OUT = "HOT_RESTART_CHILDREN"
 BOOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_boot")
@@ -48,13 +49,12 @@ def arm(patterns: tuple[str, ...]) -> None:
     """Pass ``patterns`` and this process's settings on to the Pythons it starts."""
     if os.environ.get(OPT_OUT, "").strip() == "0":
         return
-    from .runtime import tty
     from .runtime.state import STATE
 
-    parent = os.environ.get(tty.PARENT)
+    parent = os.environ.get(PARENT)
     _set(PATTERNS, ",".join(patterns))
     if not parent:
-        _set(tty.PARENT, str(os.getpid()))
+        _set(PARENT, str(os.getpid()))
     if STATE.forced_stop_on is None and STATE.stop_on != "unhandled":
         _set("HOT_RESTART_STOP_ON", STATE.stop_on)
     if STATE.watch and not os.environ.get("HOT_RESTART_WATCH"):
@@ -62,9 +62,25 @@ def arm(patterns: tuple[str, ...]) -> None:
     path = os.environ.get("PYTHONPATH", "")
     if BOOT not in path.split(os.pathsep):
         _set("PYTHONPATH", BOOT + (os.pathsep + path if path else ""))
-    tty.register()
+    if place not in STATE.prompt_places:
+        STATE.prompt_places.append(place)
+        STATE.forget_terminal()
     if parent and parent != str(os.getpid()):
         _instrument_spawned_main()
+
+
+def place() -> bool:
+    """A worker of an instrumented parent may prompt on the controlling terminal.
+
+    The cheap test first: ``runtime/tty.py`` (and ``threading``) is imported
+    only in a worker, at its first exception with no terminal of its own.
+    """
+    parent = os.environ.get(PARENT)
+    if not parent or parent == str(os.getpid()):
+        return False
+    from .runtime import tty
+
+    return tty.place()
 
 
 def main_script(path: str) -> None:

@@ -38,7 +38,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-PARENT = "HOT_RESTART_PARENT"
+from ..children import PARENT
 
 _lock = threading.RLock()
 _depth = 0  # nesting of on_terminal() in this process (the pytest plugin nests it)
@@ -55,11 +55,6 @@ def enable(label: str = "") -> None:
     global _enabled_here, _label
     _enabled_here = True
     _label = label
-    _register()
-
-
-def register() -> None:
-    """Let ``STATE.interactive()`` ask ``place`` (idempotent, cheap)."""
     _register()
 
 
