@@ -245,3 +245,63 @@ def test_xdist_without_a_terminal_keeps_the_users_error(tmp_path):
     assert "1 failed, 3 passed" in out.stdout, out.stdout + out.stderr
     assert "ZeroDivisionError" in out.stdout
     assert "reading from stdin" not in out.stdout
+
+
+def test_fresh_fork_workers_of_the_old_parent_heal_instead_of_crashing_again(session):
+    # Before: every new worker was forked from the parent's old code, and `c`
+    # in one never helped the next.  Now the next one finds the file changed
+    # since its code was loaded, reloads and re-runs, with one line.
+    s = session("workers_fresh", args=["-m", "hot_restart", "prog.py"])
+    assert re.search(WORKER_BANNER, s.prompt())
+    s.fix()
+    s.send("c")
+    s.expect(HEALED)
+    out = s.finish(0)
+    assert "RESULT [-10, 0, 10, -10, 0, 10]" in out
+    assert out.count("(Pdb) ") + out.count("ipdb> ") == 1
+    assert _log(s) == {"0": 1, "1": 2, "2": 1, "3": 1, "4": 2, "5": 1}
+
+
+HOLDER = """\
+import os, sys, time
+from hot_restart.runtime import tty
+with tty.turn():
+    child = os.fork()
+    if child == 0:
+        time.sleep(60)  # a forked child must not keep the lock once its parent dies
+        os._exit(0)
+    print(child, tty._lock_path(), flush=True)
+    time.sleep(60)
+"""
+
+
+def test_the_terminal_lock_outlives_no_process(tmp_path):
+    import fcntl
+    import signal
+
+    env = {**os.environ, "HOT_RESTART_PARENT": "1", "PYTHONPATH": str(ROOT)}
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLDER], env=env, stdout=subprocess.PIPE, text=True
+    )
+    forked = 0
+    try:
+        assert holder.stdout is not None
+        forked_text, path = holder.stdout.readline().split()
+        forked = int(forked_text)
+        fd = os.open(path, os.O_RDWR)
+        try:
+            with pytest.raises(BlockingIOError):
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # held: the others wait
+            holder.kill()
+            holder.wait(timeout=TIMEOUT)
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # free, though its fork lives on
+        finally:
+            os.close(fd)
+    finally:
+        holder.kill()
+        holder.wait(timeout=TIMEOUT)
+        if forked:
+            try:
+                os.kill(forked, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
