@@ -44,7 +44,10 @@ nothing for a test run that does not ask for it.  With the flag:
 
 Without a terminal (asked when pytest loads this plugin: fds 0 and 1 are
 redirected by output capture soon after), nothing is wrapped and nothing
-prompts: every test ends as it would without the flag.
+prompts: every test ends as it would without the flag.  A pytest-xdist
+worker (``-n``) has pipes for stdin and stdout, but the user's terminal is
+still its controlling terminal: the debugger opens there, one worker at a
+time, its banner naming the worker (``runtime/tty.py``).
 """
 
 from __future__ import annotations

@@ -41,7 +41,8 @@ def _parser() -> argparse.ArgumentParser:
         "top-level package) are instrumented; with -p, the script or module run and what "
         "the patterns match. Environment: HOT_RESTART_DEBUGGER "
         "(pdb, ipdb, pudb, pydevd), HOT_RESTART_STOP_ON (unhandled, all), "
-        "HOT_RESTART_FORCE_PROMPT=1 (prompt even without a terminal).",
+        "HOT_RESTART_FORCE_PROMPT=1 (prompt even without a terminal), "
+        "HOT_RESTART_CHILDREN=0 (do not pass hot_restart on to child processes).",
     )
     parser.add_argument(
         "-p",
