@@ -27,7 +27,9 @@ so a lock never outlives the process that took it.  While it holds the
 terminal (``on_terminal``), the process's ``sys.stdin``, ``sys.stdout`` and
 ``sys.stderr`` are the terminal: the banner, the messages and pdb or ipdb
 (which read ``sys.stdin`` and write ``sys.stdout``, ipdb's prompt_toolkit
-included) all use it, with nothing to change in the debuggers.
+included) all use it, with nothing to change in the debuggers.  Banners
+name the process (``label``: pid and multiprocessing name, or the xdist
+worker) in a worker, and in a parent that uses ``multiprocessing``.
 """
 
 from __future__ import annotations
@@ -84,11 +86,6 @@ def place() -> bool:
     return inherited() and not _own_terminal() and available()
 
 
-def active() -> bool:
-    """This process prompts on ``/dev/tty`` rather than on its own streams."""
-    return place()
-
-
 def _own_terminal() -> bool:
     try:
         return bool(sys.stdin.isatty() and sys.stdout.isatty())
@@ -113,8 +110,12 @@ def available() -> bool:
 
 
 def label() -> str:
-    """`` [pid 123 ForkPoolWorker-1]`` for banners in a process tree, else empty."""
-    if not in_tree():
+    """`` [pid 123 ForkPoolWorker-1]`` for banners where processes share the terminal.
+
+    That is in a worker, or in a parent that uses ``multiprocessing``; a
+    program on its own keeps the plain banner.
+    """
+    if not in_tree() or not (inherited() or "multiprocessing" in sys.modules):
         return ""
     name = _label
     if not name:
@@ -189,9 +190,10 @@ if hasattr(os, "register_at_fork"):
 
 @contextmanager
 def on_terminal() -> Iterator[None]:
-    """``sys.stdin``, ``sys.stdout`` and ``sys.stderr`` on ``/dev/tty`` meanwhile, if active."""
+    """``sys.stdin``, ``sys.stdout`` and ``sys.stderr`` on ``/dev/tty`` meanwhile, where
+    this process prompts there (``place``); else its own streams, unchanged."""
     global _depth
-    if _depth or not active():
+    if _depth or not place():
         _depth += 1
         try:
             yield
