@@ -305,3 +305,15 @@ def test_the_terminal_lock_outlives_no_process(tmp_path):
                 os.kill(forked, signal.SIGKILL)
             except ProcessLookupError:
                 pass
+
+
+def test_spawn_workers_inherit_install_without_the_pth(session):
+    s = session("workers_install")
+    banner = s.prompt()
+    assert re.search(
+        r"helper\.compute raised ZeroDivisionError.*\[pid \d+ SpawnPoolWorker-\d\]", banner
+    )
+    s.fix("helper_2.py", target="helper.py")
+    s.send("c")
+    out = s.finish(0)
+    assert "RESULT [-4, -5, -10, 0, 10, 5]" in out
