@@ -268,6 +268,7 @@ from hot_restart.runtime import tty
 with tty.turn():
     child = os.fork()
     if child == 0:
+        print("forked", flush=True)  # its at-fork hooks have run
         time.sleep(60)  # a forked child must not keep the lock once its parent dies
         os._exit(0)
     print(child, tty._lock_path(), flush=True)
@@ -286,7 +287,9 @@ def test_the_terminal_lock_outlives_no_process(tmp_path):
     forked = 0
     try:
         assert holder.stdout is not None
-        forked_text, path = holder.stdout.readline().split()
+        lines = sorted([holder.stdout.readline().split(), holder.stdout.readline().split()])
+        assert lines[1] == ["forked"], lines
+        forked_text, path = lines[0]
         forked = int(forked_text)
         fd = os.open(path, os.O_RDWR)
         try:
