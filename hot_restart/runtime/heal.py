@@ -66,10 +66,11 @@ def rerun_if_changed(frame: FrameType, qualname: str) -> Callable[[], Any] | Non
     home = fn.__globals__.get("__name__")
     names = ", ".join(report.names(home if isinstance(home, str) else None))
     short = qualname.rsplit(".", 1)[-1]
-    from .tty import label
+    from .tty import label, on_terminal
 
-    say(
-        f"the code changed on disk since this process loaded it{label()}: reloaded {names}; "
-        f"running {short} again"
-    )
+    with on_terminal():  # where this process would have prompted (an xdist worker's is captured)
+        say(
+            f"the code changed on disk since this process loaded it{label()}: reloaded {names}; "
+            f"running {short} again"
+        )
     return functools.partial(fn, *args, **kwargs)
