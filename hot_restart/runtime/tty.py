@@ -18,7 +18,7 @@ script.py < input.txt``) is none of these: its input was redirected on
 purpose, and it prompts no more than it did.
 
 One prompt at a time across the process tree (``turn``): an exclusive
-``flock`` on a lock file named for the user and the terminal session, taken
+``flock`` on a lock file named for the user and the process group, taken
 by every process of an instrumented tree before it prompts (the parent
 included), so two workers crashing together prompt one after the other and
 never read each other's input.  The kernel drops the lock when its holder
@@ -128,19 +128,18 @@ def label() -> str:
 
 
 def _lock_path() -> str:
-    try:
-        session = os.getsid(0)
-    except OSError:
-        session = 0
+    """Per user and process group: a program's workers share its group, and
+    another program started from the same shell (a job of its own) does not
+    wait behind this one, even one left stopped at a prompt."""
     folder = os.environ.get("TMPDIR") or "/tmp"
-    return os.path.join(folder, f"hot_restart-{os.getuid()}-{session}.lock")
+    return os.path.join(folder, f"hot_restart-{os.getuid()}-{os.getpgrp()}.lock")
 
 
 @contextmanager
 def turn() -> Iterator[None]:
     """Wait for this process's turn at the terminal (a no-op outside a process tree)."""
     global _held_fd, _turn_depth
-    if not in_tree() or not hasattr(os, "getsid"):
+    if not in_tree() or not hasattr(os, "getpgrp"):
         yield
         return
     with _lock:
