@@ -83,6 +83,12 @@ def place() -> bool:
     return tty.place()
 
 
+def passed_on(patterns: tuple[str, ...]) -> None:
+    """The patterns children get now (a handle removed some)."""
+    if PATTERNS in _saved:  # armed
+        os.environ[PATTERNS] = ",".join(patterns)
+
+
 def main_script(path: str) -> None:
     """The runner instruments ``path``: so do spawn and forkserver workers re-running it."""
     if PATTERNS in _saved:  # armed

@@ -54,6 +54,8 @@ class InstallHandle:
             finder.patterns.remove(self.patterns)
             if not finder.patterns:
                 _drop_finder()
+            elif (children := sys.modules.get("hot_restart.children")) is not None:
+                children.passed_on(finder.patterns.patterns)
 
     def __enter__(self) -> InstallHandle:
         return self

@@ -101,6 +101,8 @@ def test_children_false_leaves_children_plain(tmp_path):
         "print(sorted(k for k in os.environ if k.startswith('HOT_RESTART')))\n"
         "h = hot_restart.install('helper')\n"
         "print(sorted(k for k in os.environ if k.startswith('HOT_RESTART')))\n"
+        "hot_restart.install('other').uninstall()\n"
+        "print(os.environ['HOT_RESTART_PATTERNS'])\n"
         "print(subprocess.run([sys.executable, '-c', 'import helper, sys; "
         'print(type(sys.modules["helper"].__spec__.loader).__name__)\'],'
         " capture_output=True, text=True).stdout.strip())\n"
@@ -121,6 +123,7 @@ def test_children_false_leaves_children_plain(tmp_path):
     assert lines == [
         "[]",
         "['HOT_RESTART_PARENT', 'HOT_RESTART_PATTERNS']",
+        "helper",
         "HotRestartLoader",
         "[]",
     ], out.stderr
