@@ -323,3 +323,33 @@ def test_spawn_workers_inherit_install_without_the_pth(session):
     s.send("c")
     out = s.finish(0)
     assert "RESULT [-4, -5, -10, 0, 10, 5]" in out
+
+
+def test_a_worker_declining_at_eof_leaves_the_parent_its_own_stop(tmp_path):
+    # No terminal anywhere and a prompt forced: the worker's prompt reads EOF
+    # and lets its crash go; the exception reaches the parent by pickle with
+    # nothing of ours on it, so the parent stops for it too (and reads EOF).
+    folder = tmp_path / "w"
+    shutil.copytree(Path(__file__).parent / "scenarios" / "workers_pool", folder)
+    shutil.copy(folder / "in_1.py", folder / "prog.py")
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "PYTHONPATH": str(ROOT),
+        "HOT_RESTART_FORCE_PROMPT": "1",
+        "HOT_RESTART_DEBUGGER": "pdb",
+        "TERM": "dumb",
+    }
+    out = subprocess.run(
+        [sys.executable, "-m", "hot_restart", "prog.py", "fork"],
+        cwd=folder,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT * 2,
+        start_new_session=True,
+    )
+    banners = re.findall(r"> hot_restart: (\S+) raised ZeroDivisionError", out.stdout)
+    assert banners == ["__main__.work", "__main__.main"], out.stdout + out.stderr
+    assert out.returncode == 1
+    assert out.stderr.rstrip().splitlines()[-1].startswith("ZeroDivisionError")
