@@ -65,6 +65,8 @@ def arm(patterns: tuple[str, ...]) -> None:
     if place not in STATE.prompt_places:
         STATE.prompt_places.append(place)
         STATE.forget_terminal()
+        if hasattr(os, "register_at_fork"):  # a fork is a worker: ask "can it prompt" again
+            os.register_at_fork(after_in_child=STATE.forget_terminal)
     if parent and parent != str(os.getpid()):
         _instrument_spawned_main()
 
