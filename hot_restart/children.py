@@ -117,6 +117,8 @@ def _instrument_spawned_main() -> None:
     import multiprocessing.spawn as spawn
 
     plain = spawn._fixup_main_from_path  # type: ignore[attr-defined]
+    if getattr(plain, "__module__", None) == __name__:
+        return  # patched by an earlier install() in this process
 
     def _fixup_main_from_path(main_path: str) -> None:
         if os.path.abspath(main_path) != main:
