@@ -271,10 +271,10 @@ from hot_restart.runtime import tty
 with tty.turn():
     child = os.fork()
     if child == 0:
-        print("forked", flush=True)  # its at-fork hooks have run
+        os.write(1, b"forked\\n")  # its at-fork hooks have run (one write: no interleaving)
         time.sleep(60)  # a forked child must not keep the lock once its parent dies
         os._exit(0)
-    print(child, tty._lock_path(), flush=True)
+    os.write(1, f"{child} {tty._lock_path()}\\n".encode())
     time.sleep(60)
 """
 
