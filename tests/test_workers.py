@@ -303,6 +303,7 @@ def test_the_terminal_lock_outlives_no_process(tmp_path):
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # free, though its fork lives on
         finally:
             os.close(fd)
+            os.unlink(path)  # what a killed holder leaves behind
     finally:
         holder.kill()
         holder.wait(timeout=TIMEOUT)

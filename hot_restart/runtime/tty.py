@@ -150,23 +150,58 @@ def turn() -> Iterator[None]:
             finally:
                 _turn_depth -= 1
             return
-        try:
-            import fcntl
-
-            fd = os.open(_lock_path(), os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
-        except (ImportError, OSError):
+        path = _lock_path()
+        fd = _acquire(path)
+        if fd is None:
             yield  # no lock file: prompt anyway rather than never
             return
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
             _held_fd, _turn_depth = fd, 1
             yield
         finally:
             _held_fd, _turn_depth = -1, 0
-            try:
-                fcntl.flock(fd, fcntl.LOCK_UN)
-            finally:
-                os.close(fd)
+            _release(fd, path)
+
+
+def _acquire(path: str) -> int | None:
+    """The locked file descriptor of ``path``, once it is this process's turn.
+
+    The holder removes the file when its turn ends (no lock file is left
+    behind, but for a holder that was killed), so a waiter that wakes up on
+    a removed file tries again with the one now at ``path``.
+    """
+    try:
+        import fcntl
+    except ImportError:
+        return None
+    for _ in range(1000):  # each retry means another process had its turn meanwhile
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+        except OSError:
+            return None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            if os.stat(path).st_ino == os.fstat(fd).st_ino:
+                return fd
+        except OSError:
+            pass  # removed by the holder before we looked: try the new one
+        os.close(fd)
+    return None
+
+
+def _release(fd: int, path: str) -> None:
+    """Remove the file, then unlock: a waiter then finds it gone and takes a new one."""
+    import fcntl
+
+    try:
+        if os.stat(path).st_ino == os.fstat(fd).st_ino:
+            os.unlink(path)
+    except OSError:
+        pass
+    try:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
 
 
 def _after_fork_in_child() -> None:
