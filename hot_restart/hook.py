@@ -54,6 +54,8 @@ class InstallHandle:
             finder.patterns.remove(self.patterns)
             if not finder.patterns:
                 _drop_finder()
+            elif (children := sys.modules.get("hot_restart.children")) is not None:
+                children.passed_on(finder.patterns.patterns)
 
     def __enter__(self) -> InstallHandle:
         return self
@@ -77,6 +79,7 @@ def install(
     stop_on: str | None = None,
     watch: bool | None = None,
     remote: str | int | None = None,
+    children: bool = True,
 ) -> InstallHandle:
     """Instrument the modules matching ``patterns`` when they are next imported.
 
@@ -99,19 +102,30 @@ def install(
     ``remote='[HOST:]PORT'`` (or ``HOT_RESTART_REMOTE``): a crash is served
     for ``python -m hot_restart attach`` over TCP, for processes with no
     terminal (see ``hot_restart.runtime.remote``).
+
+    ``children=True``: the Pythons this process starts (``spawn`` and
+    ``forkserver`` workers, ``subprocess`` children) inherit the patterns and
+    settings through the environment, and a worker with no terminal of its
+    own prompts on the controlling terminal (see ``hot_restart.children``);
+    ``children=False`` leaves the environment alone.
     """
     if remote is not None:
         from .runtime import remote as remote_attach
 
         remote_attach.parse(remote)  # a bad value raises before anything changes
-    handle = _install(patterns, stop_on, watch, report=True)
+    handle = _install(patterns, stop_on, watch, report=True, children=children)
     if remote is not None:
         remote_attach.enable(remote)
     return handle
 
 
 def _install(
-    patterns: str | Iterable[str], stop_on: str | None, watch: bool | None, *, report: bool
+    patterns: str | Iterable[str],
+    stop_on: str | None,
+    watch: bool | None,
+    *,
+    report: bool,
+    children: bool = True,
 ) -> InstallHandle:
     if stop_on is not None and stop_on not in STOP_ON_VALUES:
         raise ValueError(
@@ -137,6 +151,10 @@ def _install(
         from .runtime.state import STATE
 
         STATE.watch = watch
+    if children:
+        from . import children as _children
+
+        _children.arm(finder.patterns.patterns)
     if report:
         _warn_already_imported(wanted)
     return InstallHandle(finder, added)
@@ -154,6 +172,9 @@ def _drop_finder() -> None:
     if finder is None:
         return
     finder.patterns.remove(finder.patterns.patterns)  # inert even if someone kept it
+    children = sys.modules.get("hot_restart.children")
+    if children is not None:
+        children.disarm()
     while any(f is finder for f in sys.meta_path):
         sys.meta_path.remove(finder)
 

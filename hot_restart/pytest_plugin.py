@@ -44,7 +44,10 @@ nothing for a test run that does not ask for it.  With the flag:
 
 Without a terminal (asked when pytest loads this plugin: fds 0 and 1 are
 redirected by output capture soon after), nothing is wrapped and nothing
-prompts: every test ends as it would without the flag.
+prompts: every test ends as it would without the flag.  A pytest-xdist
+worker (``-n``) has pipes for stdin and stdout, but the user's terminal is
+still its controlling terminal: the debugger opens there, one worker at a
+time, its banner naming the worker (``runtime/tty.py``).
 """
 
 from __future__ import annotations
@@ -74,6 +77,22 @@ def _real_terminal() -> bool:
 # Asked when pytest loads this plugin, before its output capture redirects
 # the file descriptors 0 and 1 (after that they are no terminal any more).
 _TERMINAL = _real_terminal()
+# True once activated where a prompt can open: a terminal, or the
+# controlling terminal of a pytest-xdist worker (runtime/tty.py).
+_PROMPTS = False
+
+
+def _xdist_worker_terminal() -> bool:
+    """A pytest-xdist worker (stdin and stdout are its pipes) whose user has a terminal."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return False
+    from .runtime import tty
+
+    if not tty.available():
+        return False
+    tty.enable(f"pytest-xdist {worker}")
+    return True
 
 
 def pytest_addoption(parser: Any) -> None:
@@ -142,16 +161,19 @@ def _activate(config: Any, options: Any) -> None:
     _saved = (STATE.real_terminal, STATE.watch)
     if getattr(options, "hot_restart_watch", False):
         STATE.watch = True
-    if _TERMINAL:
-        STATE.real_terminal = True
+    global _PROMPTS
+    _PROMPTS = _TERMINAL or _xdist_worker_terminal()
+    if _PROMPTS:
+        STATE.real_terminal = _TERMINAL
         STATE.around_prompt = _capture_suspended
         STATE.handled_by_host = _handled_by_the_test
 
 
 def pytest_unconfigure(config: Any) -> None:
-    global _config, _handle, _saved
+    global _config, _handle, _saved, _PROMPTS
     if _config is None:
         return
+    _PROMPTS = False
     from .runtime.state import STATE
 
     if _saved is not None:
@@ -164,22 +186,30 @@ def pytest_unconfigure(config: Any) -> None:
 
 @contextmanager
 def _capture_suspended() -> Iterator[None]:
-    """Hand the terminal to the debugger, as pytest's own --pdb does."""
+    """Hand the terminal to the debugger, as pytest's own --pdb does.
+
+    In a pytest-xdist worker the terminal is the controlling one, taken in
+    turn with the other workers (runtime/tty.py).
+    """
+    from .runtime import tty
+
     capture = _config.pluginmanager.getplugin("capturemanager") if _config else None
-    if capture is not None:
-        capture.suspend(in_=True)
-    print(flush=True)  # off the line of progress dots, as --pdb does
-    try:
-        yield
-    finally:
+    with tty.turn():
         if capture is not None:
-            capture.resume()
+            capture.suspend(in_=True)
+        try:
+            with tty.on_terminal():
+                print(flush=True)  # off the line of progress dots, as --pdb does
+                yield
+        finally:
+            if capture is not None:
+                capture.resume()
 
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_call(item: Any) -> Iterator[None]:
     """A test expected to fail never stops (as --pdb does not)."""
-    if _config is None or not _TERMINAL or not _expected_to_fail(item, None):
+    if _config is None or not _PROMPTS or not _expected_to_fail(item, None):
         yield
         return
     from .runtime.state import STATE
@@ -199,7 +229,7 @@ def pytest_pyfunc_call(pyfuncitem: Any) -> Iterator[None]:
     function = pyfuncitem.obj
     if (
         _config is None
-        or not _TERMINAL
+        or not _PROMPTS
         or inspect.iscoroutinefunction(function)
         or inspect.isasyncgenfunction(function)
     ):

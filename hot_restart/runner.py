@@ -44,7 +44,8 @@ def _parser() -> argparse.ArgumentParser:
         "the patterns match. Environment: HOT_RESTART_DEBUGGER "
         "(pdb, ipdb, pudb, pydevd), HOT_RESTART_STOP_ON (unhandled, all), "
         "HOT_RESTART_FORCE_PROMPT=1 (prompt even without a terminal), "
-        "HOT_RESTART_REMOTE=[HOST:]PORT (serve crashes to `python -m hot_restart attach`).",
+        "HOT_RESTART_REMOTE=[HOST:]PORT (serve crashes to `python -m hot_restart attach`), "
+        "HOT_RESTART_CHILDREN=0 (do not pass hot_restart on to child processes).",
     )
     parser.add_argument(
         "-p",
@@ -157,6 +158,9 @@ def _prepare(argv: list[str]) -> int | Callable[[bool], int]:
         install_before_program(options.pattern or _neighbours(path), options.stop_on)
     except ValueError as e:
         parser.error(str(e).removeprefix("hot_restart: "))
+    from . import children
+
+    children.main_script(path)  # spawn/forkserver workers re-run it instrumented too
     try:
         code = instrument_source(source, path, bind_handler=True)
     except SyntaxError as e:

@@ -23,7 +23,7 @@ from ..transform import (
     is_instrumented,
     kind_of,
 )
-from . import debuggers, environment, rebind, registry
+from . import debuggers, environment, heal, rebind, registry, tty
 from .messages import say
 from .reload import reload_changed, reload_function
 from .state import STATE
@@ -33,6 +33,7 @@ _lock = threading.RLock()
 _CO_VARARGS = 0x04
 _CO_VARKEYWORDS = 0x08
 _CO_ANY_GENERATOR = 0x20 | 0x200
+_GENERATORS = (KIND_GENERATOR, KIND_ASYNC_GENERATOR)
 
 
 def stop(exc: BaseException, frame: FrameType, qualname: str) -> Callable[[], Any] | None:
@@ -40,13 +41,21 @@ def stop(exc: BaseException, frame: FrameType, qualname: str) -> Callable[[], An
     if STATE.handled_by_host is not None and STATE.handled_by_host(exc, frame):
         return None
     kind = kind_of(frame.f_code.co_flags)
-    with _lock, (STATE.around_prompt or contextlib.nullcontext)():
-        remote = sys.modules.get("hot_restart.runtime.remote")
-        if remote is not None and remote.active():  # no terminal: serve it over TCP
+    target: FrameType | None
+    remote = sys.modules.get("hot_restart.runtime.remote")
+    served = remote is not None and remote.active()  # no terminal: serve it over TCP
+    # One prompt at a time in the thread and the process tree; a remote session
+    # has its own port, so waiting workers need not queue for the terminal.
+    with _lock, contextlib.nullcontext() if served else tty.turn():
+        healed = None if kind in _GENERATORS else heal.rerun_if_changed(frame, qualname)
+        if healed is not None:
+            target, call = frame, healed  # fixed elsewhere (another worker's prompt)
+        elif served:
             prompt = functools.partial(_prompt_until_ready, exc, frame, qualname, kind)
-            target, call = remote.serve(exc, frame, qualname, prompt) or (None, _nothing)
+            target, call = remote.serve(exc, frame, qualname, prompt) or (None, _nothing)  # type: ignore[union-attr]
         else:
-            target, call = _prompt_until_ready(exc, frame, qualname, kind)
+            with (STATE.around_prompt or contextlib.nullcontext)(), tty.on_terminal():
+                target, call = _prompt_until_ready(exc, frame, qualname, kind)
     if target is None:
         decline(exc)
         return None
@@ -178,6 +187,7 @@ def _banner(
     where = f"{frame.f_globals.get('__name__', '?')}.{qualname}"
     thread = threading.current_thread()
     in_thread = "" if thread is threading.main_thread() else f" [thread {thread.name}]"
+    in_thread += tty.label()  # which process, when workers share the terminal
     short = qualname.rsplit(".", 1)[-1]
     print(f"> hot_restart: {where} raised {exc!r}{in_thread}", flush=True)
     caller = frame.f_back
