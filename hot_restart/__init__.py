@@ -104,9 +104,27 @@ __all__ = [
 ]
 
 
+#: The package's own modules (tests/test_import_hook.py checks the list).
+_SUBMODULES = frozenset(
+    (
+        "activate", "attach", "cache", "children", "classic", "constants", "errors",
+        "finder", "hook", "ipython", "loader", "patterns", "pth", "pytest_plugin", "runner",
+        "runtime", "transform",
+    )
+)  # fmt: skip
+
+
 def __getattr__(name: str) -> "Any":
     submodule = _LAZY.get(name)
     if submodule is None:
+        if name in _SUBMODULES:
+            # ``from . import children`` asks for the attribute before importing
+            # it: answering with the module, rather than raising first, keeps
+            # a debugger that breaks on raised exceptions out of our start-up.
+            import sys
+
+            __import__(f"{__name__}.{name}")
+            return sys.modules[f"{__name__}.{name}"]
         raise AttributeError(f"module 'hot_restart' has no attribute {name!r}")
     # Not importlib.import_module: importing importlib costs start-up time.
     __import__(f"{__name__}.{submodule}")

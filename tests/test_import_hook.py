@@ -708,3 +708,13 @@ def test_first_warm_instrumented_import_is_import_light(tmp_path: Path) -> None:
         """
     run_python(tmp_path, script, prelude=False)  # cold: builds the cache
     assert run_json(tmp_path, script, prelude=False) == []
+
+
+def test_the_package_knows_its_own_submodules() -> None:
+    """``from . import x`` inside hot_restart must not raise an AttributeError first."""
+    import hot_restart
+
+    package = Path(hot_restart.__file__).parent
+    found = {p.stem for p in package.glob("*.py") if p.stem not in ("__init__", "__main__")}
+    found |= {p.name for p in package.iterdir() if (p / "__init__.py").exists()}
+    assert found == set(hot_restart._SUBMODULES)  # type: ignore[attr-defined]
