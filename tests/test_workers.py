@@ -249,7 +249,7 @@ def test_xdist_without_a_terminal_keeps_the_users_error(tmp_path):
     assert "FAILED test_mod.py::test_compute[3] - ZeroDivisionError" in out.stdout
     # pytest's stdin error may only appear inside our one line that says why
     # no prompt opened, never as the test's error.
-    assert "OSError" not in out.stdout.replace("cannot read a command here (OSError", ""), out.stdout
+    assert "OSError" not in out.stdout.replace("could not read a command (OSError", ""), out.stdout
 
 
 def test_fresh_fork_workers_of_the_old_parent_heal_instead_of_crashing_again(session):
