@@ -21,6 +21,7 @@ from ..transform import (
     KIND_GENERATOR,
     is_instrumented,
     kind_of,
+    records_entry,
 )
 from . import debuggers, rebind, registry
 from .messages import say
@@ -213,6 +214,14 @@ def original_arguments(frame: FrameType) -> tuple[list[Any], dict[str, Any]]:
     recorded = handle.entry_arguments.get(frame)  # type: ignore[attr-defined]
     if recorded is not None:
         values.update(zip(recorded[0], recorded[1:], strict=True))
+    elif records_entry(code):
+        # It started while no prompt was possible, when nothing is recorded
+        # (trampoline.handle.catching): its parameters may hold rebound values.
+        name = getattr(code, "co_qualname", code.co_name)
+        raise ReloadException(
+            f"the arguments {name} was called with were not kept (it started before a "
+            "prompt was possible, and it rebinds them); `up` and `restart` a caller"
+        )
     names = code.co_varnames
     positional = [values[n] for n in names[: code.co_argcount]]
     end = code.co_argcount + code.co_kwonlyargcount

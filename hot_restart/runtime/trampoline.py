@@ -309,6 +309,15 @@ handle.super = super  # type: ignore[attr-defined]
 handle.entry_arguments = {}  # type: ignore[attr-defined]
 handle.this_frame = _getframe  # type: ignore[attr-defined]
 
+# What the generated ``except`` catches: BaseException while a prompt is
+# possible in this process, () otherwise, so that exceptions pass
+# instrumented frames without entering their handlers (see
+# state.State.refresh_catching, which keeps it current, and
+# transform._handler).  The same flag says whether to record entry arguments.
+handle.catching = ()  # type: ignore[attr-defined]
+STATE.handlers.append(handle)
+STATE.refresh_catching()
+
 
 def forget() -> None:
     """Drop cached decisions, after module globals (exception classes) were rebound."""
