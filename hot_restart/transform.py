@@ -499,7 +499,8 @@ def _record_entry(
     ``try: (try: body finally: if <the store is not empty>: ....pop(this_frame(),
     None)) except <catching>: raise``: the drop costs one truth test when
     nothing was recorded anywhere (but in a body that ``falls_off`` its end,
-    see below).
+    see below).  On 3.10 the record is always made and always dropped, as
+    before ``catching``: there a jump over it would add a line event.
     The record sits on the first line of the ``try`` it precedes (which runs
     next anyway).  The drop has no position, so that after a ``return`` it
     reports the return's line and adds no line event.  Where an exception
@@ -519,13 +520,15 @@ def _record_entry(
     ]
     target = ast.Subscript(_entry_store(pos), _this_frame(pos), _STORE, **pos)
     store = ast.Assign([target], ast.Tuple([names, *values], _LOAD, **pos), **pos)
-    when = ast.If(_present(CATCHING_ATTR, pos), [store], [], **pos)
+    # 3.10 gives the instructions after a jump target no line, and reports the
+    # body's first line again after them: there the record is not gated.
+    when = ast.If(_present(CATCHING_ATTR, pos), [store], [], **pos) if _GATED else store
     none = _NOWHERE
     pop = ast.Attribute(_entry_store(none), "pop", _LOAD, **none)
     drop = ast.Expr(
         ast.Call(pop, [_this_frame(none), ast.Constant(None, **none)], [], **none), **none
     )
-    if falls_off:
+    if falls_off or not _GATED:
         # Branch-free: the fall-off ``return`` and this drop must stay one
         # block without a line, which the compiler copies to each jump that
         # reaches it (an ``if`` with no ``else``): plain code's implicit
@@ -538,6 +541,10 @@ def _record_entry(
     mirror = handler_at.pos
     reraise = ast.ExceptHandler(_catching(none), None, [ast.Raise(**mirror)], **none)
     return [when, ast.Try([dropped], [reraise], [], [], **none)]
+
+
+# Recording only while a prompt is possible (3.11+; see _record_entry).
+_GATED = sys.version_info >= (3, 11)
 
 
 def _present(attr: str, pos: dict[str, Any]) -> ast.expr:

@@ -332,6 +332,7 @@ def piped_session(session: Any, scenario: str, **extra: str) -> Any:
     return session(scenario, args=["-c", shim], env=extra)
 
 
+@pytest.mark.skipif(sys.version_info < (3, 11), reason="3.10 always records (no gate)")
 def test_a_frame_that_started_unrecorded_is_not_re_run_with_rebound_values(session):
     s = piped_session(session, "args_not_kept")
     before = s.prompt()

@@ -96,6 +96,7 @@ def recorded(src: str, *, with_source: bool) -> dict[str, list[str]]:
         if isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
             for top in fn.body:
                 # The record sits in ``if __hot_restart__ and __hot_restart__.catching:``.
+                # (not on 3.10, which always records).
                 stmt = top.body[0] if isinstance(top, ast.If) else top
                 if isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Tuple):
                     names, *values = stmt.value.elts
