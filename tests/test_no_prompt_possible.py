@@ -367,3 +367,27 @@ def test_a_prompt_after_a_redirect_to_a_buffer(session):
 def test_the_trampoline_publishes_to_the_real_handler() -> None:
     assert trampoline.handle in state.STATE.handlers
     assert trampoline.handle.catching == state.STATE.catching  # type: ignore[attr-defined]
+
+
+def test_a_frame_waiting_for_its_re_run_is_not_restarted_with_rebound_values(session):
+    """``c`` without a fix: the re-run crashes again; the first call, which
+    waits for it, handed its record on; ``restart`` there says so."""
+    s = session("rerun_rebinds", args=["-m", "hot_restart", "prog.py"])
+    assert "scale raised ZeroDivisionError" in s.prompt()
+    s.send("c")
+    assert "scale raised ZeroDivisionError" in s.prompt()
+    s.send("up")
+    assert "scale" in s.prompt()
+    s.send("restart")
+    refused = s.prompt()
+    assert "the arguments scale was called with were not kept (it is waiting for its re-run" in (
+        refused
+    )
+    s.send("up")  # the prompt came back at the crash: up to the waiting call,
+    s.prompt()
+    s.send("up")  # and up to its caller
+    assert "main()" in s.prompt()
+    s.fix()
+    s.send("restart")
+    s.expect(r"result: -10")
+    s.finish(0)

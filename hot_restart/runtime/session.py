@@ -215,12 +215,19 @@ def original_arguments(frame: FrameType) -> tuple[list[Any], dict[str, Any]]:
     if recorded is not None:
         values.update(zip(recorded[0], recorded[1:], strict=True))
     elif records_entry(code):
-        # It started while no prompt was possible, when nothing is recorded
-        # (trampoline.handle.catching): its parameters may hold rebound values.
+        # Its parameters may hold rebound values: it started while no prompt
+        # was possible, when nothing is recorded (trampoline.handle.catching),
+        # or it already passed its arguments on to its re-run (which dropped
+        # the record on leaving the crashed call's ``try``).
         name = getattr(code, "co_qualname", code.co_name)
+        why = (
+            "it is waiting for its re-run"
+            if (id(frame), id(code)) in _rerunning
+            else "it started before a prompt was possible"
+        )
         raise ReloadException(
-            f"the arguments {name} was called with were not kept (it started before a "
-            "prompt was possible, and it rebinds them); `up` and `restart` a caller"
+            f"the arguments {name} was called with were not kept ({why}, and it rebinds "
+            "them); `up` and `restart` a caller"
         )
     names = code.co_varnames
     positional = [values[n] for n in names[: code.co_argcount]]
