@@ -147,6 +147,17 @@ def test_a_failing_prompt_place_cannot_prompt(monkeypatch, fresh):
     assert not fresh.interactive()
 
 
+def test_once_a_prompt_opened_the_handlers_keep_catching(monkeypatch, fresh, terminal):
+    """A restart request unwinding to its frame after the prompt must be
+    caught there, whatever the streams became meanwhile."""
+    streams(monkeypatch, terminal, terminal, None, None)
+    fresh.refresh_catching()
+    fresh.prompted = True  # as trampoline._decide sets it before prompting
+    streams(monkeypatch, io.StringIO(), io.StringIO(), None, None)
+    fresh.forget_terminal()
+    assert fresh.catching is BaseException
+
+
 def test_a_loaded_debugger_makes_the_handlers_catch(monkeypatch, fresh):
     """bdb steps through frames and compares the line a finished frame ends on
     with an int: a frame whose exception was not caught ends on no line."""

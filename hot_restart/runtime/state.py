@@ -73,6 +73,9 @@ class State:
         self.handlers: list[object] = []
         # A debugger was loaded (see _DEBUGGERS): handlers catch from then on.
         self._debugger = False
+        # A prompt opened: handlers catch from then on, so that a restart
+        # request unwinding to its frame is never let through uncaught.
+        self.prompted = False
         # Watch-to-continue: saving the crashed function's file continues.
         self.watch = os.environ.get("HOT_RESTART_WATCH", "") not in ("", "0")
         self.around_prompt: Callable[[], AbstractContextManager[object]] | None = None
@@ -106,7 +109,7 @@ class State:
         ``prompt_places``; a program that makes some other stream a terminal
         by itself calls ``forget_terminal()``.
         """
-        if self._real_terminal or _force_prompt():
+        if self.prompted or self._real_terminal or _force_prompt():
             return True
         if (_isatty(sys.stdin) or _isatty(sys.__stdin__)) and (
             _isatty(sys.stdout) or _isatty(sys.__stdout__)

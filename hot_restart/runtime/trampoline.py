@@ -233,6 +233,7 @@ def _decide(
 
         _session = _session_module
     _late_note(exc, frame, qualname)
+    STATE.prompted = True  # see State.prompted
     try:
         rerun = _session.stop(exc, frame, qualname)
     except RestartRequest as request:  # for an outer frame: unwound from the re-run statement
