@@ -1,8 +1,10 @@
 """The function instrumented code calls when an exception leaves its body.
 
 This is the only runtime code on a hot path (every exception that passes
-through an instrumented frame), so it does the cheap checks inline and hands
-over to ``session`` only when it is really going to stop.  It returns itself
+through an instrumented frame while a prompt is possible: otherwise the
+generated ``except`` catches nothing, see ``handle.catching``), so it does
+the cheap checks inline and hands over to ``session`` only when it is really
+going to stop.  It returns itself
 as the sentinel meaning "re-raise as if nothing happened", which lets the
 generated code use a bare ``raise`` and keep the traceback untouched.
 """
