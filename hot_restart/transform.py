@@ -1,8 +1,11 @@
 """The AST transform that gives every function a restart trampoline.
 
 Each instrumented ``def`` keeps its body, its line numbers and its identity;
-the body is wrapped in ``try: ... except BaseException`` whose handler asks
-the runtime (``__hot_restart__``, a global the loader injects) what to do.
+the body is wrapped in ``try: ... except __hot_restart__.catching`` whose
+handler asks the runtime (``__hot_restart__``, a global the loader injects)
+what to do.  ``catching`` is () while no prompt is possible in the process:
+then no exception is caught at all, and passing an instrumented frame costs
+what it costs plain (see _catching).
 On Python 3.11+ an untaken ``try`` costs nothing, so the happy path runs the
 same bytecode as the plain function.  The generated statements take no line
 of their own (see ``_NOWHERE``): a tracer sees the lines the plain function
@@ -17,7 +20,10 @@ function whose body rebinds a parameter (itself or through ``nonlocal`` in a
 nested def), or may change its ``**kwargs`` dict, records them on entry in a
 store outside the frame (``_record_entry``), keyed by the running frame and
 dropped by a ``finally`` when the call ends, so no local variable is added and
-nothing outlives the call; every other function pays nothing.
+nothing outlives the call; every other function pays nothing.  The record is
+made only while ``catching`` says a prompt is possible (a restart needs one);
+a frame that started without it says so rather than re-run with rebound
+values (see session.original_arguments).
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ from types import CodeType
 from typing import Any
 
 from .constants import (
+    CATCHING_ATTR,
     ENTRY_FRAME_ATTR,
     ENTRY_STORE_ATTR,
     HANDLER_NAME,
@@ -193,9 +200,9 @@ def _ask(qualname: str, pos: dict[str, Any]) -> ast.Call:
 
 
 def _handler(qualname: str, at: _Placer) -> ast.ExceptHandler:
-    """A bare ``except:`` asking the runtime what to do::
+    """An ``except`` asking the runtime what to do::
 
-        except:
+        except __hot_restart__ and __hot_restart__.catching or ():
             while True:
                 try:
                     if not __hot_restart__():
@@ -213,6 +220,11 @@ def _handler(qualname: str, at: _Placer) -> ast.ExceptHandler:
     it only gives ``break`` a way out of the ``except`` block that skips
     the ``raise``.
 
+    With nothing caught (see _catching) the frame ends on no line (its
+    ``f_lineno`` is None in the tracer's 'return' event); bdb's stepping
+    cannot take that, so handlers catch while a debugger is loaded (see
+    state._DEBUGGERS).
+
     Positions: everything up to the runtime's answer has none, so entering
     the handler reports no line to a tracer (pdb, coverage).  The ``raise``
     has the def line (a frame must always have a line: bdb compares it), and
@@ -226,7 +238,22 @@ def _handler(qualname: str, at: _Placer) -> ast.ExceptHandler:
     ask = ast.If(ast.UnaryOp(ast.Not(), _ask(qualname, no), **no), [ast.Break(**pos)], [], **no)
     guard = ast.Try([ask], [ast.ExceptHandler(None, None, [ast.Pass(**no)], **no)], [], [], **no)
     loop = ast.While(ast.Constant(True, **no), [guard, ast.Raise(**pos)], [], **no)
-    return ast.ExceptHandler(None, None, [loop], **no)
+    return ast.ExceptHandler(_catching(no), None, [loop], **no)
+
+
+def _catching(pos: dict[str, Any]) -> ast.expr:
+    """``__hot_restart__ and __hot_restart__.catching or ()``: what the handler catches.
+
+    ``catching`` is BaseException while a prompt is possible in this process,
+    and () when none ever can be: then nothing is caught, and an exception
+    unwinds the frame exactly as in plain code (no handler runs, no
+    re-raise).  Only loads and truth tests, never a call: evaluated with the
+    program's exception in flight, it must not raise (a call could hit the
+    recursion limit).  A module whose globals are torn down at interpreter
+    exit has None there (``__del__`` methods may still run): () then too,
+    rather than an AttributeError that would replace the program's error.
+    """
+    return ast.BoolOp(ast.Or(), [_present(CATCHING_ATTR, pos), ast.Tuple([], _LOAD, **pos)], **pos)
 
 
 def _rerun(is_async: bool, at: _Placer, *, in_async_generator: bool = False) -> ast.stmt:
@@ -456,14 +483,24 @@ def _first_line_of(stmt: ast.stmt | ast.expr) -> _Placer:
 
 
 def _record_entry(
-    record: list[tuple[str, bool]], at: _Placer, handler_at: _Placer, body: list[ast.stmt]
+    record: list[tuple[str, bool]],
+    at: _Placer,
+    handler_at: _Placer,
+    body: list[ast.stmt],
+    falls_off: bool = False,
 ) -> list[ast.stmt]:
     """``body`` between recording the entry arguments and dropping them.
 
-    ``__hot_restart__.entry_arguments[__hot_restart__.this_frame()] =
-    (("a", "options"), a, {**options})`` first (a tuple: cheaper to build
-    than a dict; only C calls: no trace or profile event of a Python function),
-    then ``try: (try: body finally: ....pop(this_frame(), None)) except: raise``.
+    ``if __hot_restart__ and __hot_restart__.catching:
+    __hot_restart__.entry_arguments[__hot_restart__.this_frame()] =
+    (("a", "options"), a, {**options})`` first (only while a prompt is
+    possible: a restart needs one; a tuple: cheaper to build than a dict;
+    only C calls: no trace or profile event of a Python function), then
+    ``try: (try: body finally: if <the store is not empty>: ....pop(this_frame(),
+    None)) except <catching>: raise``: the drop costs one truth test when
+    nothing was recorded anywhere (but in a body that ``falls_off`` its end,
+    see below).  On 3.10 the record is always made and always dropped, as
+    before ``catching``: there a jump over it would add a line event.
     The record sits on the first line of the ``try`` it precedes (which runs
     next anyway).  The drop has no position, so that after a ``return`` it
     reports the return's line and adds no line event.  Where an exception
@@ -483,15 +520,38 @@ def _record_entry(
     ]
     target = ast.Subscript(_entry_store(pos), _this_frame(pos), _STORE, **pos)
     store = ast.Assign([target], ast.Tuple([names, *values], _LOAD, **pos), **pos)
+    # 3.10 gives the instructions after a jump target no line, and reports the
+    # body's first line again after them: there the record is not gated.
+    when = ast.If(_present(CATCHING_ATTR, pos), [store], [], **pos) if _GATED else store
     none = _NOWHERE
     pop = ast.Attribute(_entry_store(none), "pop", _LOAD, **none)
     drop = ast.Expr(
         ast.Call(pop, [_this_frame(none), ast.Constant(None, **none)], [], **none), **none
     )
-    dropped = ast.Try(body, [], [], [drop], **none)
+    if falls_off or not _GATED:
+        # Branch-free: the fall-off ``return`` and this drop must stay one
+        # block without a line, which the compiler copies to each jump that
+        # reaches it (an ``if`` with no ``else``): plain code's implicit
+        # return gets the jump's line that way.  A branch here would give it
+        # the last line compiled instead: a line event more.
+        dropping: ast.stmt = drop
+    else:
+        dropping = ast.If(_present(ENTRY_STORE_ATTR, none), [drop], [], **none)
+    dropped = ast.Try(body, [], [], [dropping], **none)
     mirror = handler_at.pos
-    reraise = ast.ExceptHandler(None, None, [ast.Raise(**mirror)], **mirror)
-    return [store, ast.Try([dropped], [reraise], [], [], **none)]
+    reraise = ast.ExceptHandler(_catching(none), None, [ast.Raise(**mirror)], **none)
+    return [when, ast.Try([dropped], [reraise], [], [], **none)]
+
+
+# Recording only while a prompt is possible (3.11+; see _record_entry).
+_GATED = sys.version_info >= (3, 11)
+
+
+def _present(attr: str, pos: dict[str, Any]) -> ast.expr:
+    """``__hot_restart__ and __hot_restart__.<attr>``: true when the handler is
+    there (see _catching: at interpreter exit it may be None) and ``attr`` is."""
+    flag = ast.Attribute(_handler_ref(pos), attr, _LOAD, **pos)
+    return ast.BoolOp(ast.And(), [_handler_ref(pos), flag], **pos)
 
 
 def instrument_function(
@@ -529,7 +589,13 @@ def instrument_function(
     guarded = (
         # On the line of the body's first instruction: the line event it then
         # makes is the one that instruction would make.
-        _record_entry(record, _first_line_of(_first_evaluated(rest)), _Placer(node), [trampoline])
+        _record_entry(
+            record,
+            _first_line_of(_first_evaluated(rest)),
+            _Placer(node),
+            [trampoline],
+            falls_off=not ends,
+        )
         if record
         else [trampoline]
     )
@@ -709,3 +775,9 @@ def iter_code(code: CodeType) -> Iterator[CodeType]:
 def is_instrumented(code: CodeType) -> bool:
     """Instrumented code, and only it, names the handler global."""
     return HANDLER_NAME in code.co_names
+
+
+def records_entry(code: CodeType) -> bool:
+    """The generated code of this function records its entry arguments (see _record_entry)."""
+    names = code.co_names
+    return HANDLER_NAME in names and ENTRY_STORE_ATTR in names and ENTRY_FRAME_ATTR in names

@@ -154,9 +154,23 @@ def result(fn: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     return value
 
 
+# What the generated code catches: a prompt is possible (it records), or not
+# (it records nothing).  Set on the real handler for the test's duration.
+CATCHING = pytest.mark.parametrize(
+    "catching", [BaseException, ()], ids=["prompt-possible", "no-prompt"], indirect=True
+)
+
+
+@pytest.fixture
+def catching(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Any:
+    monkeypatch.setattr(trampoline.handle, "catching", request.param)
+    return request.param
+
+
+@CATCHING
 @pytest.mark.parametrize("name,args,kwargs", CALLS, ids=[c[0] for c in CALLS])
 def test_introspection_sees_what_plain_code_sees(
-    name: str, args: tuple[Any, ...], kwargs: dict[str, Any]
+    name: str, args: tuple[Any, ...], kwargs: dict[str, Any], catching: Any
 ) -> None:
     plain = load(compile(INTROSPECTED, "<introspected>", "exec", dont_inherit=True))
     instrumented = load(instrument_source(INTROSPECTED, "<introspected>"))
@@ -228,7 +242,8 @@ def lifetimes(code: types.CodeType) -> list[Any]:
     return seen
 
 
-def test_arguments_die_when_plain_ones_do() -> None:
+@CATCHING
+def test_arguments_die_when_plain_ones_do(catching: Any) -> None:
     gc.disable()  # lifetimes by reference counting alone, as in plain code
     try:
         plain = lifetimes(compile(LIFETIMES, "<lifetimes>", "exec", dont_inherit=True))
@@ -289,6 +304,31 @@ def test_each_recursive_activation_has_its_own_entry_arguments() -> None:
         ([0, frames], {"k": 0}),
     ]
     del frames
+    assert trampoline.handle.entry_arguments == {}  # type: ignore[attr-defined]
+
+
+@pytest.mark.skipif(sys.version_info < (3, 11), reason="3.10 always records (no gate)")
+def test_a_frame_that_started_unrecorded_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No prompt was possible when it started (nothing recorded), one is now:
+    its parameters may hold rebound values, so it is not re-run with them."""
+    from hot_restart.errors import ReloadException
+
+    monkeypatch.setattr(trampoline.handle, "catching", ())
+    refused: list[str] = []
+
+    def at_the_bottom(frames: list[types.FrameType]) -> str:
+        monkeypatch.setattr(trampoline.handle, "catching", BaseException)
+        with pytest.raises(ReloadException) as info:
+            original_arguments(frames[0])
+        refused.append(str(info.value))
+        return "bottom"
+
+    ns = running(at_the_bottom)
+    assert ns["recurse"](0, [], k="first") == "bottom"
+    assert refused == [
+        "the arguments recurse was called with were not kept (it started before a prompt "
+        "was possible, and it rebinds them); `up` and `restart` a caller"
+    ]
     assert trampoline.handle.entry_arguments == {}  # type: ignore[attr-defined]
 
 

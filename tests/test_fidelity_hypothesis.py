@@ -578,8 +578,11 @@ def code_shapes(code: types.CodeType) -> list[Any]:
     )
 
 
-def handler_spy() -> tuple[Any, list[str]]:
-    """The "propagate" handler, checking that it is asked as the transform says."""
+def handler_spy(catching: Any = BaseException) -> tuple[Any, list[str]]:
+    """The "propagate" handler, checking that it is asked as the transform says.
+
+    ``catching``: what the generated ``except`` catches (BaseException while a
+    prompt is possible; with () the handler is never asked)."""
     misuse: list[str] = []
 
     def handler(*args: Any) -> Any:
@@ -596,18 +599,32 @@ def handler_spy() -> tuple[Any, list[str]]:
         return handler
 
     with_entry_store(handler)
+    handler.catching = catching
+    if not catching:
+
+        def never(*args: Any) -> Any:
+            misuse.append(f"asked with {args!r} while nothing is caught")
+            return handler(*args)
+
+        for attr, value in vars(handler).items():
+            setattr(never, attr, value)
+        return never, misuse
     return handler, misuse
 
 
 def with_entry_store(handler: Any) -> Any:
-    """What the generated code needs of the handler to record entry arguments."""
+    """What the generated code reads off the handler: what to catch (a prompt
+    is possible: everything), and where to record entry arguments."""
+    handler.catching = BaseException
     handler.entry_arguments = {}
     handler.this_frame = sys._getframe
     return handler
 
 
-def run(code: types.CodeType, program: Program) -> tuple[Any, list[Any], list[str]]:
-    handler, misuse = handler_spy()
+def run(
+    code: types.CodeType, program: Program, catching: Any = BaseException
+) -> tuple[Any, list[Any], list[str]]:
+    handler, misuse = handler_spy(catching)
     ns: dict[str, Any] = {HANDLER_NAME: handler, "__name__": "generated"}
     exec(code, ns)
     f = ns["f"]
@@ -627,12 +644,14 @@ def compile_both(source: str) -> tuple[types.CodeType, types.CodeType]:
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
-@given(programs())
-def test_instrumented_functions_behave_like_plain_ones(program: Program) -> None:
+@given(programs(), st.sampled_from([BaseException, ()]))
+def test_instrumented_functions_behave_like_plain_ones(program: Program, catching: Any) -> None:
+    """With a prompt possible (the handler catches, asks, re-raises), and
+    without (``catching`` is (): nothing is caught, nothing recorded)."""
     note(program.source)
     plain_code, instrumented_code = compile_both(program.source)
     plain, plain_codes, _ = run(plain_code, program)
-    instrumented, instrumented_codes, misuse = run(instrumented_code, program)
+    instrumented, instrumented_codes, misuse = run(instrumented_code, program, catching)
     assert misuse == []
     assert instrumented == plain
     if sys.version_info >= (3, 12):

@@ -3,8 +3,10 @@
 Every instrumented function's body sits in a ``try`` whose handler calls
 ``trampoline.handle`` (the only runtime code on the hot path).  From there:
 
-1. **Decide** (``trampoline``, ``catchers``, ``boundaries``): re-raise at once
-   when nothing could prompt (no terminal), when an instrumented caller (or
+1. **Decide** (``trampoline``, ``catchers``, ``boundaries``): where no prompt
+   can ever open (``state.State.refresh_catching``) nothing is caught at all;
+   otherwise re-raise at once when nothing could prompt now (no terminal),
+   when an instrumented caller (or
    the module's top-level code) will catch the exception, when C code between
    the frame and its caller may swallow it (``hasattr``, ``getattr`` with a
    default: the decision then moves to where the exception reappears), or

@@ -22,6 +22,7 @@ from ..transform import (
     KIND_GENERATOR,
     is_instrumented,
     kind_of,
+    records_entry,
 )
 from . import debuggers, environment, heal, rebind, registry, tty
 from .messages import say
@@ -311,6 +312,21 @@ def original_arguments(frame: FrameType) -> tuple[list[Any], dict[str, Any]]:
     recorded = handle.entry_arguments.get(frame)  # type: ignore[attr-defined]
     if recorded is not None:
         values.update(zip(recorded[0], recorded[1:], strict=True))
+    elif records_entry(code):
+        # Its parameters may hold rebound values: it started while no prompt
+        # was possible, when nothing is recorded (trampoline.handle.catching),
+        # or it already passed its arguments on to its re-run (which dropped
+        # the record on leaving the crashed call's ``try``).
+        name = getattr(code, "co_qualname", code.co_name)
+        why = (
+            "it is waiting for its re-run"
+            if (id(frame), id(code)) in _rerunning
+            else "it started before a prompt was possible"
+        )
+        raise ReloadException(
+            f"the arguments {name} was called with were not kept ({why}, and it rebinds "
+            "them); `up` and `restart` a caller"
+        )
     names = code.co_varnames
     positional = [values[n] for n in names[: code.co_argcount]]
     end = code.co_argcount + code.co_kwonlyargcount

@@ -13,9 +13,9 @@ from types import CodeType, FrameType
 
 TYPE_CHECKING = False  # typing costs ~5 ms; this module loads with every hook
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterable
     from contextlib import AbstractContextManager
-    from typing import Literal
+    from typing import Any, Literal, SupportsIndex
 
     StopOn = Literal["unhandled", "all"]
 STOP_ON_VALUES: tuple[str, ...] = ("unhandled", "all")
@@ -58,7 +58,24 @@ class State:
         self.fast_propagate: set[tuple[int, int, type[BaseException]]] = set()
         # Set by a host that captures output (the pytest plugin): the real
         # terminal is usable, and this context manager hands it over.
-        self.real_terminal = False
+        self._real_terminal = False
+        # Other places a prompt can open (a notebook kernel's stdin channel,
+        # an IDE's debug adapter, a controlling terminal, a remote session):
+        # each registers one cheap callable saying "I could prompt now", and
+        # calls forget_terminal() when its answer may change.
+        self.prompt_places: list[Callable[[], bool]] = _Places(self)
+        # What instrumented handlers catch (``except __hot_restart__.catching``):
+        # BaseException while a prompt is possible in this process, else ()
+        # (nothing is caught: exceptions unwind exactly as in plain code).
+        # Mirrored onto each object in ``handlers`` (the trampoline's handle),
+        # so that the generated code reads one attribute.
+        self.catching: tuple[()] | type[BaseException] = ()
+        self.handlers: list[object] = []
+        # A debugger was loaded (see _DEBUGGERS): handlers catch from then on.
+        self._debugger = False
+        # A prompt opened: handlers catch from then on, so that a restart
+        # request unwinding to its frame is never let through uncaught.
+        self.prompted = False
         # Watch-to-continue: saving the crashed function's file continues.
         self.watch = os.environ.get("HOT_RESTART_WATCH", "") not in ("", "0")
         self.around_prompt: Callable[[], AbstractContextManager[object]] | None = None
@@ -66,13 +83,56 @@ class State:
         # "is the catcher instrumented" (the pytest plugin: the test itself,
         # say in a pytest.raises block): true means do not stop for it.
         self.handled_by_host: Callable[[BaseException, FrameType], bool] | None = None
-        # Places other than the terminal where a prompt can open (a debug
-        # client, a kernel's stdin channel...): cheap checks, asked with the
-        # terminal's and cached with it; forget_terminal() when one changes.
-        self.prompt_places: list[Callable[[], bool]] = []
 
     def settings_changed(self) -> None:
         self.fast_propagate.clear()
+        self.refresh_catching()
+
+    @property
+    def real_terminal(self) -> bool:
+        return self._real_terminal
+
+    @real_terminal.setter
+    def real_terminal(self, value: bool) -> None:
+        self._real_terminal = value
+        self.refresh_catching()
+
+    def prompt_possible(self) -> bool:
+        """Whether a prompt could ever open in this process, as things stand.
+
+        Wider than ``interactive()`` (a prompt now): the original streams
+        count too, so that a ``redirect_stdout`` to a buffer, or a test
+        runner's capture, which ends later, never costs a prompt after it.
+        Stdin and stdout each from either pair: a program may restore one
+        and not the other.  The answer can only change through
+        ``forget_terminal()``, ``settings_changed()``, ``real_terminal`` or
+        ``prompt_places``; a program that makes some other stream a terminal
+        by itself calls ``forget_terminal()``.
+        """
+        if self.prompted or self._real_terminal or _force_prompt():
+            return True
+        if (_isatty(sys.stdin) or _isatty(sys.__stdin__)) and (
+            _isatty(sys.stdout) or _isatty(sys.__stdout__)
+        ):
+            return True
+        return any(_asks(place) for place in self.prompt_places)
+
+    def refresh_catching(self) -> None:
+        """Recompute ``catching`` and publish it to the handlers.
+
+        Frames already inside a handler are not affected; a frame that
+        started while nothing was caught has kept no entry arguments (see
+        session.original_arguments, which says so rather than guess).
+        """
+        debugger = self._debugger or any(name in sys.modules for name in _DEBUGGERS)
+        self._debugger = debugger
+        catching: tuple[()] | type[BaseException] = (
+            BaseException if debugger or self.prompt_possible() else ()
+        )
+        self.catching = catching
+        for handler in self.handlers:
+            handler.catching = catching  # type: ignore[attr-defined]
+        _watch_debugger_imports(self, catching == () and bool(self.handlers))
 
     def options_for(self, code: CodeType, qualname: str) -> Options:
         filename = code.co_filename
@@ -97,7 +157,7 @@ class State:
         """
         stdin, stdout = sys.stdin, sys.stdout
         key = (id(stdin), id(stdout))
-        if self.real_terminal:
+        if self._real_terminal:
             return True
         cached = self._tty
         if cached[0] == key[0] and cached[1] == key[1]:
@@ -105,7 +165,7 @@ class State:
         answer = (
             _force_prompt()
             or (_isatty(stdin) and _isatty(stdout))
-            or any(place() for place in self.prompt_places)
+            or any(_asks(place) for place in self.prompt_places)
         )
         self._tty = (*key, answer)
         return answer
@@ -113,6 +173,109 @@ class State:
     def forget_terminal(self) -> None:
         """Ask again at the next exception (the environment changed)."""
         self._tty = (0, 0, False)
+        self.refresh_catching()
+
+
+class _Places(list):  # type: ignore[type-arg]
+    """``prompt_places``: a list that refreshes ``catching`` when it changes,
+    so that registering a place can never leave its prompts uncaught."""
+
+    __slots__ = ("_state",)
+
+    def __init__(self, state: State) -> None:
+        super().__init__()
+        self._state = state
+
+    def _changed(self) -> None:
+        self._state.forget_terminal()
+
+    def append(self, place: Callable[[], bool]) -> None:
+        super().append(place)
+        self._changed()
+
+    def extend(self, places: Iterable[Callable[[], bool]]) -> None:
+        super().extend(places)
+        self._changed()
+
+    def insert(self, index: SupportsIndex, place: Callable[[], bool]) -> None:
+        super().insert(index, place)
+        self._changed()
+
+    def remove(self, place: Callable[[], bool]) -> None:
+        super().remove(place)
+        self._changed()
+
+    def pop(self, index: SupportsIndex = -1) -> Callable[[], bool]:
+        place: Callable[[], bool] = super().pop(index)
+        self._changed()
+        return place
+
+    def clear(self) -> None:
+        super().clear()
+        self._changed()
+
+    def __iadd__(self, places: Iterable[Callable[[], bool]]) -> _Places:  # type: ignore[override,misc]
+        super().__iadd__(places)
+        self._changed()
+        return self
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        super().__setitem__(index, value)
+        self._changed()
+
+    def __delitem__(self, index: Any) -> None:
+        super().__delitem__(index)
+        self._changed()
+
+
+# Debuggers that step through frames and read the line a finished frame
+# ends on: bdb (pdb, ipdb, pudb, IPython's) compares it with an int when
+# stepping over a line whose exception leaves the frame.  A frame whose
+# exception was not caught (``catching`` is ()) ends on no line (None), so
+# while one of these is loaded the handlers catch and re-raise, which ends
+# the frame on its def line, as it always did.
+_DEBUGGERS = ("bdb", "pydevd")
+
+
+class _DebuggerImports:
+    """On ``sys.meta_path`` while nothing is caught: notices a debugger being
+    imported (``breakpoint()`` imports pdb when it is first called) and
+    makes the handlers catch before its tracer can see a frame.  It finds
+    nothing itself."""
+
+    __slots__ = ("_state",)
+
+    def __init__(self, state: State) -> None:
+        self._state = state
+
+    def find_spec(self, name: str, path: object = None, target: object = None) -> None:
+        if name in _DEBUGGERS:
+            self._state._debugger = True
+            self._state.refresh_catching()
+
+
+_watcher: _DebuggerImports | None = None
+
+
+def _watch_debugger_imports(state: State, on: bool) -> None:
+    global _watcher
+    if on and _watcher is None:
+        _watcher = _DebuggerImports(state)
+        sys.meta_path.insert(0, _watcher)
+    elif not on and _watcher is not None:
+        watcher, _watcher = _watcher, None
+        try:
+            sys.meta_path.remove(watcher)
+        except ValueError:
+            pass  # the program rebuilt sys.meta_path meanwhile
+
+
+def _asks(place: Callable[[], bool]) -> bool:
+    """A registered place's answer; a place that fails cannot prompt."""
+    try:
+        return bool(place())
+    except Exception:
+        return False
 
 
 def _isatty(stream: object) -> bool:

@@ -1,8 +1,10 @@
 """The function instrumented code calls when an exception leaves its body.
 
 This is the only runtime code on a hot path (every exception that passes
-through an instrumented frame), so it does the cheap checks inline and hands
-over to ``session`` only when it is really going to stop.  It returns itself
+through an instrumented frame while a prompt is possible: otherwise the
+generated ``except`` catches nothing, see ``handle.catching``), so it does
+the cheap checks inline and hands over to ``session`` only when it is really
+going to stop.  It returns itself
 as the sentinel meaning "re-raise as if nothing happened", which lets the
 generated code use a bare ``raise`` and keep the traceback untouched.
 """
@@ -233,6 +235,7 @@ def _decide(
 
         _session = _session_module
     _late_note(exc, frame, qualname)
+    STATE.prompted = True  # see State.prompted
     try:
         rerun = _session.stop(exc, frame, qualname)
     except RestartRequest as request:  # for an outer frame: unwound from the re-run statement
@@ -308,6 +311,15 @@ handle.super = super  # type: ignore[attr-defined]
 # by session.original_arguments).
 handle.entry_arguments = {}  # type: ignore[attr-defined]
 handle.this_frame = _getframe  # type: ignore[attr-defined]
+
+# What the generated ``except`` catches: BaseException while a prompt is
+# possible in this process, () otherwise, so that exceptions pass
+# instrumented frames without entering their handlers (see
+# state.State.refresh_catching, which keeps it current, and
+# transform._handler).  The same flag says whether to record entry arguments.
+handle.catching = ()  # type: ignore[attr-defined]
+STATE.handlers.append(handle)
+STATE.refresh_catching()
 
 
 def forget() -> None:
