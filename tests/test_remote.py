@@ -331,3 +331,21 @@ def test_session_folder_of_another_mode_is_refused(harness: Harness) -> None:
     crashed.attach_line()
     assert crashed.finish()[0] == 1
     assert list(folder.iterdir()) == []
+
+
+@pytest.mark.parametrize("debugger", ["pudb", "pydevd"])
+def test_a_screen_debugger_gives_way_to_pdb_over_a_remote_session(
+    harness: Harness, debugger: str
+) -> None:
+    """pudb draws a screen and pydevd talks to an IDE: neither runs over lines of text."""
+    crashed = harness.crash(HOT_RESTART_DEBUGGER=debugger)
+    host, port, token = crashed.attach_line()
+    client = harness.client(f"{host}:{port}", "--token", token)
+    prompt = client.prompt()
+    assert f"{debugger} cannot run over a remote session; using pdb" in prompt
+    harness.fix()
+    client.send("c")
+    client.expect(f"the session ended; pid {crashed.proc.pid} re-runs the function")
+    assert client.finish() == 0
+    status, out, _ = crashed.finish()
+    assert (status, out) == (0, "results [0.0, 3, 4]\n")

@@ -36,7 +36,20 @@ def choose(announce: bool = True) -> str:
 
     Reading ``hot_restart.DEBUGGER`` asks this too (``announce=False``: a
     bad setting is reported when a crash opens the debugger, not on a read).
+    A remote session (``runtime/remote``) carries lines of text: pudb's
+    screen and pydevd's IDE cannot run over it, so pdb stands in for them.
     """
+    name = _choose(announce)
+    if name in ("pudb", "pydevd"):
+        remote = sys.modules.get("hot_restart.runtime.remote")
+        if remote is not None and remote.active():
+            if announce:
+                say(f"{name} cannot run over a remote session; using pdb")
+            return "pdb"
+    return name
+
+
+def _choose(announce: bool) -> str:
     module = sys.modules.get("hot_restart")
     explicit = vars(module).get("_debugger_setting") if module is not None else None
     source = "hot_restart.DEBUGGER"
