@@ -12,8 +12,8 @@
   few classes); target 1.1x on both;
 - a cold instrumented import (no cache) of the same shapes, against a plain
   import without a .pyc; target 2.5x, and where that time goes: reading,
-  ``ast.parse``, ``symtable``, the transform's walk, ``compile`` from the
-  AST, writing the cache.
+  ``ast.parse``, the transform's walk (one pass over the statements: no
+  ``symtable``), ``compile`` from the AST, writing the cache.
 
 Every import figure comes from fresh interpreters (one per sample, the two
 sides alternated so that drift in a shared machine's speed hits both alike),
@@ -269,7 +269,7 @@ def bench_shapes(folder: Path, warm: bool = True, cold: bool = True) -> None:
 
 
 BREAKDOWN = """
-import gc, sys, time, symtable, ast, marshal
+import gc, sys, time, ast, marshal
 from hot_restart import transform, cache
 path = sys.argv[1]
 best = {}
@@ -283,8 +283,7 @@ for _ in range(5):
     source = timed("read the source", lambda: open(path, "rb").read())
     timed("plain compile(source)", lambda: compile(source, path, "exec", dont_inherit=True))
     tree = timed("ast.parse", lambda: ast.parse(source, path))
-    rebinds = timed("symtable", lambda: transform._rebinds_from_symtable(source, path))
-    timed("transform walk", lambda: transform._instrument_statements(tree.body, "", rebinds))
+    timed("transform walk", lambda: transform.instrument_tree(tree, source=source))
     transform._bind_handler(tree)
     code = timed("compile from the AST", lambda: compile(tree, path, "exec", dont_inherit=True))
     timed("marshal.dumps + hash", lambda: marshal.dumps(code) + cache.source_hash(source))
