@@ -15,7 +15,8 @@
   ``ast.parse``, the transform's walk (one pass over the statements: no
   ``symtable``), ``compile`` from the AST, writing the cache.
 
-Every import figure comes from fresh interpreters (one per sample, the two
+Import figures are CPU time of the importing process (see ``_timed``), but
+the whole interpreter's, which is wall time.  Every import figure comes from fresh interpreters (one per sample, the two
 sides alternated so that drift in a shared machine's speed hits both alike),
 so module caches in this process do not flatter them.
 """
@@ -88,15 +89,20 @@ def _run(code: str, *flags: str) -> subprocess.CompletedProcess[str]:
 
 
 def _timed(folder: Path, body: str, setup: str = "") -> str:
-    """A script printing how long ``body`` takes (seconds) after ``setup``."""
+    """A script printing how long ``body`` takes (CPU seconds) after ``setup``.
+
+    CPU time of the importing process: on a shared machine, the time an
+    import spends waiting for a core is not its own (wall time swung 2x
+    between runs while seven engineers shared two cores).
+    """
     return textwrap.dedent(
         f"""
         import sys, time
         sys.path.insert(0, {str(folder)!r})
         {setup}
-        start = time.perf_counter()
+        start = time.process_time()
         {body}
-        print(time.perf_counter() - start)
+        print(time.process_time() - start)
         """
     )
 
@@ -274,9 +280,9 @@ from hot_restart import transform, cache
 path = sys.argv[1]
 best = {}
 def timed(label, fn):
-    start = time.perf_counter()
+    start = time.process_time()
     value = fn()
-    best[label] = min(best.get(label, 1e9), time.perf_counter() - start)
+    best[label] = min(best.get(label, 1e9), time.process_time() - start)
     return value
 gc.disable()
 for _ in range(5):
@@ -298,7 +304,7 @@ def _breakdown(path: Path) -> None:
     parts = dict(line.split("=", 1) for line in out.splitlines())
     total = float(parts.pop("instrument_source, all"))
     plain = float(parts.pop("plain compile(source)"))
-    print("    where the cold time goes (in-process, best of 5, gc paused):")
+    print("    where the cold time goes (in-process CPU time, best of 5, gc paused):")
     for label, value in parts.items():
         seconds = float(value)
         print(f"      {label:<28} {seconds * 1e3:8.1f} ms  {seconds / total:6.1%}")

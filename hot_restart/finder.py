@@ -80,6 +80,7 @@ class HotRestartFinder:
 
     def __init__(self, patterns: PatternSet) -> None:
         self.patterns = patterns
+        self._matches = patterns.matches
         self._stdlib_for: tuple[str, ...] | None = None
         self._reaches_stdlib = False
 
@@ -103,7 +104,8 @@ class HotRestartFinder:
         path: Sequence[str] | None,
         target: ModuleType | None = None,
     ) -> ModuleSpec | None:
-        if not self.patterns.matches(fullname) or is_own_module(fullname):
+        # Every import in the process gets here: one call, then C checks.
+        if not self._matches(fullname) or is_own_module(fullname):
             return None
         if fullname in dependencies or imported_by_us(1):
             dependencies.add(fullname)
