@@ -282,12 +282,13 @@ def _program_starts_here(base: FrameType) -> None:
     """Warnings whose stacklevel reaches below the program name what python names: ``sys:1``.
 
     Under ``python script.py`` the script's frame is the first one, and a
-    stacklevel beyond it finds no frame: C's ``warn`` then names ``sys``,
-    line 1, with ``sys``'s globals.  Here the runner's frames (``base`` and
-    below) are there, so ``warnings.warn`` is wrapped: a call whose walk, as
-    C walks (``_reaches``), would get to ``base`` is issued as python issues
-    it, through ``warn_explicit``; every other call goes to the real
-    function, one level up for the wrapper's frame.  Under ``-m`` the same
+    stacklevel beyond it finds no frame: C's ``warn`` then names ``sys:1``
+    (``<sys>:0`` on 3.13), with ``sys``'s globals.  Here the runner's frames
+    (``base`` and below) are there, so ``warnings.warn`` is wrapped: a call
+    whose walk, as C walks (``_reaches``), would get to ``base`` goes to the
+    real function with a stacklevel past every frame, so C names what it
+    names then; every other call goes to it one level up, for the wrapper's
+    frame.  Under ``-m`` the same
     holds below runpy's two frames, which ``python -m`` shows too.
 
     ``warnings`` is imported here if the runner has not yet (3.13): a
@@ -315,11 +316,10 @@ def _program_starts_here(base: FrameType) -> None:
             and isinstance(skip, tuple)
             and _reaches(sys._getframe(1), stacklevel, skip, base)
         ):
-            kind = type(message) if isinstance(message, Warning) else category or UserWarning
-            registry = vars(sys).setdefault("__warningregistry__", {})
-            warnings.warn_explicit(message, kind, "sys", 1, "sys", registry, None, source)
-            return
-        real(message, category, max(stacklevel, 1) + 1, source, **options)
+            level = sys.maxsize  # past every frame: C names what it names then
+        else:
+            level = max(stacklevel, 1) + 1
+        real(message, category, level, source, **options)
 
     warn.__doc__, warn.__module__ = real.__doc__, "warnings"
     warnings.warn = warn
