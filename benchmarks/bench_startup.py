@@ -15,10 +15,11 @@
   ``ast.parse``, the transform's walk (one pass over the statements: no
   ``symtable``), ``compile`` from the AST, writing the cache.
 
-Import figures are CPU time of the importing process (see ``_timed``), but
-the whole interpreter's, which is wall time.  Every import figure comes from fresh interpreters (one per sample, the two
-sides alternated so that drift in a shared machine's speed hits both alike),
-so module caches in this process do not flatter them.
+Import figures are CPU time of the importing process (see ``_timed``); the
+whole interpreter's figure is wall time.  Every import figure comes from
+fresh interpreters (one per sample, the two sides alternated so that drift
+in a shared machine's speed hits both alike), so module caches in this
+process do not flatter them.
 """
 
 from __future__ import annotations
