@@ -224,7 +224,8 @@ def _time_shape(
     # The runtime is loaded once per process (see bench_first_import): not part of this figure.
     setup = (
         f"import hot_restart; hot_restart.install(['{name}_hooked']); "
-        "import hot_restart.runtime.trampoline, hot_restart.cache, hot_restart.runtime.registry; "
+        "import hot_restart.runtime.trampoline, hot_restart.cache, hot_restart.runtime.registry, "
+        "hot_restart.loader; "
         f"{first}"
     )
     hooked = _timed(folder, f"import {name}_hooked", setup)
