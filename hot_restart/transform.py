@@ -561,7 +561,6 @@ def instrument_function(
     return True
 
 
-_SCOPE_DEFS = (ast.FunctionDef, ast.AsyncFunctionDef)
 _DEF_TYPES = frozenset((ast.FunctionDef, ast.AsyncFunctionDef))
 # Statements holding other statements, and where (handlers and match cases
 # hold them one level further down).
@@ -783,17 +782,18 @@ class _Walk:
         """Names declared ``nonlocal`` in these statements (for a def left plain)."""
         found: set[str] = set()
         if self.text.has(b"nonlocal"):
-            _Walk(_Text(None)).names_declared(stmts, found)
+            _declared_nonlocal(stmts, found)
         return found
 
-    def names_declared(self, stmts: list[ast.stmt], found: set[str]) -> None:
-        for stmt in stmts:
-            if isinstance(stmt, ast.Nonlocal):
-                found.update(stmt.names)
-            for field in ("body", "orelse", "finalbody"):
-                self.names_declared(getattr(stmt, field, None) or [], found)
-            for part in (*getattr(stmt, "handlers", ()), *getattr(stmt, "cases", ())):
-                self.names_declared(part.body, found)
+
+def _declared_nonlocal(stmts: list[ast.stmt], found: set[str]) -> None:
+    for stmt in stmts:
+        if isinstance(stmt, ast.Nonlocal):
+            found.update(stmt.names)
+        for field in ("body", "orelse", "finalbody"):
+            _declared_nonlocal(getattr(stmt, field, None) or [], found)
+        for part in (*getattr(stmt, "handlers", ()), *getattr(stmt, "cases", ())):
+            _declared_nonlocal(part.body, found)
 
 
 def instrument_tree(tree: ast.Module, prefix: str = "", source: str | bytes | None = None) -> int:
