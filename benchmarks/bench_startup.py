@@ -12,12 +12,14 @@
   few classes); target 1.1x on both;
 - a cold instrumented import (no cache) of the same shapes, against a plain
   import without a .pyc; target 2.5x, and where that time goes: reading,
-  ``ast.parse``, ``symtable``, the transform's walk, ``compile`` from the
-  AST, writing the cache.
+  ``ast.parse``, the transform's walk (one pass over the statements: no
+  ``symtable``), ``compile`` from the AST, freeing the AST, writing the cache.
 
-Every import figure comes from fresh interpreters (one per sample, the two
-sides alternated so that drift in a shared machine's speed hits both alike),
-so module caches in this process do not flatter them.
+Import figures are CPU time of the importing process (see ``_timed``); the
+whole interpreter's figure is wall time.  Every import figure comes from
+fresh interpreters (one per sample, the two sides alternated so that drift
+in a shared machine's speed hits both alike), so module caches in this
+process do not flatter them.
 """
 
 from __future__ import annotations
@@ -88,15 +90,20 @@ def _run(code: str, *flags: str) -> subprocess.CompletedProcess[str]:
 
 
 def _timed(folder: Path, body: str, setup: str = "") -> str:
-    """A script printing how long ``body`` takes (seconds) after ``setup``."""
+    """A script printing how long ``body`` takes (CPU seconds) after ``setup``.
+
+    CPU time of the importing process: on a shared machine, the time an
+    import spends waiting for a core is not its own (wall time swung 2x
+    between runs while seven engineers shared two cores).
+    """
     return textwrap.dedent(
         f"""
         import sys, time
         sys.path.insert(0, {str(folder)!r})
         {setup}
-        start = time.perf_counter()
+        start = time.process_time()
         {body}
-        print(time.perf_counter() - start)
+        print(time.process_time() - start)
         """
     )
 
@@ -217,7 +224,8 @@ def _time_shape(
     # The runtime is loaded once per process (see bench_first_import): not part of this figure.
     setup = (
         f"import hot_restart; hot_restart.install(['{name}_hooked']); "
-        "import hot_restart.runtime.trampoline, hot_restart.cache, hot_restart.runtime.registry; "
+        "import hot_restart.runtime.trampoline, hot_restart.cache, hot_restart.runtime.registry, "
+        "hot_restart.loader; "
         f"{first}"
     )
     hooked = _timed(folder, f"import {name}_hooked", setup)
@@ -269,24 +277,26 @@ def bench_shapes(folder: Path, warm: bool = True, cold: bool = True) -> None:
 
 
 BREAKDOWN = """
-import gc, sys, time, symtable, ast, marshal
+import gc, sys, time, ast, marshal
 from hot_restart import transform, cache
 path = sys.argv[1]
 best = {}
 def timed(label, fn):
-    start = time.perf_counter()
+    start = time.process_time()
     value = fn()
-    best[label] = min(best.get(label, 1e9), time.perf_counter() - start)
+    best[label] = min(best.get(label, 1e9), time.process_time() - start)
     return value
 gc.disable()
 for _ in range(5):
     source = timed("read the source", lambda: open(path, "rb").read())
     timed("plain compile(source)", lambda: compile(source, path, "exec", dont_inherit=True))
     tree = timed("ast.parse", lambda: ast.parse(source, path))
-    rebinds = timed("symtable", lambda: transform._rebinds_from_symtable(source, path))
-    timed("transform walk", lambda: transform._instrument_statements(tree.body, "", rebinds))
+    timed("transform walk", lambda: transform.instrument_tree(tree, source=source))
     transform._bind_handler(tree)
     code = timed("compile from the AST", lambda: compile(tree, path, "exec", dont_inherit=True))
+    held = [tree]
+    del tree
+    timed("free the AST", held.clear)
     timed("marshal.dumps + hash", lambda: marshal.dumps(code) + cache.source_hash(source))
     timed("instrument_source, all", lambda: transform.instrument_source(source, path, bind_handler=True))
 for label, value in best.items():
@@ -299,7 +309,7 @@ def _breakdown(path: Path) -> None:
     parts = dict(line.split("=", 1) for line in out.splitlines())
     total = float(parts.pop("instrument_source, all"))
     plain = float(parts.pop("plain compile(source)"))
-    print("    where the cold time goes (in-process, best of 5, gc paused):")
+    print("    where the cold time goes (in-process CPU time, best of 5, gc paused):")
     for label, value in parts.items():
         seconds = float(value)
         print(f"      {label:<28} {seconds * 1e3:8.1f} ms  {seconds / total:6.1%}")

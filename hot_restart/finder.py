@@ -16,7 +16,6 @@ import sys
 from _frozen_importlib import FrozenImporter, ModuleSpec
 from _frozen_importlib_external import PathFinder, SourceFileLoader
 
-from .loader import HotRestartLoader
 from .patterns import PatternSet
 
 TYPE_CHECKING = False  # typing and collections.abc cost start-up time
@@ -80,6 +79,7 @@ class HotRestartFinder:
 
     def __init__(self, patterns: PatternSet) -> None:
         self.patterns = patterns
+        self._matches = patterns.matches
         self._stdlib_for: tuple[str, ...] | None = None
         self._reaches_stdlib = False
 
@@ -103,9 +103,17 @@ class HotRestartFinder:
         path: Sequence[str] | None,
         target: ModuleType | None = None,
     ) -> ModuleSpec | None:
-        if not self.patterns.matches(fullname) or is_own_module(fullname):
+        # Every import in the process gets here: one call, then C checks.
+        if not self._matches(fullname) or is_own_module(fullname):
             return None
-        if fullname in dependencies or imported_by_us(1):
+        return self.matching_spec(fullname, path, target)
+
+    def matching_spec(
+        self, fullname: str, path: Sequence[str] | None, target: ModuleType | None
+    ) -> ModuleSpec | None:
+        """``find_spec`` for a name that matches, called by a ``find_spec`` (ours or
+        activate's stand-in) straight from the import system."""
+        if fullname in dependencies or imported_by_us(2):
             dependencies.add(fullname)
             return None
         # We sit ahead of FrozenImporter, and 3.11+ ships the source of its
@@ -115,6 +123,10 @@ class HotRestartFinder:
         spec = PathFinder.find_spec(fullname, path, target)
         if spec is None or type(spec.loader) is not SourceFileLoader or spec.origin is None:
             return None
+        # Imported at the first match: until then, its objects would only add
+        # to what every collection of the cyclic GC scans.
+        from .loader import HotRestartLoader
+
         # Same spec, other loader: __path__, __cached__ and friends stay as usual.
         loader = HotRestartLoader(fullname, spec.origin)
         if self.reaches_stdlib():

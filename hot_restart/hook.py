@@ -14,7 +14,6 @@ from _frozen_importlib_external import PathFinder  # importlib.machinery.PathFin
 from _thread import allocate_lock
 
 from .finder import HotRestartFinder, dependencies, is_own_module
-from .loader import HotRestartLoader
 from .patterns import PatternSet
 
 TYPE_CHECKING = False  # mypy treats any TYPE_CHECKING as true; typing costs ~5 ms
@@ -133,10 +132,13 @@ def _install(
         )
     wanted = PatternSet(patterns)  # validate everything before changing anything
     global _finder
+    # Outside _lock: the stand-in holds its own lock while it calls install.
+    deferred = _take_deferred()
     with _lock:
         if _finder is None:
             _finder = HotRestartFinder(PatternSet())
         finder = _finder
+        finder.patterns.add(deferred)  # the environment's: not this call's to undo
         added = finder.patterns.add(wanted.patterns)
         if finder.patterns and not any(f is finder for f in sys.meta_path):
             sys.meta_path.insert(_insertion_index(), finder)
@@ -162,8 +164,15 @@ def _install(
 
 def uninstall() -> None:
     """Remove the hook and every pattern, whoever installed them."""
+    _take_deferred()
     with _lock:
         _drop_finder()
+
+
+def _take_deferred() -> tuple[str, ...]:
+    """The patterns of the ``.pth`` activation's stand-in finder, now this hook's (see activate)."""
+    activate = sys.modules.get("hot_restart.activate")
+    return activate.take_pending() if activate is not None else ()
 
 
 def _drop_finder() -> None:
@@ -261,8 +270,11 @@ def _left_plain(module: object) -> bool:
     file = getattr(module, "__file__", None)
     if not isinstance(file, str) or not file.endswith((".py", ".pyw")):
         return False
+    ours = sys.modules.get("hot_restart.loader")  # loaded at the first match (see finder)
+    if ours is None:
+        return True
     loader = getattr(getattr(module, "__spec__", None), "loader", None)
-    return not isinstance(loader, HotRestartLoader)
+    return not isinstance(loader, ours.HotRestartLoader)
 
 
 def _stacklevel_outside_package() -> int:

@@ -127,8 +127,13 @@ class PatternSet:
                 self._state = (kept, _Matcher(kept) if kept else None)
 
     def matches(self, name: str) -> bool:
+        """Whether ``name`` matches; the finder asks this on every import in the process."""
         matcher = self._state[1]
-        return matcher is not None and matcher(name)
+        return matcher is not None and (
+            name in matcher.exact  # the checks of _Matcher.__call__, without a call
+            or name.startswith(matcher.prefixes)
+            or (matcher.regex is not None and matcher.regex.match(name) is not None)
+        )
 
     def __bool__(self) -> bool:
         return bool(self._state[0])

@@ -23,8 +23,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     import argparse
     from collections.abc import Callable
-    from types import CodeType, TracebackType
-    from typing import NoReturn
+    from types import CodeType, FrameType, TracebackType
+    from typing import Any, NoReturn
 
 USAGE = "python -m hot_restart [-p PATTERN]... (script.py | -m module) [args...]"
 
@@ -251,6 +251,7 @@ def _run_script(code: CodeType, argv0: str, path: str, args: list[str], set_path
     # The program's __main__ replaces ours for good, as in python itself:
     # atexit handlers and pickles by reference look it up there.
     sys.modules["__main__"] = main_module
+    _program_starts_here(sys._getframe())
     try:
         exec(code, namespace)
     except SystemExit:
@@ -278,6 +279,7 @@ def _run_module(name: str, args: list[str], set_path0: bool) -> int:
     main_module = ModuleType("__main__")
     main_module.__dict__.update(__builtins__=builtins, __annotations__={})
     sys.modules["__main__"] = main_module
+    _program_starts_here(sys._getframe())
     try:
         runpy._run_module_as_main(name, alter_argv=True)  # type: ignore[attr-defined]
     except SystemExit:
@@ -285,6 +287,80 @@ def _run_module(name: str, args: list[str], set_path0: bool) -> int:
     except BaseException:
         return _report(*sys.exc_info())
     return 0
+
+
+def _program_starts_here(base: FrameType) -> None:
+    """Warnings whose stacklevel reaches below the program name what python names: ``sys:1``.
+
+    Under ``python script.py`` the script's frame is the first one, and a
+    stacklevel beyond it finds no frame: C's ``warn`` then names ``sys:1``
+    (``<sys>:0`` on 3.13), with ``sys``'s globals.  Here the runner's frames
+    (``base`` and below) are there, so ``warnings.warn`` is wrapped: a call
+    whose walk, as C walks (``_reaches``), would get to ``base`` goes to the
+    real function with a stacklevel past every frame, so C names what it
+    names then; every other call goes to it one level up, for the wrapper's
+    frame.  Under ``-m`` the same
+    holds below runpy's two frames, which ``python -m`` shows too.
+
+    ``warnings`` is imported here if the runner has not yet (3.13): a
+    program that never warns pays for that import only.
+    """
+    import warnings
+
+    real = warnings.warn
+
+    def warn(
+        message: str | Warning,
+        category: type[Warning] | None = None,
+        stacklevel: int = 1,
+        source: Any = None,
+        **options: Any,
+    ) -> None:
+        skip = options.get("skip_file_prefixes", ())
+        plain = isinstance(category, type) and issubclass(category, Warning)
+        if (
+            (category is None or plain)
+            and (
+                not options
+                or (sys.version_info >= (3, 12) and set(options) == {"skip_file_prefixes"})
+            )
+            and isinstance(skip, tuple)
+            and _reaches(sys._getframe(1), stacklevel, skip, base)
+        ):
+            level = sys.maxsize  # past every frame: C names what it names then
+        else:
+            level = max(stacklevel, 1) + 1
+        real(message, category, level, source, **options)
+
+    warn.__doc__, warn.__module__ = real.__doc__, "warnings"
+    warnings.warn = warn
+
+
+def _reaches(frame: FrameType, stacklevel: int, skip: tuple[str, ...], base: FrameType) -> bool:
+    """Whether C's ``warn``, called from ``frame``, walks to ``base`` (see ``setup_context``).
+
+    From a frame of the import system it steps back plainly; from any other,
+    it passes over the import system's frames, and over files under ``skip``.
+    """
+    if skip and stacklevel < 2:
+        stacklevel = 2  # as warn() does when skip_file_prefixes is given
+    plainly = stacklevel <= 0 or _internal(frame)
+    f: FrameType | None = frame
+    while stacklevel > 1 and f is not None:
+        stacklevel -= 1
+        f = f.f_back
+        while not plainly and f is not None and f is not base:
+            if not (_internal(f) or (skip and f.f_code.co_filename.startswith(skip))):
+                break
+            f = f.f_back
+        if f is base:
+            return True
+    return False
+
+
+def _internal(frame: FrameType) -> bool:
+    filename = frame.f_code.co_filename
+    return "importlib" in filename and "_bootstrap" in filename
 
 
 def _report(

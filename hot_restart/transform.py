@@ -30,7 +30,9 @@ from __future__ import annotations
 
 import ast
 import sys
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
+from itertools import accumulate
 from types import CodeType
 from typing import Any
 
@@ -337,18 +339,47 @@ _READING_BUILTINS = frozenset(
 _READING_METHODS = frozenset(("get", "keys", "values", "items", "copy", "__contains__", "__len__"))
 
 
-def _parents(body: list[ast.stmt]) -> Iterator[tuple[ast.AST, ast.AST]]:
-    """(parent, child) pairs of every node under these statements, nested scopes included."""
-    stack: list[ast.AST] = list(body)
+def _parents(
+    body: list[ast.stmt], lines: list[int] | None = None
+) -> Iterator[tuple[ast.AST, ast.AST]]:
+    """(parent, child) pairs of every node under these statements, nested scopes included.
+
+    With ``lines`` (sorted line numbers), subtrees whose positions cover none
+    of them are skipped: a name written only on those lines cannot be in them.
+    Nodes inside an f-string are never skipped (before 3.12 their positions
+    can be off), nor nodes without a position (such as ``_NOWHERE``).
+    """
+    stack: list[ast.AST] = list(body if lines is None else (s for s in body if _covers(s, lines)))
     while stack:
         node = stack.pop()
-        for child in ast.iter_child_nodes(node):
-            yield node, child
-            stack.append(child)
+        for field in node._fields:
+            value = getattr(node, field, None)
+            for child in value if type(value) is list else (value,):
+                # Operators and contexts hold nothing: not worth a visit.
+                if not isinstance(child, ast.AST) or isinstance(child, _CHILDLESS):
+                    continue
+                if lines is not None and not _covers(child, lines):
+                    continue
+                yield node, child
+                stack.append(child)
 
 
-def _only_read(body: list[ast.stmt], name: str) -> bool:
+_CHILDLESS = (ast.expr_context, ast.operator, ast.unaryop, ast.cmpop, ast.boolop)
+
+
+def _covers(node: ast.AST, lines: list[int]) -> bool:
+    first = getattr(node, "lineno", None)
+    if first is None or first < 1 or isinstance(node, ast.JoinedStr):
+        return True  # no position, or generated code around a nested def's body
+    last = getattr(node, "end_lineno", None) or first
+    i = bisect_left(lines, first)
+    return i < len(lines) and lines[i] <= last
+
+
+def _only_read(body: list[ast.stmt], name: str, lines: list[int] | None = None) -> bool:
     """True if every use of the dict ``name`` in ``body`` certainly leaves it as it is.
+
+    ``lines``: the only lines where ``name`` can occur, when known (see ``_Text``).
 
     Reads are ``**name``, ``name[k]``, ``name.get(...)`` (and the other
     read-only methods), ``k in name``, ``len(name)``, iteration and truth
@@ -356,7 +387,7 @@ def _only_read(body: list[ast.stmt], name: str) -> bool:
     nested scope that may be the same dict) might change it.  Conservative: a
     wrong "no" costs one dict copy per call, a wrong "yes" a wrong re-run.
     """
-    for parent, child in _parents(body):
+    for parent, child in _parents(body, lines):
         if not (isinstance(child, ast.Name) and child.id == name):
             continue
         if not isinstance(child.ctx, ast.Load):
@@ -394,25 +425,22 @@ def _only_read(body: list[ast.stmt], name: str) -> bool:
     return True
 
 
-def _nonlocal_names(body: list[ast.stmt]) -> set[str]:
-    """Names declared ``nonlocal`` anywhere under these statements."""
-    return {name for _, n in _parents(body) if isinstance(n, ast.Nonlocal) for name in n.names}
-
-
 def _entry_record(
-    node: FunctionNode, rebound: frozenset[str], used: frozenset[str] | None
+    node: FunctionNode, rebound: frozenset[str], kwarg_lines: list[int] | None = None
 ) -> list[tuple[str, bool]]:
     """The parameters to record on entry, in signature order, each with "copy it".
 
     Rebound parameters are recorded as passed; the ``**kwargs`` dict is
-    copied when the body may change it (never when ``used``, the parameters
-    the symbol table saw referenced, lacks it: no walk then).  ``*args`` is a
+    copied when the body may change it (never when ``kwarg_lines``, the body
+    lines where its name is written, is empty: no walk then).  ``*args`` is a
     tuple: only rebinding matters.  Anything else a parameter refers to (a
     list the body appends to, an iterator it consumes) cannot be restored.
     """
     kwarg = node.args.kwarg.arg if node.args.kwarg else None
     copy_kwarg = (
-        kwarg is not None and (used is None or kwarg in used) and not _only_read(node.body, kwarg)
+        kwarg is not None
+        and (kwarg_lines is None or bool(kwarg_lines))
+        and not _only_read(node.body, kwarg, kwarg_lines)
     )
     if not rebound and not copy_kwarg:
         return []
@@ -557,15 +585,14 @@ def _present(attr: str, pos: dict[str, Any]) -> ast.expr:
 def instrument_function(
     node: FunctionNode,
     qualname: str,
-    rebound: frozenset[str] | None = None,
-    used: frozenset[str] | None = None,
+    rebound: frozenset[str] = frozenset(),
+    kwarg_lines: list[int] | None = None,
 ) -> bool:
     """Wrap one def's body in the trampoline, in place; False if nothing to wrap.
 
     ``rebound``: the parameters the body assigns (or a nested def assigns
-    through ``nonlocal``), and ``used``: the parameters it (or a nested def)
-    refers to at all, when the caller already knows them (from ``symtable``);
-    otherwise they are found by a walk.
+    through ``nonlocal``), and ``kwarg_lines``: the body lines where the
+    ``**kwargs`` name is written (None: unknown), both found by ``_Walk``.
     """
     doc, rest = _split_docstring(node.body)
     if not rest:
@@ -573,11 +600,7 @@ def instrument_function(
     is_async = isinstance(node, ast.AsyncFunctionDef)
     async_generator = is_async and function_kind(node) == KIND_ASYNC_GENERATOR
     handler = _handler(qualname, _Placer(node))
-    if rebound is None:
-        params = set(parameter_names(node.args))
-        bound = {name for n in _own_scope_nodes(rest) for name in _bound_names(n)}
-        rebound = frozenset(params.intersection(bound | _nonlocal_names(rest)))
-    record = _entry_record(node, rebound, used)
+    record = _entry_record(node, rebound, kwarg_lines)
     at = _Placer(node)
     # The ``try`` has no position: at the first body line it would report a
     # A body that can end without ``return`` must not fall through to the
@@ -604,100 +627,239 @@ def instrument_function(
     return True
 
 
-_SCOPE_DEFS = (ast.FunctionDef, ast.AsyncFunctionDef)
+_DEF_TYPES = frozenset((ast.FunctionDef, ast.AsyncFunctionDef))
+# Statements holding other statements, and where (handlers and match cases
+# hold them one level further down).
+_BLOCKS: dict[type, tuple[str, ...]] = {
+    ast.If: ("body", "orelse"),
+    ast.While: ("body", "orelse"),
+    ast.For: ("body", "orelse"),
+    ast.AsyncFor: ("body", "orelse"),
+    ast.With: ("body",),
+    ast.AsyncWith: ("body",),
+    ast.Try: ("body", "orelse", "finalbody"),
+}
+if sys.version_info >= (3, 11):
+    _BLOCKS[ast.TryStar] = ("body", "orelse", "finalbody")
+_TYPE_ALIAS: Any = getattr(ast, "TypeAlias", None)
+_BINDS_NOTHING = frozenset(
+    (ast.Expr, ast.Return, ast.Pass, ast.Raise, ast.Assert, ast.Break, ast.Continue, ast.Global)
+)  # 3.12: ``type X = ...`` binds X
 
 
-# Per function, by (name, def line): the parameters it rebinds, and those it uses.
-_Rebinds = dict[tuple[str, int], tuple[frozenset[str], frozenset[str]]]
+def _targets(target: ast.expr, out: set[str]) -> None:
+    """The names an assignment target binds (attributes and items bind none)."""
+    if isinstance(target, ast.Name):
+        out.add(target.id)
+    elif isinstance(target, (ast.Tuple, ast.List)):
+        for elt in target.elts:
+            _targets(elt, out)
+    elif isinstance(target, ast.Starred):
+        _targets(target.value, out)
 
 
-def _instrument_statements(stmts: list[ast.stmt], prefix: str, rebinds: _Rebinds | None) -> int:
-    """Instrument the defs among these statements and those nested in them.
+def _statement_binds(stmt: ast.stmt, out: set[str]) -> None:
+    """Add the names ``stmt`` itself binds in its scope (not those of its inner blocks).
 
-    Only statements are visited (defs cannot hide in expressions), which is
-    what keeps a 13,000-line module affordable.
+    Expressions bind only through ``:=`` (comprehension and lambda variables
+    are their own scope), which ``_Text`` finds for the caller.
     """
-    count = 0
+    kind = type(stmt)
+    if kind in _BINDS_NOTHING:
+        return
+    if kind is ast.Assign:
+        for target in stmt.targets:  # type: ignore[attr-defined]
+            _targets(target, out)
+    elif kind in (ast.AugAssign, ast.AnnAssign, ast.For, ast.AsyncFor):
+        _targets(stmt.target, out)  # type: ignore[attr-defined]
+    elif kind in (ast.With, ast.AsyncWith):
+        for item in stmt.items:  # type: ignore[attr-defined]
+            if item.optional_vars is not None:
+                _targets(item.optional_vars, out)
+    elif kind is ast.Delete:
+        for target in stmt.targets:  # type: ignore[attr-defined]
+            _targets(target, out)
+    elif kind in (ast.Import, ast.ImportFrom):
+        for alias in stmt.names:  # type: ignore[attr-defined]
+            out.add((alias.asname or alias.name).split(".")[0])
+    elif kind in _DEF_TYPES or kind is ast.ClassDef:
+        out.add(stmt.name)  # type: ignore[attr-defined]
+    elif kind is ast.Match:
+        for case in stmt.cases:  # type: ignore[attr-defined]
+            for node in ast.walk(case.pattern):
+                out.update(_bound_names(node))
+    elif kind is _TYPE_ALIAS:
+        _targets(stmt.name, out)  # type: ignore[attr-defined]
+    # except handlers' names: see _Walk.statements
+
+
+class _Text:
+    """Where words occur in a module's source, by line: what a look at the text settles.
+
+    A parameter rebound by ``:=`` needs ``:=`` written in the function, a
+    ``**kwargs`` dict that the body may change needs its name written in the
+    body, and a ``nonlocal`` needs the keyword: searching the text once per
+    module spares walking every expression of every function (the symbol
+    table, which did it in C, cost as much as compiling the module).  Found
+    in a comment or a string, a word only costs the walk it would have
+    anyway.  Without the text (a reload's surrogate tree), every line may
+    hold every word.
+    """
+
+    __slots__ = ("_data", "_starts", "ascii")
+
+    def __init__(self, source: str | bytes | None) -> None:
+        if source is None:
+            self._data = b""
+            self.ascii = False
+            self._starts: list[int] = []
+            return
+        data = source.encode("utf-8", "surrogatepass") if isinstance(source, str) else source
+        if b"\r" in data:  # line numbers count \r\n and \r as one break, like \n
+            data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+        self._data = data
+        # A name spelled with other characters (NFKC) is only possible off ASCII.
+        self.ascii = data.isascii()
+        starts = [0]
+        starts.extend(accumulate(len(line) + 1 for line in data.split(b"\n")))
+        self._starts = starts
+
+    def lines(self, word: bytes, first: int, last: int, *, name: bool = True) -> list[int] | None:
+        """Sorted lines from ``first`` to ``last`` where ``word`` is written; None: unknown.
+
+        ``name``: ``word`` is an identifier, so it counts only as a whole word.
+        """
+        if not self.ascii and (name or not self._data):
+            return None
+        data, starts = self._data, self._starts
+        out: list[int] = []
+        end = starts[min(last, len(starts) - 1)]
+        at = data.find(word, starts[first - 1], end)  # most often -1: one C call
+        while at >= 0:
+            after = at + len(word)
+            if not name or not (
+                (at and _is_name_byte(data[at - 1]))
+                or (after < len(data) and _is_name_byte(data[after]))
+            ):
+                line = bisect_right(starts, at)
+                if not out or out[-1] != line:
+                    out.append(line)
+            at = data.find(word, after, end)
+        return out
+
+    def has(self, word: bytes) -> bool:
+        return not self.ascii or word in self._data
+
+
+def _is_name_byte(byte: int) -> bool:
+    return byte == 95 or 48 <= byte <= 57 or 65 <= byte <= 90 or 97 <= byte <= 122
+
+
+class _Walk:
+    """One pass over a module's statements that instruments every def.
+
+    Only statements are visited (defs cannot hide in expressions), and on the
+    way each function's own statements tell which names it binds: its
+    rebound parameters need no separate pass (``_Text`` covers ``:=``).
+    """
+
+    __slots__ = ("count", "text")
+
+    def __init__(self, text: _Text) -> None:
+        self.text = text
+        self.count = 0
+
+    def statements(
+        self,
+        stmts: list[ast.stmt],
+        prefix: str,
+        bound: set[str],
+        declared: set[str],
+        nonlocals: set[str],
+    ) -> None:
+        """Instrument the defs among ``stmts`` and those nested in them.
+
+        ``bound`` receives the names these statements bind in their own
+        scope, ``declared`` those they declare ``nonlocal``, and
+        ``nonlocals`` those that a scope nested here declares ``nonlocal``
+        and binds (what the symbol table calls free and assigned).
+        """
+        for stmt in stmts:
+            kind = type(stmt)
+            fields = _BLOCKS.get(kind)
+            if fields is not None:
+                _statement_binds(stmt, bound)
+                for field in fields:
+                    inner = getattr(stmt, field)
+                    if inner:
+                        self.statements(inner, prefix, bound, declared, nonlocals)
+                for handler in getattr(stmt, "handlers", ()):
+                    if handler.name:
+                        bound.add(handler.name)
+                    self.statements(handler.body, prefix, bound, declared, nonlocals)
+            elif kind in _DEF_TYPES:
+                bound.add(stmt.name)  # type: ignore[attr-defined]
+                self.function(stmt, prefix, nonlocals)  # type: ignore[arg-type]
+            elif kind is ast.ClassDef:
+                bound.add(stmt.name)  # type: ignore[attr-defined]
+                body: list[ast.stmt] = stmt.body  # type: ignore[attr-defined]
+                decorators: list[ast.expr] = stmt.decorator_list  # type: ignore[attr-defined]
+                if decorators and any(is_opt_out_decorator(d) for d in decorators):
+                    nonlocals.update(self.nonlocals_under(body))
+                    continue
+                name = prefix + stmt.name + "."  # type: ignore[attr-defined]
+                own: set[str] = set()
+                self.statements(body, name, set(), own, nonlocals)
+                nonlocals.update(own)  # bound or not: a class body's ``:=`` is not looked for
+            elif kind is ast.Nonlocal:
+                declared.update(stmt.names)  # type: ignore[attr-defined]
+            elif kind is ast.Match:
+                _statement_binds(stmt, bound)
+                for case in stmt.cases:  # type: ignore[attr-defined]
+                    self.statements(case.body, prefix, bound, declared, nonlocals)
+            else:
+                _statement_binds(stmt, bound)
+
+    def function(self, node: FunctionNode, prefix: str, nonlocals: set[str]) -> None:
+        if node.decorator_list and any(is_opt_out_decorator(d) for d in node.decorator_list):
+            nonlocals.update(self.nonlocals_under(node.body))
+            return
+        qualname = prefix + node.name
+        bound: set[str] = set()
+        declared: set[str] = set()
+        inner: set[str] = set()
+        # Nested defs first: instrument_function moves the body into a try.
+        self.statements(node.body, qualname + ".<locals>.", bound, declared, inner)
+        text = self.text
+        body_first, last = node.body[0].lineno, node.end_lineno or node.lineno
+        if text.lines(b":=", body_first, last, name=False) != []:
+            for n in _own_scope_nodes(node.body):
+                if isinstance(n, ast.NamedExpr):
+                    _targets(n.target, bound)
+        nonlocals.update(inner)
+        nonlocals.update(declared.intersection(bound))
+        rebound = frozenset(p for p in parameter_names(node.args) if p in bound or p in inner)
+        kwarg = node.args.kwarg
+        kwarg_lines = text.lines(kwarg.arg.encode(), body_first, last) if kwarg else None
+        if instrument_function(node, qualname, rebound, kwarg_lines):
+            self.count += 1
+
+    def nonlocals_under(self, stmts: list[ast.stmt]) -> set[str]:
+        """Names declared ``nonlocal`` in these statements (for a def left plain)."""
+        found: set[str] = set()
+        if self.text.has(b"nonlocal"):
+            _declared_nonlocal(stmts, found)
+        return found
+
+
+def _declared_nonlocal(stmts: list[ast.stmt], found: set[str]) -> None:
     for stmt in stmts:
-        if isinstance(stmt, _SCOPE_DEFS):
-            if any(is_opt_out_decorator(d) for d in stmt.decorator_list):
-                continue
-            qualname = prefix + stmt.name
-            # Nested defs first: instrument_function moves the body into a try.
-            count += _instrument_statements(stmt.body, qualname + ".<locals>.", rebinds)
-            known = rebinds.get((stmt.name, stmt.lineno)) if rebinds is not None else None
-            if instrument_function(stmt, qualname, *(known or ())):
-                count += 1
-        elif isinstance(stmt, ast.ClassDef):
-            if any(is_opt_out_decorator(d) for d in stmt.decorator_list):
-                continue
-            count += _instrument_statements(stmt.body, prefix + stmt.name + ".", rebinds)
-        else:
-            for field in ("body", "orelse", "finalbody"):
-                inner = getattr(stmt, field, None)
-                if inner:
-                    count += _instrument_statements(inner, prefix, rebinds)
-            for part in (*getattr(stmt, "handlers", ()), *getattr(stmt, "cases", ())):
-                count += _instrument_statements(part.body, prefix, rebinds)
-    return count
-
-
-def _rebinds_from_symtable(source: str | bytes, filename: str) -> _Rebinds | None:
-    """Parameters each function assigns, and those it uses, by (name, def line), from C's symtable.
-
-    A parameter that a nested def assigns through ``nonlocal`` counts as
-    assigned; one a nested def refers to counts as used.
-
-    The symbol table is built in C, several times faster than walking every
-    expression of every function in Python.
-    """
-    import symtable
-
-    out: _Rebinds = {}
-    try:
-        if isinstance(source, bytes):
-            from importlib.util import decode_source  # honours a coding cookie
-
-            source = decode_source(source)
-        stack = [symtable.symtable(source, filename, "exec")]
-    except (SyntaxError, ValueError, UnicodeDecodeError):
-        return None  # compile() reports it, exactly as a plain import would
-    while stack:
-        table = stack.pop()
-        stack.extend(table.get_children())
-        if isinstance(table, symtable.Function):
-            free: set[str] = set()
-            assigned_free: set[str] = set()
-            for child in table.get_children():
-                _free_names(child, free, assigned_free)
-            params = table.get_parameters()
-            rebound = frozenset(
-                name
-                for name in params
-                if (symbol := table.lookup(name)).is_assigned()
-                or symbol.is_imported()
-                or name in assigned_free
-            )
-            used = frozenset(
-                name for name in params if table.lookup(name).is_referenced() or name in free
-            )
-            out[(table.get_name(), table.get_lineno())] = (rebound, used)
-    return out
-
-
-def _free_names(table: Any, free: set[str], assigned: set[str]) -> None:
-    """Add the names this scope or one nested in it takes from an enclosing one
-    to ``free``, and those it assigns there (``nonlocal``) to ``assigned``.
-
-    Counted whatever they resolve to: an extra record is only a tuple item.
-    """
-    for symbol in table.get_symbols():
-        if symbol.is_free():
-            free.add(symbol.get_name())
-            if symbol.is_assigned() or symbol.is_imported():
-                assigned.add(symbol.get_name())
-    for child in table.get_children():
-        _free_names(child, free, assigned)
+        if isinstance(stmt, ast.Nonlocal):
+            found.update(stmt.names)
+        for field in ("body", "orelse", "finalbody"):
+            _declared_nonlocal(getattr(stmt, field, None) or [], found)
+        for part in (*getattr(stmt, "handlers", ()), *getattr(stmt, "cases", ())):
+            _declared_nonlocal(part.body, found)
 
 
 def instrument_tree(tree: ast.Module, prefix: str = "", source: str | bytes | None = None) -> int:
@@ -705,12 +867,12 @@ def instrument_tree(tree: ast.Module, prefix: str = "", source: str | bytes | No
 
     ``prefix`` is the qualified-name prefix of the scope the tree's top level
     stands for (``"C."`` for a class body, ``"f.<locals>."`` inside a def).
-    With ``source`` (the text ``tree`` was parsed from), rebound parameters
-    come from the symbol table instead of a walk of each function.
+    ``source``, the text ``tree`` was parsed from, spares walking expressions
+    (see ``_Text``); the result is the same without it.
     """
-    rebinds = _rebinds_from_symtable(source, "<instrumented>") if source is not None else None
-    # (A file name is not needed: a SyntaxError from symtable is left to compile.)
-    return _instrument_statements(tree.body, prefix, rebinds)
+    walk = _Walk(_Text(source))
+    walk.statements(tree.body, prefix, set(), set(), set())
+    return walk.count
 
 
 def _bind_handler(tree: ast.Module) -> None:

@@ -29,7 +29,8 @@ PROGRAM = """\
 
     before = {
         "imported": sorted(m for m in sys.modules if m.split(".")[0] == "hot_restart"),
-        "finder": any(type(f).__name__ == "HotRestartFinder" for f in sys.meta_path),
+        # The hook, or the stand-in that installs it at the first matching import.
+        "finder": any(type(f).__module__.startswith("hot_restart.") for f in sys.meta_path),
     }
     import json
 
@@ -157,6 +158,64 @@ def test_patterns_instrument_before_the_program_runs(installed):
     assert report["mod_at_import"] is True
     assert report["mod"] is True
     assert report["other"] is False
+
+
+def test_start_up_imports_only_the_activation_and_the_patterns(installed):
+    # The hook, its finder and its loader come with the first matching import.
+    report, stderr = installed.program(HOT_RESTART_PATTERNS="app.*")
+    assert stderr == ""
+    assert set(report["imported"]) <= {
+        "hot_restart",
+        "hot_restart.errors",  # hot_restart/__init__.py's own
+        "hot_restart.activate",
+        "hot_restart.patterns",
+    }
+    assert report["finder"] is True
+    assert (report["mod_at_import"], report["mod"], report["other"]) == (True, True, False)
+
+
+def _run_program(venv: Venv, source: str, **env: str) -> subprocess.CompletedProcess[str]:
+    (venv.app / "custom_prog.py").write_text(textwrap.dedent(source))
+    return venv.run("custom_prog.py", **env)
+
+
+def test_uninstall_before_the_first_matching_import_leaves_it_plain(installed):
+    result = _run_program(
+        installed,
+        """\
+        import hot_restart
+        hot_restart.uninstall()
+        import sys
+        assert not any(type(f).__module__.startswith("hot_restart.") for f in sys.meta_path)
+        import app.mod
+        print(app.mod.INSTRUMENTED_AT_IMPORT)
+        """,
+        HOT_RESTART_PATTERNS="app.*",
+    )
+    assert (result.returncode, result.stdout, result.stderr) == (0, "False\n", "")
+
+
+def test_install_after_activation_serves_both_pattern_sets(installed):
+    result = _run_program(
+        installed,
+        """\
+        import sys
+        import hot_restart
+        hot_restart.install(["other"])
+        ours = [f for f in sys.meta_path if type(f).__module__.startswith("hot_restart.")]
+        import app.mod, other
+        print(len(ours), app.mod.INSTRUMENTED_AT_IMPORT, "__hot_restart__" in other.g.__code__.co_names)
+        """,
+        HOT_RESTART_PATTERNS="app.*",
+    )
+    assert (result.returncode, result.stdout, result.stderr) == (0, "1 True True\n", "")
+
+
+def test_a_module_imported_at_start_up_is_reported_at_start_up(installed):
+    # site imported it before the .pth ran: install() names it, as ever.
+    result = _run_program(installed, "pass\n", HOT_RESTART_PATTERNS="os")
+    assert result.returncode == 0
+    assert "os" in result.stderr and "RuntimeWarning" in result.stderr, result.stderr
 
 
 def test_several_patterns_with_spaces_after_commas(installed):

@@ -602,3 +602,28 @@ def test_module_and_its_package_are_fixed_and_continue(session):
     s.send("c")
     s.expect("count: 1")
     s.finish(0)
+
+
+WARNS = """\
+    import warnings
+
+    def helper(level):
+        warnings.warn(f"in a function, stacklevel {level}", UserWarning, stacklevel=level)
+
+    for level in range(1, 6):
+        warnings.warn(f"top level, stacklevel {level}", UserWarning, stacklevel=level)
+        helper(level)
+    warnings.warn("deprecated below the program", DeprecationWarning, stacklevel=2)
+    """
+
+
+@pytest.mark.parametrize("mode", ["script", "module"])
+def test_warnings_below_the_program_name_what_python_names(tmp_path, mode):
+    # Beyond the program's first frame python has nothing to name: 'sys:1'
+    # ('<sys>:0' on 3.13), never a frame of the runner (under -m, runpy's
+    # frames first, as python -m).
+    write_tree(tmp_path, {"warns.py": WARNS})
+    args = ["warns.py"] if mode == "script" else ["-m", "warns"]
+    plain, hot = both(args, tmp_path, flags=("-W", "always"))
+    assert "sys:1" in plain.stderr or "<sys>:0" in plain.stderr
+    same(plain, hot)

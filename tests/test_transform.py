@@ -212,3 +212,58 @@ def test_line_numbers_and_behaviour_are_unchanged():
     assert info.traceback[-1].lineno + 1 == 3  # pytest's lineno is 0-based
     assert transform.is_instrumented(f.__code__)  # type: ignore[attr-defined]
     assert f.__code__.co_firstlineno == 1  # type: ignore[attr-defined]
+
+
+# What the text search (``_Text``) narrows down: each shape must come out as a
+# walk of every expression would have it.
+REBINDS = """
+def walrus(a, b):
+    if (a := a + 1):
+        pass
+    return [b for b in range(3)]  # a comprehension variable is its own scope
+
+def plain_nested(step):
+    @no_wrap
+    def inc():
+        nonlocal step
+        step += 1
+    return inc
+
+def declared_only(step):
+    def peek():
+        nonlocal step
+        return step
+    return peek
+
+def kw_in_fstring(**kw):
+    return f"{kw.pop('a')}"
+
+def kw_over_lines(**kw):
+    return (
+        kw
+        .pop("a")
+    )
+
+def kw_in_a_string_only(**kw):
+    return "kw.pop()"
+
+def kw_def_line(**kw): return kw.pop("a")
+
+def unpacked(a, b, c, d, e):
+    (a, [b, *c]) = d = 1, [2, 3]
+    with open(e) as (e):
+        pass
+    return a
+"""
+
+
+@pytest.mark.parametrize("with_source", [False, True], ids=["walk", "text"])
+def test_what_the_text_search_narrows_is_recorded_as_a_full_walk_would(with_source: bool) -> None:
+    assert recorded(REBINDS, with_source=with_source) == {
+        "walrus": ["'a': a"],
+        "plain_nested": ["'step': step"],
+        "kw_in_fstring": ["'kw': {**kw}"],
+        "kw_over_lines": ["'kw': {**kw}"],
+        "kw_def_line": ["'kw': {**kw}"],
+        "unpacked": ["'a': a", "'b': b", "'c': c", "'d': d", "'e': e"],
+    }
