@@ -113,7 +113,10 @@ def activate_from_environment() -> None:
     started = [
         n for n in list(sys.modules) if n.partition(".")[0] not in ("hot_restart", "__main__")
     ]
-    if any(wanted.matches(name) for name in started):
+    if any(wanted.matches(name) for name in started) or os.environ.get("HOT_RESTART_MAIN"):
+        # Also at once in a child of the runner (children.py): a spawn or
+        # forkserver worker re-runs the main script before importing anything
+        # that matches, and install() is what makes that run instrumented.
         _install(patterns)
         return
     with _lock:
