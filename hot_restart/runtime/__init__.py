@@ -4,7 +4,10 @@ Every instrumented function's body sits in a ``try`` whose handler calls
 ``trampoline.handle`` (the only runtime code on the hot path).  From there:
 
 1. **Decide** (``trampoline``, ``catchers``, ``boundaries``): where no prompt
-   can ever open (``state.State.refresh_catching``) nothing is caught at all;
+   can ever open (``state.State.refresh_catching``: no terminal, and none of
+   the places in ``state.STATE.prompt_places``: a notebook's input box,
+   ``kernel``; an attached IDE, ``ide``; a worker's controlling terminal,
+   ``tty``; a remote session, ``remote``) nothing is caught at all;
    otherwise re-raise at once when nothing could prompt now (no terminal),
    when an instrumented caller (or
    the module's top-level code) will catch the exception, when C code between
@@ -13,8 +16,14 @@ Every instrumented function's body sits in a ``try`` whose handler calls
    when the user already declined it.  One decision holds for the exception
    all the way to its catcher, so a deep raise costs linear time.
 2. **Prompt** (``session``, ``debuggers``, ``watch``): one session at a time
-   across threads; the banner names the function and thread; the chosen
-   debugger opens post-mortem at the crash with the live callers above it.
+   across threads, and across a process tree on its terminal (``tty``); the
+   banner names the function, thread and worker; settings changed in the
+   environment are read again (``environment``).  A crash in code edited
+   since the process loaded it is reloaded and re-run once first
+   (``heal``: a fix made at another worker's prompt).  Otherwise the chosen
+   debugger opens post-mortem at the crash with the live callers above it:
+   on the terminal, in a notebook's input box (``kernel``), in the IDE
+   (``ide``), or for a client attached over TCP (``remote``).
 3. **Reload** (``reload``, ``changes``, ``locate``, ``surrogate``,
    ``shift``, ``rebind``, ``classes``): on ``c``, every instrumented
    definition whose text changed since it was loaded gets its new code (the
@@ -32,7 +41,10 @@ Every instrumented function's body sits in a ``try`` whose handler calls
 live program (loaded sources, superseded code), ``walk`` finds a module's
 functions.  ``swapped`` instruments again code that another tool (IPython's
 ``%autoreload``) swapped into instrumented functions, and ``cells`` tells an
-IPython cell's code, which has no file to reload from.  Nothing here is imported until an instrumented function raises,
+IPython cell's code, which has no file to reload from (step 3 refuses it in
+one line).  Nothing here is imported until an instrumented function raises,
 except the small ``trampoline``, ``state`` and ``registry`` modules that the
-import hook needs.
+import hook needs, and the prompt places that an integration turns on
+(``kernel`` at ``install()``, ``remote`` when ``HOT_RESTART_REMOTE`` is set,
+``tty`` in a worker at its first exception, ``ide`` under debugpy).
 """
