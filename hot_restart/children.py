@@ -91,6 +91,12 @@ def passed_on(patterns: tuple[str, ...]) -> None:
         os.environ[PATTERNS] = ",".join(patterns)
 
 
+def setting(name: str, value: str) -> None:
+    """Pass one more setting (``install(remote=...)``) on, once armed."""
+    if PATTERNS in _saved:  # armed
+        _set(name, value)
+
+
 def main_script(path: str) -> None:
     """The runner instruments ``path``: so do spawn and forkserver workers re-running it."""
     if PATTERNS in _saved:  # armed

@@ -115,6 +115,10 @@ def install(
     handle = _install(patterns, stop_on, watch, report=True, children=children)
     if remote is not None:
         remote_attach.enable(remote)
+        if children:
+            from . import children as _children
+
+            _children.setting("HOT_RESTART_REMOTE", str(remote))  # workers serve theirs too
     return handle
 
 

@@ -349,3 +349,35 @@ def test_a_screen_debugger_gives_way_to_pdb_over_a_remote_session(
     assert client.finish() == 0
     status, out, _ = crashed.finish()
     assert (status, out) == (0, "results [0.0, 3, 4]\n")
+
+
+SPAWN_API_POOL = """\
+import multiprocessing
+
+import hot_restart
+
+if __name__ == "__main__":  # the spawn workers do not run this: they inherit it
+    hot_restart.install(["tasks"], remote="127.0.0.1:0")
+    import tasks
+
+    with multiprocessing.get_context("spawn").Pool(1) as pool:
+        print("results", pool.map(tasks.inc, [1, 2], chunksize=1))
+"""
+
+
+def test_spawn_workers_inherit_install_remote(harness: Harness) -> None:
+    """install(remote=...) reaches spawn workers too: the worker's own crash is served."""
+    (harness.dir / "pool.py").write_text(SPAWN_API_POOL)
+    crashed = harness.crash(["pool.py"], HOT_RESTART_REMOTE="")
+    match = crashed.wait_line(
+        r"pid (\d+) \(SpawnPoolWorker-\d\).*attach (127\.0\.0\.1):(\d+) --token (\w+)"
+    )
+    assert int(match[1]) != crashed.proc.pid
+    harness.fix()
+    client = harness.client(f"{match[2]}:{match[3]}", "--token", match[4])
+    client.expect(f"attached to pid {match[1]}")
+    client.prompt()
+    client.send("c")
+    assert "reloaded inc" in client.expect("the session ended")
+    assert client.finish() == 0
+    assert crashed.finish()[:2] == (0, "results [0.0, 3]\n")
