@@ -67,7 +67,8 @@ def launch(clients: list[Client], folder: Path, filters: list[str] = FILTERS) ->
         cwd=str(folder),
         console="internalConsole",
         justMyCode=True,
-        env={"PYTHONPATH": str(ROOT), "PYTHONDONTWRITEBYTECODE": "1"},
+        # The automatic choice is under test: `just test-all` sets HOT_RESTART_DEBUGGER.
+        env={"PYTHONPATH": str(ROOT), "PYTHONDONTWRITEBYTECODE": "1", "HOT_RESTART_DEBUGGER": ""},
     )
     client.event("initialized")
     client.request("setExceptionBreakpoints", filters=filters)
