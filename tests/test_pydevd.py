@@ -324,6 +324,17 @@ def test_attach_after_an_exception_was_already_judged(tmp_path, clients):
     assert "result: 2" in out
 
 
+def test_attach_after_exceptions_before_debugpy_was_imported(tmp_path, clients):
+    """An exception was caught before ``import debugpy`` (nothing could prompt
+    then, and that was cached): importing pydevd and attaching ask again."""
+    folder = scenario(tmp_path, "ide_attach_after_exceptions")
+    port = _free_port()
+    out = attach(
+        clients, folder, ["prog.py", str(port)], port, crash=("inner", 14), caller=("<module>", 27)
+    )
+    assert "result: 2" in out
+
+
 def test_debugpy_listening_without_a_client_is_not_chosen(session):
     """A process with debugpy loaded but nobody attached (a kernel's) prompts at the terminal."""
     s = session("ide_listen", env={"HOT_RESTART_DEBUGGER": ""})
