@@ -5,7 +5,7 @@ Apart from ``transform`` so that installing the hook does not import
 """
 
 #: Bumped whenever the generated code changes; part of the bytecode-cache tag.
-TRANSFORM_VERSION = 9
+TRANSFORM_VERSION = 10
 
 #: The global name through which instrumented code reaches the runtime.
 HANDLER_NAME = "__hot_restart__"

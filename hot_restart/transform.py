@@ -125,6 +125,21 @@ def _bound_names(node: ast.AST) -> Iterator[str]:
         yield node.rest
 
 
+def mangle(class_name: str | None, name: str) -> str:
+    """The name CPython gives ``name`` in code compiled inside class ``class_name``.
+
+    ``__x`` in a class body, or in a def nested anywhere in it, is ``_C__x``
+    in the code object (a parameter in ``co_varnames`` too); dunder names are
+    left alone, and so is everything in a class whose name is all underscores.
+    The source keeps ``__x``: only strings the compiler does not see (the
+    names in an entry record) need this.
+    """
+    if class_name is None or not name.startswith("__") or name.endswith("__"):
+        return name
+    stripped = class_name.lstrip("_")
+    return f"_{stripped}{name}" if stripped else name
+
+
 def parameter_names(args: ast.arguments) -> list[str]:
     names = [a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)]
     if args.vararg:
@@ -516,6 +531,7 @@ def _record_entry(
     handler_at: _Placer,
     body: list[ast.stmt],
     falls_off: bool = False,
+    class_name: str | None = None,
 ) -> list[ast.stmt]:
     """``body`` between recording the entry arguments and dropping them.
 
@@ -539,10 +555,15 @@ def _record_entry(
     the line the handler gives it; its cost is a repeated 'line' event there.
     The record is keyed by frame because coroutines interleave on one thread,
     and popped with a default so that it can never replace the user's exception.
+    The names are those of the code object (see ``mangle``: ``class_name`` is
+    the class the def is compiled in), which session.original_arguments
+    matches with ``co_varnames``.
     """
     pos = at.pos
     # A tuple of constants: the compiler folds it into one constant.
-    names = ast.Tuple([ast.Constant(name, **pos) for name, _ in record], _LOAD, **pos)
+    names = ast.Tuple(
+        [ast.Constant(mangle(class_name, name), **pos) for name, _ in record], _LOAD, **pos
+    )
     values: list[ast.expr] = [
         ast.Dict([None], [at.name(name)], **pos) if copy else at.name(name) for name, copy in record
     ]
@@ -587,12 +608,15 @@ def instrument_function(
     qualname: str,
     rebound: frozenset[str] = frozenset(),
     kwarg_lines: list[int] | None = None,
+    class_name: str | None = None,
 ) -> bool:
     """Wrap one def's body in the trampoline, in place; False if nothing to wrap.
 
     ``rebound``: the parameters the body assigns (or a nested def assigns
     through ``nonlocal``), and ``kwarg_lines``: the body lines where the
-    ``**kwargs`` name is written (None: unknown), both found by ``_Walk``.
+    ``**kwargs`` name is written (None: unknown), both found by ``_Walk``;
+    ``class_name``: the innermost class the def is in, nested defs included
+    (private names are mangled with it).
     """
     doc, rest = _split_docstring(node.body)
     if not rest:
@@ -618,6 +642,7 @@ def instrument_function(
             _Placer(node),
             [trampoline],
             falls_off=not ends,
+            class_name=class_name,
         )
         if record
         else [trampoline]
@@ -763,11 +788,14 @@ class _Walk:
     rebound parameters need no separate pass (``_Text`` covers ``:=``).
     """
 
-    __slots__ = ("count", "text")
+    __slots__ = ("class_name", "count", "text")
 
     def __init__(self, text: _Text) -> None:
         self.text = text
         self.count = 0
+        # The innermost class the statements being walked are in (through
+        # defs too): CPython mangles private names with it.
+        self.class_name: str | None = None
 
     def statements(
         self,
@@ -809,7 +837,9 @@ class _Walk:
                     continue
                 name = prefix + stmt.name + "."  # type: ignore[attr-defined]
                 own: set[str] = set()
+                outer, self.class_name = self.class_name, stmt.name  # type: ignore[attr-defined]
                 self.statements(body, name, set(), own, nonlocals)
+                self.class_name = outer
                 nonlocals.update(own)  # bound or not: a class body's ``:=`` is not looked for
             elif kind is ast.Nonlocal:
                 declared.update(stmt.names)  # type: ignore[attr-defined]
@@ -841,7 +871,7 @@ class _Walk:
         rebound = frozenset(p for p in parameter_names(node.args) if p in bound or p in inner)
         kwarg = node.args.kwarg
         kwarg_lines = text.lines(kwarg.arg.encode(), body_first, last) if kwarg else None
-        if instrument_function(node, qualname, rebound, kwarg_lines):
+        if instrument_function(node, qualname, rebound, kwarg_lines, self.class_name):
             self.count += 1
 
     def nonlocals_under(self, stmts: list[ast.stmt]) -> set[str]:

@@ -18,6 +18,7 @@ import threading
 import types
 import weakref
 from typing import Any
+from unittest.mock import ANY
 
 import pytest
 
@@ -47,6 +48,17 @@ def test_a_parameter_rebound_through_nonlocal_is_restored(session):
     s.fix()
     s.send("c")
     s.expect(r"countdown: 10\b")  # n=2 again (with n=0, 10 // -1 = -10)
+    s.finish(0)
+
+
+def test_a_rebound_private_parameter_is_restored(session):
+    s = session("args_private", main="app.py", run="main.py")
+    assert "app.Scaler.ratio raised ZeroDivisionError" in s.prompt()
+    s.fix()
+    s.send("c")
+    # x=2 again (doubled: 12 // 1), not the doubled 4 kept under the name
+    # ``__x`` while the frame calls it ``_Scaler__x`` (12 // 5 = 2).
+    s.expect(r"ratio: 12\b")
     s.finish(0)
 
 
@@ -372,6 +384,83 @@ def test_interleaved_coroutines_each_see_their_own_call() -> None:
         return seen, list(await asyncio.gather(*tasks))
 
     assert asyncio.run(main()) == (["a", "b"], ["a!", "b!"])
+    assert trampoline.handle.entry_arguments == {}  # type: ignore[attr-defined]
+
+
+PRIVATE = """
+import sys
+
+class C:
+    def method(self, __x, **__kw):
+        __x = __x * 2
+        __kw.pop("k")
+        return WAIT(sys._getframe())
+
+    def outer(self):
+        def nested(__y):
+            __y = __y * 2
+            return WAIT(sys._getframe())
+        return nested(3)
+
+    class Inner:
+        def method(self, __z):
+            __z = __z * 2
+            return WAIT(sys._getframe())
+
+class _Hidden:
+    def method(self, __x):
+        __x = __x * 2
+        return WAIT(sys._getframe())
+
+class __:
+    def method(self, __x, __dunder__):
+        __x = __x * 2
+        __dunder__ = None
+        return WAIT(sys._getframe())
+
+def top(__x):
+    __x = __x * 2
+    return WAIT(sys._getframe())
+
+CALLS = [
+    lambda: C().method(1, k="v"),
+    lambda: C().outer(),
+    lambda: C.Inner().method(4),
+    lambda: _Hidden().method(5),
+    lambda: __().method(6, "d"),
+    lambda: top(7),
+]
+"""
+
+
+def test_private_parameters_are_recorded_under_the_names_the_frame_has(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A parameter ``__x`` in a class body is ``_C__x`` in the frame (CPython
+    mangles it): the record must use that name, or a re-run gets the rebound
+    value.  Nested defs take the class of the method they are in, an inner
+    class its own name; ``_Hidden`` drops the underscore, ``__`` mangles nothing."""
+    monkeypatch.setattr(trampoline.handle, "catching", BaseException)
+    seen: list[tuple[str, tuple[str, ...], Any]] = []
+
+    def at_the_bottom(frame: types.FrameType) -> str:
+        recorded = trampoline.handle.entry_arguments[frame]  # type: ignore[attr-defined]
+        assert set(recorded[0]) <= set(frame.f_code.co_varnames), recorded[0]
+        seen.append((frame.f_code.co_name, recorded[0], original_arguments(frame)))
+        return "bottom"
+
+    ns: dict[str, Any] = {HANDLER_NAME: trampoline.handle, "WAIT": at_the_bottom}
+    exec(instrument_source(PRIVATE, "<private>"), ns)
+    assert [call() for call in ns["CALLS"]] == ["bottom"] * 6
+    # The entry values, not the doubled ones (``ANY``: the instance).
+    assert seen == [
+        ("method", ("_C__x", "_C__kw"), ([ANY, 1], {"k": "v"})),
+        ("nested", ("_C__y",), ([3], {})),
+        ("method", ("_Inner__z",), ([ANY, 4], {})),
+        ("method", ("_Hidden__x",), ([ANY, 5], {})),
+        ("method", ("__x", "__dunder__"), ([ANY, 6, "d"], {})),
+        ("top", ("__x",), ([7], {})),
+    ]
     assert trampoline.handle.entry_arguments == {}  # type: ignore[attr-defined]
 
 

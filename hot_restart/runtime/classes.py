@@ -13,7 +13,7 @@ import sys
 from types import CodeType
 from typing import Any
 
-from ..transform import instrument_tree
+from ..transform import instrument_tree, mangle
 from .locate import block_source, find_block
 
 
@@ -76,11 +76,3 @@ def add_new_methods(
     for name in added:
         setattr(cls, name, namespace[name])
     return added
-
-
-def mangle(class_name: str, name: str) -> str:
-    """The name a def gets in the class dict: ``__x`` in ``C`` is ``_C__x``."""
-    if not name.startswith("__") or name.endswith("__"):
-        return name
-    stripped = class_name.lstrip("_")
-    return f"_{stripped}{name}" if stripped else name

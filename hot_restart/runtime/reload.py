@@ -22,7 +22,7 @@ from types import CodeType, FunctionType
 from typing import Any
 
 from ..errors import ReloadException
-from ..transform import instrument_tree, is_instrumented, iter_code
+from ..transform import instrument_tree, is_instrumented, iter_code, mangle
 from . import cells, changes, classes, locate, rebind, registry, shift, surrogate
 from .locate import find_block, find_blocks, parse_block, scope_path
 from .walk import underlying_functions
@@ -729,7 +729,7 @@ def _running(
     if len(change.path) > 1:
         if not isinstance(owner, type):
             return []
-        value = vars(owner).get(classes.mangle(owner.__name__, name))
+        value = vars(owner).get(mangle(owner.__name__, name))
     else:
         value = owner
     fns = sorted(

@@ -126,13 +126,16 @@ class State:
         """
         debugger = self._debugger or any(name in sys.modules for name in _DEBUGGERS)
         self._debugger = debugger
-        catching: tuple[()] | type[BaseException] = (
-            BaseException if debugger or self.prompt_possible() else ()
-        )
+        possible = self.prompt_possible()
+        catching: tuple[()] | type[BaseException] = BaseException if debugger or possible else ()
         self.catching = catching
         for handler in self.handlers:
             handler.catching = catching  # type: ignore[attr-defined]
-        _watch_debugger_imports(self, catching == () and bool(self.handlers))
+        # While no prompt is possible, pydevd's import may make one possible
+        # (a client attaching): the cached "no" must be forgotten then, also
+        # when a loaded bdb already makes the handlers catch.
+        watch = catching == () or (not possible and "pydevd" not in sys.modules)
+        _watch_debugger_imports(self, watch and bool(self.handlers))
 
     def options_for(self, code: CodeType, qualname: str) -> Options:
         filename = code.co_filename
@@ -238,10 +241,13 @@ _DEBUGGERS = ("bdb", "pydevd")
 
 
 class _DebuggerImports:
-    """On ``sys.meta_path`` while nothing is caught: notices a debugger being
-    imported (``breakpoint()`` imports pdb when it is first called) and
-    makes the handlers catch before its tracer can see a frame.  It finds
-    nothing itself."""
+    """On ``sys.meta_path`` while no prompt is possible: notices a debugger
+    being imported (``breakpoint()`` imports pdb when it is first called) and
+    makes the handlers catch before its tracer can see a frame.  pydevd's
+    import (``debugpy.listen()``) also forgets the cached "no prompt here"
+    (``interactive()``): a client may attach, and the first exception after
+    that must ask ``ide.attached`` again, which also puts the listener on the
+    client's messages (see ide.py).  It finds nothing itself."""
 
     __slots__ = ("_state",)
 
@@ -251,7 +257,10 @@ class _DebuggerImports:
     def find_spec(self, name: str, path: object = None, target: object = None) -> None:
         if name in _DEBUGGERS:
             self._state._debugger = True
-            self._state.refresh_catching()
+            if name == "pydevd":
+                self._state.forget_terminal()
+            else:
+                self._state.refresh_catching()
 
 
 _watcher: _DebuggerImports | None = None
