@@ -412,7 +412,7 @@ def ending(
         cwd=str(folder),
         console="internalConsole",
         justMyCode=True,
-        env={"PYTHONPATH": str(ROOT), "PYTHONDONTWRITEBYTECODE": "1"},
+        env={"PYTHONPATH": str(ROOT), "PYTHONDONTWRITEBYTECODE": "1", "HOT_RESTART_DEBUGGER": ""},
         **target,
     )
     client.event("initialized")
