@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 import pexpect
-from scenario import PROMPT, TIMEOUT, debugger, plain
+from scenario import PROMPT, TIMEOUT, debugger, plain, record_transcript
 
 ROOT = Path(__file__).resolve().parent.parent
 ATTACH_LINE = re.compile(r"python -m hot_restart attach (\S+):(\d+) --token ([0-9a-f]+)")
@@ -144,16 +144,7 @@ class Client:
             timeout=TIMEOUT,
             dimensions=(50, 200),
         )
-        self.transcript: list[str] = []
-
-        class _Log:
-            def write(inner, data: str) -> None:
-                self.transcript.append(data)
-
-            def flush(inner) -> None:
-                pass
-
-        self.child.logfile_read = _Log()
+        self.transcript = record_transcript(self.child)
 
     @property
     def output(self) -> str:

@@ -48,6 +48,21 @@ def debugger() -> str:
     return os.environ.get("HOT_RESTART_DEBUGGER", "pdb")
 
 
+def record_transcript(child: pexpect.spawn) -> list[str]:
+    """Everything ``child`` prints from now on, kept for failure reports and ``output``."""
+    transcript: list[str] = []
+
+    class _Log:
+        def write(self, data: str) -> None:
+            transcript.append(data)
+
+        def flush(self) -> None:
+            pass
+
+    child.logfile_read = _Log()
+    return transcript
+
+
 class Session:
     def __init__(
         self,
@@ -85,16 +100,7 @@ class Session:
             timeout=TIMEOUT,
             dimensions=(50, 200),
         )
-        self.transcript: list[str] = []
-
-        class _Log:
-            def write(inner, data: str) -> None:
-                self.transcript.append(data)
-
-            def flush(inner) -> None:
-                pass
-
-        self.child.logfile_read = _Log()
+        self.transcript = record_transcript(self.child)
 
     @property
     def output(self) -> str:
