@@ -176,7 +176,7 @@ def _converse(conn: socket.socket, host: str, port: int, token: str) -> int:
         try:
             kind, payload = read_frame(conn, buffer)
         except KeyboardInterrupt:
-            send_frame(conn, b"I", "")
+            _send(conn, b"I", "")
             continue
         except (OSError, ValueError):
             sys.stdout.write(held)
@@ -195,13 +195,13 @@ def _converse(conn: socket.socket, host: str, port: int, token: str) -> int:
                 line = input(prompt)
             except KeyboardInterrupt:
                 print()
-                send_frame(conn, b"I", "")
+                _send(conn, b"I", "")
                 continue
             except EOFError:
                 print()
-                send_frame(conn, b"D", "")
+                _send(conn, b"D", "")
                 continue
-            send_frame(conn, b"L", line)
+            _send(conn, b"L", line)
         elif kind == b"E":
             sys.stdout.write(held)
             print(f"hot_restart attach: {text}")
@@ -209,6 +209,39 @@ def _converse(conn: socket.socket, host: str, port: int, token: str) -> int:
         elif kind == b"X":
             _fail(text)
             return 1
+
+
+def _send(conn: socket.socket, kind: bytes, text: str) -> None:
+    """Send one frame whole; a Ctrl-C meanwhile is forwarded after it.
+
+    A KeyboardInterrupt in the middle of ``sendall`` would leave half a
+    frame on the wire (and end the client with a traceback): SIGINT is held
+    while the frame goes out, and the interrupt it brings is sent next.
+    """
+    frames = [(kind, text)]
+    while frames:
+        try:
+            with _sigint_held():
+                send_frame(conn, *frames.pop(0))
+        except KeyboardInterrupt:
+            frames.append((b"I", ""))
+
+
+class _sigint_held:
+    """Block SIGINT for a moment where the platform can (a pending one fires on exit)."""
+
+    def __enter__(self) -> None:
+        import signal
+
+        self._blocked = hasattr(signal, "pthread_sigmask")
+        if self._blocked:
+            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+
+    def __exit__(self, *exc: object) -> None:
+        if self._blocked:
+            import signal
+
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
 
 def _readline() -> None:
