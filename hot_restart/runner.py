@@ -251,13 +251,15 @@ def _run_script(code: CodeType, argv0: str, path: str, args: list[str], set_path
     # The program's __main__ replaces ours for good, as in python itself:
     # atexit handlers and pickles by reference look it up there.
     sys.modules["__main__"] = main_module
-    _program_starts_here(sys._getframe())
+    program_ended = _program_starts_here(sys._getframe())
     try:
         exec(code, namespace)
     except SystemExit:
         raise
     except BaseException:
         return _report(*sys.exc_info())
+    finally:
+        program_ended()
     return 0
 
 
@@ -279,17 +281,19 @@ def _run_module(name: str, args: list[str], set_path0: bool) -> int:
     main_module = ModuleType("__main__")
     main_module.__dict__.update(__builtins__=builtins, __annotations__={})
     sys.modules["__main__"] = main_module
-    _program_starts_here(sys._getframe())
+    program_ended = _program_starts_here(sys._getframe())
     try:
         runpy._run_module_as_main(name, alter_argv=True)  # type: ignore[attr-defined]
     except SystemExit:
         raise
     except BaseException:
         return _report(*sys.exc_info())
+    finally:
+        program_ended()
     return 0
 
 
-def _program_starts_here(base: FrameType) -> None:
+def _program_starts_here(base: FrameType) -> Callable[[], None]:
     """Warnings whose stacklevel reaches below the program name what python names: ``sys:1``.
 
     Under ``python script.py`` the script's frame is the first one, and a
@@ -304,10 +308,16 @@ def _program_starts_here(base: FrameType) -> None:
 
     ``warnings`` is imported here if the runner has not yet (3.13): a
     program that never warns pays for that import only.
+
+    The returned call, made when the program's code has ended, puts the real
+    ``warn`` back and lets go of ``base``: that frame holds the program's
+    namespace, which must die at exit as python's ``__main__`` does (its
+    objects' ``__del__`` run and report as under python).
     """
     import warnings
 
     real = warnings.warn
+    frames = [base]
 
     def warn(
         message: str | Warning,
@@ -325,7 +335,8 @@ def _program_starts_here(base: FrameType) -> None:
                 or (sys.version_info >= (3, 12) and set(options) == {"skip_file_prefixes"})
             )
             and isinstance(skip, tuple)
-            and _reaches(sys._getframe(1), stacklevel, skip, base)
+            and frames
+            and _reaches(sys._getframe(1), stacklevel, skip, frames[0])
         ):
             level = sys.maxsize  # past every frame: C names what it names then
         else:
@@ -334,6 +345,13 @@ def _program_starts_here(base: FrameType) -> None:
 
     warn.__doc__, warn.__module__ = real.__doc__, "warnings"
     warnings.warn = warn
+
+    def program_ended() -> None:
+        frames.clear()
+        if warnings.warn is warn:
+            warnings.warn = real
+
+    return program_ended
 
 
 def _reaches(frame: FrameType, stacklevel: int, skip: tuple[str, ...], base: FrameType) -> bool:
