@@ -654,13 +654,17 @@ def test_instrumented_functions_behave_like_plain_ones(program: Program, catchin
     instrumented, instrumented_codes, misuse = run(instrumented_code, program, catching)
     assert misuse == []
     assert instrumented == plain
-    if sys.version_info >= (3, 12):
+    # CPython's optimizer keeps or drops the code objects of defs, lambdas and
+    # generator expressions in unreachable code (after a ``return``, or a
+    # ``finally`` that always raises) depending on what encloses them: 3.10
+    # and 3.11 keep them in a ``try`` body (every instrumented body is one),
+    # and 3.14 drops some there that it keeps in a plain body.  Never run,
+    # they change no behaviour; 3.12 and 3.13 agree exactly.
+    if sys.version_info >= (3, 14):
+        assert not Counter(instrumented_codes) - Counter(plain_codes)
+    elif sys.version_info >= (3, 12):
         assert instrumented_codes == plain_codes
     else:
-        # 3.10 and 3.11 may keep the code objects of unreachable lambdas and
-        # generator expressions (after a ``return`` or ``raise``) in co_consts
-        # when they sit in a ``try`` body, as every instrumented body does;
-        # never run, they change no behaviour.
         assert not Counter(plain_codes) - Counter(instrumented_codes)
 
 
