@@ -188,6 +188,11 @@ def run_suite(suite: Suite, python: Path, tree: Path, mode: str) -> Run:
         PYTHONHASHSEED="0",
         FIDELITY_PROBE_OUT=str(probe),
         FIDELITY_PACKAGE=suite.package,
+        # The suite's own subprocesses run plain, as under plain python: with
+        # children inheriting the runner's patterns (the default), an
+        # instrumented child imports hot_restart's handler, which click's
+        # test_light_imports (it lists what click's modules import) sees.
+        HOT_RESTART_CHILDREN="0",
     )
     env.pop("VIRTUAL_ENV", None)
     pytest = [
