@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 import pexpect
-from scenario import PROMPT, TIMEOUT, debugger, plain, record_transcript
+from scenario import TIMEOUT, Pty, debugger
 
 ROOT = Path(__file__).resolve().parent.parent
 ATTACH_LINE = re.compile(r"python -m hot_restart attach (\S+):(\d+) --token ([0-9a-f]+)")
@@ -131,39 +131,11 @@ class Crashed:
             self.proc.wait(TIMEOUT)
 
 
-class Client:
+class Client(Pty):
     """``python -m hot_restart attach ...`` in a pseudo-terminal."""
 
     def __init__(self, args: list[str], env: dict[str, str], cwd: Path) -> None:
-        self.child = pexpect.spawn(
-            sys.executable,
-            ["-m", "hot_restart", "attach", *args],
-            cwd=str(cwd),
-            env=env,
-            encoding="utf-8",
-            timeout=TIMEOUT,
-            dimensions=(50, 200),
-        )
-        self.transcript = record_transcript(self.child)
-
-    @property
-    def output(self) -> str:
-        return plain("".join(self.transcript))
-
-    def expect(self, pattern: str | type[pexpect.EOF], timeout: float = TIMEOUT) -> str:
-        try:
-            self.child.expect(pattern, timeout=timeout)
-        except (pexpect.TIMEOUT, pexpect.EOF) as e:
-            raise AssertionError(
-                f"expected {pattern!r}; got {type(e).__name__}. Transcript:\n{self.output}"
-            ) from None
-        return plain(str(self.child.before) + str(self.child.after))
-
-    def prompt(self) -> str:
-        return self.expect(PROMPT)
-
-    def send(self, line: str) -> None:
-        self.child.sendline(line)
+        super().__init__(["-m", "hot_restart", "attach", *args], cwd, env)
 
     def finish(self) -> int:
         self.expect(pexpect.EOF)

@@ -48,22 +48,53 @@ def debugger() -> str:
     return os.environ.get("HOT_RESTART_DEBUGGER", "pdb")
 
 
-def record_transcript(child: pexpect.spawn) -> list[str]:
-    """Everything ``child`` prints from now on, kept for failure reports and ``output``."""
-    transcript: list[str] = []
+class Pty:
+    """A Python child in a pseudo-terminal, driven as a person would, with its transcript."""
 
-    class _Log:
-        def write(self, data: str) -> None:
-            transcript.append(data)
+    def __init__(self, args: list[str], cwd: Path, env: dict[str, str]) -> None:
+        self.child = pexpect.spawn(
+            sys.executable,
+            args,
+            cwd=str(cwd),
+            env=env,
+            encoding="utf-8",
+            timeout=TIMEOUT,
+            dimensions=(50, 200),
+        )
+        self.transcript: list[str] = []
+        transcript = self.transcript
 
-        def flush(self) -> None:
-            pass
+        class _Log:
+            def write(self, data: str) -> None:
+                transcript.append(data)
 
-    child.logfile_read = _Log()
-    return transcript
+            def flush(self) -> None:
+                pass
+
+        self.child.logfile_read = _Log()
+
+    @property
+    def output(self) -> str:
+        return plain("".join(self.transcript))
+
+    def expect(self, pattern: str | type[pexpect.EOF], timeout: float = TIMEOUT) -> str:
+        try:
+            self.child.expect(pattern, timeout=timeout)
+        except (pexpect.TIMEOUT, pexpect.EOF) as e:
+            raise AssertionError(
+                f"expected {pattern!r}; got {type(e).__name__}. Transcript:\n{self.output}"
+            ) from None
+        return plain(str(self.child.before) + str(self.child.after))
+
+    def prompt(self) -> str:
+        """Wait for the debugger prompt; returns what came before it."""
+        return self.expect(PROMPT)
+
+    def send(self, line: str) -> None:
+        self.child.sendline(line)
 
 
-class Session:
+class Session(Pty):
     def __init__(
         self,
         tmp_path: Path,
@@ -91,36 +122,7 @@ class Session:
             "PYTHONUNBUFFERED": "1",
         }
         full_env.update(env or {})
-        self.child = pexpect.spawn(
-            sys.executable,
-            args,
-            cwd=str(self.dir),
-            env=full_env,
-            encoding="utf-8",
-            timeout=TIMEOUT,
-            dimensions=(50, 200),
-        )
-        self.transcript = record_transcript(self.child)
-
-    @property
-    def output(self) -> str:
-        return plain("".join(self.transcript))
-
-    def expect(self, pattern: str, timeout: float = TIMEOUT) -> str:
-        try:
-            self.child.expect(pattern, timeout=timeout)
-        except (pexpect.TIMEOUT, pexpect.EOF) as e:
-            raise AssertionError(
-                f"expected {pattern!r}; got {type(e).__name__}. Transcript:\n{self.output}"
-            ) from None
-        return plain(str(self.child.before) + str(self.child.after))
-
-    def prompt(self) -> str:
-        """Wait for the debugger prompt; returns what came before it."""
-        return self.expect(PROMPT)
-
-    def send(self, line: str) -> None:
-        self.child.sendline(line)
+        super().__init__(args, self.dir, full_env)
 
     def fix(self, version: str = "in_2.py", target: str | None = None) -> None:
         """Play the editor: overwrite the program (or ``target``) with a version."""
