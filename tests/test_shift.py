@@ -6,7 +6,7 @@ import textwrap
 import traceback
 from types import FunctionType
 
-from hot_restart.runtime import locate, shift
+from hot_restart.runtime import changes, shift
 
 OLD = textwrap.dedent(
     """\
@@ -41,13 +41,13 @@ def lines(text: str) -> list[str]:
 
 def test_moved_unchanged_functions_report_their_new_lines(tmp_path):
     filename = str(tmp_path / "mod.py")
-    old_lines = lines(OLD)
     fns = load(OLD, filename)
-    for fn in (fns["edited"], fns["later"], fns["changed"]):
-        locate.note_text(fn.__code__, old_lines)
     later = fns["later"]
-    moved = shift.shift_moved(filename, lines(NEW), [fns["edited"], later, fns["changed"]])
-    assert moved == [later]
+    namespace = {"__name__": "mod", **fns}
+    # What a reload of all does: the edit's moved ranges, then the shift.
+    moved = changes.compare(lines(OLD), lines(NEW), filename, "mod", namespace).moved
+    shifted = shift.shift_ranges(filename, moved, [namespace])
+    assert shifted == [later]
     try:
         later()
     except ValueError as e:

@@ -410,12 +410,9 @@ def block_source(lines: list[str], block: Block) -> str:
 _texts: dict[int, tuple[CodeType, list[str]]] = {}
 
 
-def note_text(code: CodeType, lines: list[str], replaces: CodeType | None = None) -> None:
-    """``code`` was compiled from (or moved to) ``lines``; ``replaces`` is
-    the code it supersedes, whose entry goes."""
+def note_text(code: CodeType, lines: list[str]) -> None:
+    """``code`` was compiled from ``lines``."""
     _texts[id(code)] = (code, lines)
-    if replaces is not None:
-        _texts.pop(id(replaces), None)
 
 
 def text_of(code: CodeType) -> list[str] | None:

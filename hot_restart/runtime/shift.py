@@ -9,11 +9,11 @@ is unchanged but sits at another place gets a copy of its code with
 code), as jurigged does.  The code is otherwise the same object graph, so
 nothing else about the function changes.
 
-What moved where comes from a line diff of the text the function was
-loaded from against the new text: the common head and tail are matched in
-C, only the edited middle goes through ``difflib``.  A function whose lines
-are not all in one unchanged run is left alone: it was edited, and a reload
-(not a shift) is what it needs.  Frames already running the old code keep
+What moved where comes from the reload's comparison of the text the
+function was loaded from with the new text (``changes.compare``: ranges of
+old lines and how far they moved).  A function whose lines are not all in
+one moved range is left alone: it was edited, and a reload (not a shift)
+is what it needs.  Frames already running the old code keep
 their old line numbers: a running frame's code cannot be replaced.
 """
 
@@ -69,41 +69,6 @@ def shift_ranges(
     return shifted
 
 
-def shift_moved(
-    filename: str, lines: list[str], functions: list[FunctionType]
-) -> list[FunctionType]:
-    """Shift the unchanged-but-moved ``functions`` of ``filename`` to ``lines``,
-    by a line diff against the text each was compiled from (``locate.text_of``,
-    else the loaded text).
-
-    Returns the functions whose code was replaced.  A function whose code
-    already came from ``lines`` (just reloaded) is skipped.
-    """
-    maps: dict[int, _LineMap] = {}
-    shifted: list[FunctionType] = []
-    done: set[int] = set()
-    state = _Swaps()
-    for fn in functions:
-        code = fn.__code__
-        if id(code) in done or code.co_filename != filename:
-            continue
-        done.add(id(code))
-        old = locate.text_of(code) or locate.loaded_lines(filename)
-        if old is None or old is lines:
-            continue
-        line_map = maps.get(id(old))
-        if line_map is None:
-            line_map = maps[id(old)] = _LineMap(old, lines)
-        delta = line_map.delta(code)
-        if not delta:
-            continue  # in place, or edited
-        new = moved_code(code, delta)
-        locate.note_text(new, lines, replaces=code)
-        state.swap(fn, new)
-        shifted.append(fn)
-    return shifted
-
-
 class _Swaps:
     """Give a function its moved code, keeping what the runtime links to it."""
 
@@ -151,55 +116,3 @@ def _last_line(code: CodeType) -> int:
                 last = line
         stack.extend(k for k in c.co_consts if isinstance(k, CodeType))
     return last
-
-
-class _LineMap:
-    """Old line number -> new one, for lines in unchanged runs."""
-
-    def __init__(self, old: list[str], new: list[str]) -> None:
-        head = _common(old, new, lambda a, k: a[:k])
-        tail = _common(old, new, lambda a, k: a[len(a) - k :] if k else [])
-        tail = min(tail, len(old) - head, len(new) - head)
-        self.head = head  # lines 1..head are where they were
-        self.old_tail = len(old) - tail  # old lines after this one moved by:
-        self.tail_delta = len(new) - len(old)
-        self.runs: list[tuple[int, int, int]] = []  # (old first, old last, delta)
-        if head < len(old) - tail and head < len(new) - tail:
-            import difflib
-
-            matcher = difflib.SequenceMatcher(
-                None, old[head : len(old) - tail], new[head : len(new) - tail], autojunk=False
-            )
-            for a, b, size in matcher.get_matching_blocks():
-                if size:
-                    self.runs.append((head + a + 1, head + a + size, b - a))
-
-    def delta(self, code: CodeType) -> int | None:
-        """How far ``code``'s lines moved, if they all moved together unchanged.
-
-        0 for a def that starts in the unchanged head: it is either where it
-        was or edited, and neither needs a shift.
-        """
-        first = code.co_firstlineno
-        if first > self.old_tail:
-            return self.tail_delta
-        if first <= self.head or not self.runs:
-            return 0
-        last = _last_line(code)
-        for start, stop, delta in self.runs:
-            if start <= first and last <= stop:
-                return delta
-        return None
-
-
-def _common(old: list[str], new: list[str], part: Any) -> int:
-    """The length of the common head (or tail) by binary search on slices
-    (each comparison runs in C)."""
-    low, high = 0, min(len(old), len(new))
-    while low < high:
-        mid = (low + high + 1) // 2
-        if part(old, mid) == part(new, mid):
-            low = mid
-        else:
-            high = mid - 1
-    return low
