@@ -88,12 +88,20 @@ def run():
 
 
 def _floor_handler(qualname: object = "", /) -> bool:
-    return True  # always "re-raise": what the trampoline costs by itself
+    # Always "re-raise": what the trampoline costs by itself, with the one
+    # duty every handler has, dropping the call's entry record (see
+    # transform._record_entry).
+    if _floor_entries:
+        _floor_entries.pop(sys._getframe(1), None)
+    return True
+
+
+_floor_entries: dict[object, object] = {}
 
 
 def _use_floor(module_names: list[str]) -> None:
-    from hot_restart.constants import HANDLER_NAME
-    from hot_restart.runtime.trampoline import handle
+    global _floor_entries
+    from hot_restart.runtime.trampoline import bind, handle
 
     # What the generated code reads off the handler besides calling it (the
     # entry-argument store): the real ones.  It catches everything, as every
@@ -101,9 +109,10 @@ def _use_floor(module_names: list[str]) -> None:
     for attr, value in vars(handle).items():
         setattr(_floor_handler, attr, value)
     _floor_handler.catching = BaseException  # type: ignore[attr-defined]
+    _floor_entries = _floor_handler.entry_arguments  # type: ignore[attr-defined]
 
     for name in module_names:
-        sys.modules[name].__dict__[HANDLER_NAME] = _floor_handler
+        bind(sys.modules[name].__dict__, _floor_handler)
 
 
 def _best(fn: object, number: int, rounds: int = 9) -> float:

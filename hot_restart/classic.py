@@ -19,14 +19,14 @@ from typing import Any, TypeVar
 from .errors import ReloadException
 from .runtime import cells, kernel, rebind, registry
 from .runtime.state import STATE, Options
-from .runtime.trampoline import handle
+from .runtime.trampoline import bind
 from .runtime.walk import (
     NO_WRAP_ATTR,
     functions_of_class,
     functions_of_namespace,
     underlying_functions,
 )
-from .transform import HANDLER_NAME, instrument_source, is_instrumented, iter_code
+from .transform import instrument_source, is_instrumented, iter_code
 
 T = TypeVar("T")
 
@@ -84,7 +84,7 @@ def _instrument(fn: FunctionType, options: Options | None, warn_level: int) -> b
                 stacklevel=warn_level + 1,
             )
         return False
-    fn.__globals__[HANDLER_NAME] = handle
+    bind(fn.__globals__)
     rebind.swap(fn, new, everywhere=fn.__closure__ is not None)
     registry.note_origin(new, code)
     registry.note_wrapped(fn)
@@ -292,7 +292,7 @@ def reload_module(module_or_name: ModuleType | str | None = None) -> None:
     code = (
         instrument_source(source, filename) if instrumented else compile(source, filename, "exec")
     )
-    context[HANDLER_NAME] = handle
+    bind(context)
     _restarting.value = True
     _reload_context[name] = context
     try:

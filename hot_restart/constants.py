@@ -5,7 +5,7 @@ Apart from ``transform`` so that installing the hook does not import
 """
 
 #: Bumped whenever the generated code changes; part of the bytecode-cache tag.
-TRANSFORM_VERSION = 10
+TRANSFORM_VERSION = 11
 
 #: The global name through which instrumented code reaches the runtime.
 HANDLER_NAME = "__hot_restart__"
@@ -20,6 +20,13 @@ ENTRY_FRAME_ATTR = "this_frame"
 #: Attribute of the handler: what the generated ``except`` catches, BaseException
 #: while a prompt is possible in this process, else () (see state.refresh_catching).
 CATCHING_ATTR = "catching"
+
+#: The global through which instrumented code reads that value: one global
+#: load (the specializing interpreter caches it) where ``handler.catching``
+#: was two loads and an attribute lookup on every exception and every
+#: recording call.  Each namespace holding the handler holds a copy, which
+#: state.refresh_catching keeps current (see trampoline.bind).
+CATCHING_NAME = "__hot_restart_catching__"
 
 #: A module that assigns this name at top level is left alone by the hook.
 SKIP_MARKER = "__hot_restart_skip__"

@@ -1,16 +1,17 @@
 """The AST transform that gives every function a restart trampoline.
 
 Each instrumented ``def`` keeps its body, its line numbers and its identity;
-the body is wrapped in ``try: ... except __hot_restart__.catching`` whose
-handler asks the runtime (``__hot_restart__``, a global the loader injects)
-what to do.  ``catching`` is () while no prompt is possible in the process:
-then no exception is caught at all, and passing an instrumented frame costs
-what it costs plain (see _catching).
+the body is wrapped in ``try: ... except __hot_restart_catching__ or ()``
+whose handler asks the runtime (``__hot_restart__``) what to do; the module
+binds both globals itself (see _bind_handler).  ``catching`` is () while no
+prompt is possible in the process: then no exception is caught at all, and
+passing an instrumented frame costs what it costs plain (see _catching).
 On Python 3.11+ an untaken ``try`` costs nothing, so the happy path runs the
 same bytecode as the plain function.  The generated statements take no line
 of their own (see ``_NOWHERE``): a tracer sees the lines the plain function
-runs, and a re-run leaves no frame of the crashed call in tracebacks.  The same transform serves the import
-hook, the classic ``wrap`` API and reloaded surrogates: one mechanism.
+runs, and a re-run leaves no frame of the crashed call in tracebacks.  The
+same transform serves the import hook, the classic ``wrap`` API and
+reloaded surrogates: one mechanism.
 
 The handler passes the function's qualified name and its kind as constants,
 so the runtime never has to guess them on 3.10 (which lacks ``co_qualname``).
@@ -19,8 +20,9 @@ A restart re-runs the function with its arguments as they were at entry.  A
 function whose body rebinds a parameter (itself or through ``nonlocal`` in a
 nested def), or may change its ``**kwargs`` dict, records them on entry in a
 store outside the frame (``_record_entry``), keyed by the running frame and
-dropped by a ``finally`` when the call ends, so no local variable is added and
-nothing outlives the call; every other function pays nothing.  The record is
+dropped when the call ends (at its ``return``, or by the runtime when an
+exception leaves), so no local variable is added and nothing outlives the
+call; every other function pays nothing.  The record is
 made only while ``catching`` says a prompt is possible (a restart needs one);
 a frame that started without it says so rather than re-run with rebound
 values (see session.original_arguments).
@@ -37,7 +39,7 @@ from types import CodeType
 from typing import Any
 
 from .constants import (
-    CATCHING_ATTR,
+    CATCHING_NAME,
     ENTRY_FRAME_ATTR,
     ENTRY_STORE_ATTR,
     HANDLER_NAME,
@@ -46,6 +48,7 @@ from .constants import (
 )
 
 __all__ = [
+    "CATCHING_NAME",
     "ENTRY_FRAME_ATTR",
     "ENTRY_STORE_ATTR",
     "HANDLER_NAME",
@@ -219,7 +222,7 @@ def _ask(qualname: str, pos: dict[str, Any]) -> ast.Call:
 def _handler(qualname: str, at: _Placer) -> ast.ExceptHandler:
     """An ``except`` asking the runtime what to do::
 
-        except __hot_restart__ and __hot_restart__.catching or ():
+        except __hot_restart_catching__ or ():
             while True:
                 try:
                     if not __hot_restart__():
@@ -259,18 +262,23 @@ def _handler(qualname: str, at: _Placer) -> ast.ExceptHandler:
 
 
 def _catching(pos: dict[str, Any]) -> ast.expr:
-    """``__hot_restart__ and __hot_restart__.catching or ()``: what the handler catches.
+    """``__hot_restart_catching__ or ()``: what the handler catches.
 
-    ``catching`` is BaseException while a prompt is possible in this process,
+    The global is BaseException while a prompt is possible in this process,
     and () when none ever can be: then nothing is caught, and an exception
     unwinds the frame exactly as in plain code (no handler runs, no
-    re-raise).  Only loads and truth tests, never a call: evaluated with the
-    program's exception in flight, it must not raise (a call could hit the
-    recursion limit).  A module whose globals are torn down at interpreter
-    exit has None there (``__del__`` methods may still run): () then too,
-    rather than an AttributeError that would replace the program's error.
+    re-raise).  Only a load and a truth test, never a call: evaluated with
+    the program's exception in flight, it must not raise (a call could hit
+    the recursion limit).  A module whose globals are torn down at
+    interpreter exit has None there (``__del__`` methods may still run): ()
+    then too, rather than a TypeError that would replace the program's error.
     """
-    return ast.BoolOp(ast.Or(), [_present(CATCHING_ATTR, pos), ast.Tuple([], _LOAD, **pos)], **pos)
+    return ast.BoolOp(ast.Or(), [_catching_flag(pos), ast.Tuple([], _LOAD, **pos)], **pos)
+
+
+def _catching_flag(pos: dict[str, Any]) -> ast.expr:
+    """``__hot_restart_catching__``: true while a prompt is possible (see _catching)."""
+    return ast.Name(CATCHING_NAME, _LOAD, **pos)
 
 
 def _rerun(is_async: bool, at: _Placer, *, in_async_generator: bool = False) -> ast.stmt:
@@ -529,35 +537,54 @@ def _record_entry(
     record: list[tuple[str, bool]],
     at: _Placer,
     handler_at: _Placer,
-    body: list[ast.stmt],
+    trampoline: ast.Try,
     falls_off: bool = False,
     class_name: str | None = None,
 ) -> list[ast.stmt]:
-    """``body`` between recording the entry arguments and dropping them.
+    """The ``trampoline`` statement, with the entry arguments recorded before it.
 
-    ``if __hot_restart__ and __hot_restart__.catching:
+    ``if __hot_restart_catching__:
     __hot_restart__.entry_arguments[__hot_restart__.this_frame()] =
-    (("a", "options"), a, {**options})`` first (only while a prompt is
-    possible: a restart needs one; a tuple: cheaper to build than a dict;
-    only C calls: no trace or profile event of a Python function), then
-    ``try: (try: body finally: if <the store is not empty>: ....pop(this_frame(),
-    None)) except <catching>: raise``: the drop costs one truth test when
-    nothing was recorded anywhere (but in a body that ``falls_off`` its end,
-    see below).  On 3.10 the record is always made and always dropped, as
-    before ``catching``: there a jump over it would add a line event.
-    The record sits on the first line of the ``try`` it precedes (which runs
-    next anyway).  The drop has no position, so that after a ``return`` it
-    reports the return's line and adds no line event.  Where an exception
-    leaves, a ``finally`` with no position would leave the finished frame's
-    ``f_lineno`` None (bdb's stepping compares it with an int and fails), so
-    the outer ``except: raise``, at ``handler_at`` (the trampoline handler's
-    position, kept in step with it), is the last to raise and gives the frame
-    the line the handler gives it; its cost is a repeated 'line' event there.
-    The record is keyed by frame because coroutines interleave on one thread,
-    and popped with a default so that it can never replace the user's exception.
-    The names are those of the code object (see ``mangle``: ``class_name`` is
-    the class the def is compiled in), which session.original_arguments
+    (("a", "options"), a, {**options})`` first: only while a prompt is
+    possible (a restart needs one); a tuple: cheaper to build than a dict;
+    only C calls: no trace or profile event of a Python function.  It sits
+    on the first line of the statement it precedes (which runs next anyway).
+    The record is keyed by frame because coroutines interleave on one thread.
+    The names are those of the code object (see ``mangle``: ``class_name``
+    is the class the def is compiled in), which session.original_arguments
     matches with ``co_varnames``.
+
+    The record is dropped where the call ends, with no ``try`` of its own:
+    an exception would pay for every handler it passes, in every recording
+    frame, also when nothing was recorded (a parser that rebinds ``loc``
+    and raises to backtrack pays that on every alternative).
+
+    - Each ``return X`` of the body becomes ``return (X,
+      __hot_restart_catching__ and <store>.pop(this_frame(), None))[0]``
+      (``_dropping_returns``): X first, then the drop, which costs one
+      truth test while nothing is recorded.  It runs before the ``finally``
+      blocks and ``with`` exits the ``return`` passes: one of them raising
+      then finds no record, and says so rather than re-run with rebound
+      values (session.original_arguments).
+    - Falling off the end: ``else: <store>.pop(this_frame(), None); return``
+      on the trampoline.  Branch-free: the drop and the ``return`` must stay
+      one block without a line, which the compiler copies to each jump that
+      reaches it (an ``if`` with no ``else``), so that the implicit return
+      gets the jump's line as in plain code; a branch would give it the
+      last line compiled instead: a line event more.
+    - An exception: the trampoline's handler catches everything while a
+      record can exist, and the runtime drops it whatever it answers
+      (trampoline.handle); when ``catching`` turns to (), the store is
+      emptied (state.refresh_catching).
+
+    On 3.10 the record is always made, as before ``catching`` (a jump over
+    it would add a line event there), so it is dropped by a ``finally``
+    that runs whatever the handler catches: ``try: (try: trampoline
+    finally: drop) except <catching>: raise``.  A ``finally`` with no
+    position would leave a finished frame's ``f_lineno`` None where an
+    exception leaves (bdb's stepping compares it with an int and fails), so
+    the outer ``except: raise``, at ``handler_at`` (the trampoline handler's
+    position), is the last to raise and gives the frame the handler's line.
     """
     pos = at.pos
     # A tuple of constants: the compiler folds it into one constant.
@@ -569,38 +596,58 @@ def _record_entry(
     ]
     target = ast.Subscript(_entry_store(pos), _this_frame(pos), _STORE, **pos)
     store = ast.Assign([target], ast.Tuple([names, *values], _LOAD, **pos), **pos)
-    # 3.10 gives the instructions after a jump target no line, and reports the
-    # body's first line again after them: there the record is not gated.
-    when = ast.If(_present(CATCHING_ATTR, pos), [store], [], **pos) if _GATED else store
     none = _NOWHERE
-    pop = ast.Attribute(_entry_store(none), "pop", _LOAD, **none)
-    drop = ast.Expr(
-        ast.Call(pop, [_this_frame(none), ast.Constant(None, **none)], [], **none), **none
-    )
-    if falls_off or not _GATED:
-        # Branch-free: the fall-off ``return`` and this drop must stay one
-        # block without a line, which the compiler copies to each jump that
-        # reaches it (an ``if`` with no ``else``): plain code's implicit
-        # return gets the jump's line that way.  A branch here would give it
-        # the last line compiled instead: a line event more.
-        dropping: ast.stmt = drop
-    else:
-        dropping = ast.If(_present(ENTRY_STORE_ATTR, none), [drop], [], **none)
-    dropped = ast.Try(body, [], [], [dropping], **none)
+    if _GATED:
+        _dropping_returns(trampoline.body)
+        if falls_off:
+            trampoline.orelse = [ast.Expr(_drop(none), **none), *trampoline.orelse]
+        return [ast.If(_catching_flag(pos), [store], [], **pos), trampoline]
+    dropped = ast.Try([trampoline], [], [], [ast.Expr(_drop(none), **none)], **none)
     mirror = handler_at.pos
     reraise = ast.ExceptHandler(_catching(none), None, [ast.Raise(**mirror)], **none)
-    return [when, ast.Try([dropped], [reraise], [], [], **none)]
+    return [store, ast.Try([dropped], [reraise], [], [], **none)]
+
+
+def _drop(pos: dict[str, Any]) -> ast.Call:
+    """``__hot_restart__.entry_arguments.pop(__hot_restart__.this_frame(), None)``:
+    with a default, so that it can never raise."""
+    pop = ast.Attribute(_entry_store(pos), "pop", _LOAD, **pos)
+    return ast.Call(pop, [_this_frame(pos), ast.Constant(None, **pos)], [], **pos)
+
+
+# Where statements nest other statements, for _dropping_returns.
+_STATEMENT_LISTS = ("body", "orelse", "finalbody", "handlers", "cases")
+
+
+def _dropping_returns(body: list[ast.stmt]) -> None:
+    """Rewrite, in place, each ``return`` of this scope to drop the entry record
+    after its value is computed (see _record_entry).  Nested scopes are left alone."""
+    none = _NOWHERE
+    stack: list[ast.AST] = list(body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.Return):
+            # The drop has no position: it continues the line of the value's
+            # last instruction.  Where its branches join, the pair and the
+            # subscript take the return's own position: code with no line
+            # right before the ``return`` would make the tracer report the
+            # return's line once more.
+            at = _Placer(node).pos
+            value = node.value if node.value is not None else ast.Constant(None, **at)
+            dropping = ast.BoolOp(ast.And(), [_catching_flag(none), _drop(none)], **none)
+            pair = ast.Tuple([value, dropping], _LOAD, **at)
+            node.value = ast.Subscript(pair, ast.Constant(0, **at), _LOAD, **at)
+            continue
+        if isinstance(node, _NESTED_SCOPES):
+            continue
+        for field in _STATEMENT_LISTS:
+            inner = getattr(node, field, None)
+            if inner:
+                stack.extend(inner)
 
 
 # Recording only while a prompt is possible (3.11+; see _record_entry).
 _GATED = sys.version_info >= (3, 11)
-
-
-def _present(attr: str, pos: dict[str, Any]) -> ast.expr:
-    """``__hot_restart__ and __hot_restart__.<attr>``: true when the handler is
-    there (see _catching: at interpreter exit it may be None) and ``attr`` is."""
-    flag = ast.Attribute(_handler_ref(pos), attr, _LOAD, **pos)
-    return ast.BoolOp(ast.And(), [_handler_ref(pos), flag], **pos)
 
 
 def instrument_function(
@@ -640,7 +687,7 @@ def instrument_function(
             record,
             _first_line_of(_first_evaluated(rest)),
             _Placer(node),
-            [trampoline],
+            trampoline,
             falls_off=not ends,
             class_name=class_name,
         )
@@ -906,13 +953,17 @@ def instrument_tree(tree: ast.Module, prefix: str = "", source: str | bytes | No
 
 
 def _bind_handler(tree: ast.Module) -> None:
-    """Start the module with ``from hot_restart.runtime.trampoline import handle as __hot_restart__``.
+    """Start the module with ``from hot_restart.runtime.trampoline import
+    handle as __hot_restart__`` and ``__hot_restart_catching__ =
+    __hot_restart__.catching``.
 
     The module binds the handler itself, whatever namespace runs it (an
     import, runpy's ``python -m``, the runner): nothing is put in
-    ``builtins``.  It goes after the docstring and ``from __future__``
-    imports, on the line of the statement that follows, so that tracers see
-    no line of its own.
+    ``builtins``.  ``catching`` is the value of the moment; the runtime
+    updates it in every module holding the handler when it changes
+    (state.refresh_catching).  It goes after the docstring and ``from
+    __future__`` imports, on the line of the statement that follows, so that
+    tracers see no line of its own.
     """
     body = tree.body
     i = 1 if _split_docstring(body)[0] else 0
@@ -923,9 +974,12 @@ def _bind_handler(tree: ast.Module) -> None:
         i += 1
     if i == len(body):
         return  # nothing after: no def either
-    at = _Placer(body[i]).pos
+    at = _first_line_of(body[i]).pos
     alias = ast.alias("handle", HANDLER_NAME, **at)
-    body.insert(i, ast.ImportFrom("hot_restart.runtime.trampoline", [alias], 0, **at))
+    bind = ast.ImportFrom("hot_restart.runtime.trampoline", [alias], 0, **at)
+    flag = ast.Attribute(_handler_ref(at), "catching", _LOAD, **at)
+    copy = ast.Assign([ast.Name(CATCHING_NAME, _STORE, **at)], flag, **at)
+    body[i:i] = [bind, copy]
 
 
 def instrument_source(

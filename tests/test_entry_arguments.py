@@ -24,7 +24,7 @@ import pytest
 
 from hot_restart.runtime import trampoline
 from hot_restart.runtime.session import original_arguments
-from hot_restart.transform import HANDLER_NAME, instrument_source, iter_code
+from hot_restart.transform import instrument_source, iter_code
 
 # Through the import hook, with the debugger.
 
@@ -152,7 +152,8 @@ CALLS: list[tuple[str, tuple[Any, ...], dict[str, Any]]] = [
 
 
 def load(code: types.CodeType) -> dict[str, Any]:
-    ns: dict[str, Any] = {HANDLER_NAME: trampoline.handle, "__name__": "introspected"}
+    ns: dict[str, Any] = {"__name__": "introspected"}
+    trampoline.bind(ns, trampoline.handle)
     exec(code, ns)
     return ns
 
@@ -232,7 +233,8 @@ class Payload:
 
 def lifetimes(code: types.CodeType) -> list[Any]:
     """For each function: what it said, and whether its argument died with the call."""
-    ns: dict[str, Any] = {HANDLER_NAME: trampoline.handle}
+    ns: dict[str, Any] = {}
+    trampoline.bind(ns, trampoline.handle)
     exec(code, ns)
     seen = []
     for name in ("rebinds", "raises", "pops", "awaits", "gen"):
@@ -295,7 +297,8 @@ async def interleaved(tag, gate, frames):
 
 
 def running(wait: Any) -> dict[str, Any]:
-    ns: dict[str, Any] = {HANDLER_NAME: trampoline.handle, "WAIT": wait}
+    ns: dict[str, Any] = {"WAIT": wait}
+    trampoline.bind(ns, trampoline.handle)
     exec(instrument_source(RUNNING, "<running>"), ns)
     return ns
 
@@ -339,7 +342,8 @@ def test_a_frame_that_started_unrecorded_says_so(monkeypatch: pytest.MonkeyPatch
     assert ns["recurse"](0, [], k="first") == "bottom"
     assert refused == [
         "the arguments recurse was called with were not kept (it started before a prompt "
-        "was possible, and it rebinds them); `up` and `restart` a caller"
+        "was possible, or crashed after its `return`, and it rebinds them); `up` and "
+        "`restart` a caller"
     ]
     assert trampoline.handle.entry_arguments == {}  # type: ignore[attr-defined]
 
@@ -449,7 +453,9 @@ def test_private_parameters_are_recorded_under_the_names_the_frame_has(
         seen.append((frame.f_code.co_name, recorded[0], original_arguments(frame)))
         return "bottom"
 
-    ns: dict[str, Any] = {HANDLER_NAME: trampoline.handle, "WAIT": at_the_bottom}
+    ns: dict[str, Any] = {"WAIT": at_the_bottom}
+
+    trampoline.bind(ns, trampoline.handle)
     exec(instrument_source(PRIVATE, "<private>"), ns)
     assert [call() for call in ns["CALLS"]] == ["bottom"] * 6
     # The entry values, not the doubled ones (``ANY``: the instance).
@@ -495,7 +501,8 @@ TRACED_PAIRS = {
 
 
 def traced(source: str) -> list[tuple[str, int | None]]:
-    ns: dict[str, Any] = {HANDLER_NAME: trampoline.handle}
+    ns: dict[str, Any] = {}
+    trampoline.bind(ns, trampoline.handle)
     exec(instrument_source(source, "<traced>"), ns)
     events: list[tuple[str, int | None]] = []
 
@@ -533,7 +540,8 @@ def test_the_record_adds_no_trace_event(case: str) -> None:
 
 def test_nothing_is_left_behind_at_the_recursion_limit() -> None:
     source = "def deep(n, **options):\n    options.pop('k', None)\n    n = n + 1\n    return deep(n, k=n)\n"
-    ns: dict[str, Any] = {HANDLER_NAME: trampoline.handle}
+    ns: dict[str, Any] = {}
+    trampoline.bind(ns, trampoline.handle)
     exec(instrument_source(source, "<deep>"), ns)
     with pytest.raises(RecursionError):
         ns["deep"](0)

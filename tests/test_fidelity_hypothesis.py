@@ -54,7 +54,7 @@ from hypothesis import HealthCheck, assume, given, note, settings
 from hypothesis import strategies as st
 
 from hot_restart.runtime import trampoline
-from hot_restart.transform import ENTRY_STORE_ATTR, HANDLER_NAME, instrument_source, iter_code
+from hot_restart.transform import ENTRY_STORE_ATTR, instrument_source, iter_code
 
 ROOT = Path(__file__).resolve().parent.parent
 FILENAME = "<generated>"
@@ -596,6 +596,8 @@ def handler_spy(catching: Any = BaseException) -> tuple[Any, list[str]]:
             misuse.append(f"{caller.co_name} asked with {args!r}")
         if sys.gettrace() is not None:  # as trampoline.handle does before "re-raise"
             sys._getframe(1).f_trace_lines = False
+        if args[:1] not in ((None,), (False,)):  # the call is over: drop its record
+            handler.entry_arguments.pop(sys._getframe(1), None)
         return handler
 
     with_entry_store(handler)
@@ -625,7 +627,8 @@ def run(
     code: types.CodeType, program: Program, catching: Any = BaseException
 ) -> tuple[Any, list[Any], list[str]]:
     handler, misuse = handler_spy(catching)
-    ns: dict[str, Any] = {HANDLER_NAME: handler, "__name__": "generated"}
+    ns: dict[str, Any] = {"__name__": "generated"}
+    trampoline.bind(ns, handler)
     exec(code, ns)
     f = ns["f"]
     results = [outcome(f, args, kwargs, program.throw_at) for args, kwargs in program.calls]
@@ -698,14 +701,17 @@ def test_the_grammar_reaches_every_mode_and_statement() -> None:
 
 @with_entry_store
 def propagate(*args: Any) -> Any:
-    """The smallest handler: always "re-raise" (it returns itself, as the runtime does)."""
+    """The smallest handler: always "re-raise" (it returns itself, as the runtime
+    does), dropping the call's entry record as the runtime does."""
+    propagate.entry_arguments.pop(sys._getframe(1), None)  # type: ignore[attr-defined]
     return propagate
 
 
 def call_traced(code: types.CodeType, name: str, *args: Any) -> list[tuple[str, str, int]]:
     """The trace events (function, event, line) of calling ``name`` in ``code``,
     with the real runtime as the handler (it says "re-raise" without a terminal)."""
-    ns: dict[str, Any] = {HANDLER_NAME: trampoline.handle}
+    ns: dict[str, Any] = {}
+    trampoline.bind(ns, trampoline.handle)
     exec(code, ns)
     events: list[tuple[str, str, int]] = []
 
@@ -770,7 +776,8 @@ def test_line_events_match_plain(case: str) -> None:
 
 
 def left_by_an_exception(code: types.CodeType) -> tuple[int | None, int]:
-    ns: dict[str, Any] = {HANDLER_NAME: trampoline.handle}
+    ns: dict[str, Any] = {}
+    trampoline.bind(ns, trampoline.handle)
     exec(code, ns)
     try:
         ns["f"](1)
@@ -937,7 +944,8 @@ RECURSION = "def f(n):\n    return f(n + 1)\n"
 
 
 def recursion_outcome(code: types.CodeType) -> tuple[Any, ...]:
-    ns: dict[str, Any] = {HANDLER_NAME: trampoline.handle}
+    ns: dict[str, Any] = {}
+    trampoline.bind(ns, trampoline.handle)
     exec(code, ns)
     try:
         ns["f"](0)
@@ -1000,7 +1008,8 @@ def inner():
 
 
 def thrown_in_traceback(code: types.CodeType) -> list[tuple[str, int]]:
-    ns: dict[str, Any] = {HANDLER_NAME: propagate}
+    ns: dict[str, Any] = {}
+    trampoline.bind(ns, propagate)
     exec(code, ns)
     gen = ns["outer"]()
     next(gen)
@@ -1043,7 +1052,8 @@ class Payload:
 
 
 def generator_items(code: types.CodeType) -> list[Any]:
-    ns: dict[str, Any] = {HANDLER_NAME: propagate}
+    ns: dict[str, Any] = {}
+    trampoline.bind(ns, propagate)
     exec(code, ns)
     payload = Payload()
     gen = ns["gen"](payload, weakref.ref(payload))

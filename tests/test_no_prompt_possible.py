@@ -252,6 +252,55 @@ def test_without_a_prompt_the_runtime_is_never_asked(tmp_path):
     assert "catching <class 'BaseException'> asked 50" in forced.stdout, forced.stderr
 
 
+PUBLISHED = """\
+import hot_restart
+hot_restart.install(["work"])
+from hot_restart.runtime import trampoline
+from hot_restart.runtime.state import STATE
+import work
+
+print("imported", work.__hot_restart_catching__)
+STATE.real_terminal = True
+print("terminal", work.__hot_restart_catching__)
+seen = []
+
+
+def inside():
+    seen.append(len(trampoline.handle.entry_arguments))
+    STATE.real_terminal = False
+    seen.append(len(trampoline.handle.entry_arguments))
+    return 1
+
+
+print("held", work.hold(5, inside), seen, work.__hot_restart_catching__)
+print("left", trampoline.handle.entry_arguments)
+"""
+
+
+def test_what_handlers_catch_is_published_to_instrumented_modules(tmp_path):
+    """Generated code reads it as a module global, which follows every change;
+    when nothing is caught any more, no handler would drop a record: none is kept."""
+    (tmp_path / "work.py").write_text(WORK + HOLD)
+    script = tmp_path / "main.py"
+    script.write_text(PUBLISHED)
+    done = run(script)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == [
+        "imported ()",
+        "terminal <class 'BaseException'>",
+        "held 6 [1, 0] ()" if sys.version_info >= (3, 11) else "held 6 [1, 1] ()",
+        "left {}",
+    ]
+
+
+HOLD = """
+
+def hold(x, then):
+    x = x + then()
+    return x
+"""
+
+
 def test_the_uncaught_traceback_is_plain_pythons(tmp_path):
     (tmp_path / "work.py").write_text(WORK)
     script = tmp_path / "main.py"

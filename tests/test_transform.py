@@ -204,6 +204,7 @@ def test_line_numbers_and_behaviour_are_unchanged():
 
     passthrough.catching = BaseException  # type: ignore[attr-defined]
     ns[transform.HANDLER_NAME] = passthrough
+    ns[transform.CATCHING_NAME] = BaseException
     exec(code, ns)
     f = ns["f"]
     assert f(5) == 3  # type: ignore[operator]

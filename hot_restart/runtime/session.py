@@ -315,13 +315,14 @@ def original_arguments(frame: FrameType) -> tuple[list[Any], dict[str, Any]]:
     elif records_entry(code):
         # Its parameters may hold rebound values: it started while no prompt
         # was possible, when nothing is recorded (trampoline.handle.catching),
-        # or it already passed its arguments on to its re-run (which dropped
-        # the record on leaving the crashed call's ``try``).
+        # it already passed its arguments on to its re-run, or its ``return``
+        # dropped the record before a ``finally`` or ``with`` exit raised
+        # (see transform._record_entry).
         name = getattr(code, "co_qualname", code.co_name)
         why = (
             "it is waiting for its re-run"
             if (id(frame), id(code)) in _rerunning
-            else "it started before a prompt was possible"
+            else "it started before a prompt was possible, or crashed after its `return`"
         )
         raise ReloadException(
             f"the arguments {name} was called with were not kept ({why}, and it rebinds "

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
-from types import CodeType, FrameType
+from types import CodeType, FrameType, ModuleType
 
 TYPE_CHECKING = False  # typing costs ~5 ms; this module loads with every hook
 if TYPE_CHECKING:
@@ -128,9 +128,16 @@ class State:
         self._debugger = debugger
         possible = self.prompt_possible()
         catching: tuple[()] | type[BaseException] = BaseException if debugger or possible else ()
-        self.catching = catching
+        previous, self.catching = self.catching, catching
         for handler in self.handlers:
             handler.catching = catching  # type: ignore[attr-defined]
+            if catching == () and _DROPPED_BY_HANDLER:
+                # No handler catches from now on, so none drops what a running
+                # call recorded: forget it all.  Such a call, should it crash
+                # once a prompt is possible again, says it has no record.
+                getattr(handler, "entry_arguments", {}).clear()
+        if catching != previous:
+            _publish(self.handlers, catching)
         # While no prompt is possible, pydevd's import may make one possible
         # (a client attaching): the cached "no" must be forgotten then, also
         # when a loaded bdb already makes the handlers catch.
@@ -229,6 +236,31 @@ class _Places(list):  # type: ignore[type-arg]
     def __delitem__(self, index: Any) -> None:
         super().__delitem__(index)
         self._changed()
+
+
+# 3.11+ records entry arguments only while handlers catch, and the handler
+# drops them (transform._record_entry); 3.10 drops them in a ``finally``.
+_DROPPED_BY_HANDLER = sys.version_info >= (3, 11)
+
+
+def _publish(handlers: list[object], catching: tuple[()] | type[BaseException]) -> None:
+    """Copy ``catching`` into each module namespace that holds one of ``handlers``.
+
+    Instrumented code reads it as a global (transform.CATCHING_NAME), bound
+    with the handler when the module starts (transform._bind_handler) or by
+    trampoline.bind.  Only modules in ``sys.modules`` are found: a namespace
+    of its own (``exec`` in a dict) keeps the value it was bound with.
+    """
+    from ..constants import CATCHING_NAME, HANDLER_NAME
+
+    modules: list[object] = list(sys.modules.values())  # anything may sit there
+    for module in modules:
+        if not isinstance(module, ModuleType):
+            continue
+        namespace = module.__dict__
+        found = namespace.get(HANDLER_NAME)
+        if found is not None and any(found is handler for handler in handlers):
+            namespace[CATCHING_NAME] = catching
 
 
 # Debuggers that step through frames and read the line a finished frame

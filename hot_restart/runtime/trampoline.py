@@ -15,6 +15,7 @@ import sys
 from _thread import _local
 from types import FrameType, ModuleType, TracebackType
 
+from ..constants import CATCHING_NAME, HANDLER_NAME
 from .state import STATE
 
 TYPE_CHECKING = False
@@ -94,6 +95,15 @@ def handle(qualname: str | Literal[False] | None = "", /) -> Any:
         return take()
     if qualname is False:
         return rerun_failed(_getframe(1))
+    # Whatever the answer, this call of the function is over (it re-raises,
+    # or its re-run has the arguments already): its entry record goes, as
+    # transform._record_entry leaves it to this handler.  The decision may
+    # still need it (session.original_arguments): _decide puts it back.
+    record = None
+    if _entries:
+        record = _entries.pop(_getframe(1), None)
+        if type(_exception()) is RecursionError:
+            _drop_finished(_exception(), _getframe(1))
     if _gettrace() is not None:
         # The generated ``raise`` and re-run statement have the def line (a
         # frame must have one); a tracer must not see them as lines the
@@ -136,7 +146,7 @@ def handle(qualname: str | Literal[False] | None = "", /) -> Any:
                     return True
             elif _in_flight(below, memo, tb):
                 return True
-    return _decide(exc, _getframe(1), caller, qualname)
+    return _decide(exc, _getframe(1), caller, qualname, record)
 
 
 def _in_flight(
@@ -195,7 +205,11 @@ def _set_exc_info(exc: BaseException) -> None:
 
 
 def _decide(
-    exc: BaseException | None, frame: FrameType, caller: FrameType | None, qualname: str
+    exc: BaseException | None,
+    frame: FrameType,
+    caller: FrameType | None,
+    qualname: str,
+    record: tuple[Any, ...] | None = None,
 ) -> bool:
     global _quiet_in, _quiet_out, _quiet_tty
     if exc is None or isinstance(exc, _ALWAYS_PROPAGATE) or STATE.exiting:
@@ -236,14 +250,34 @@ def _decide(
         _session = _session_module
     _late_note(exc, frame, qualname)
     STATE.prompted = True  # see State.prompted
+    if record is not None:
+        _entries[frame] = record  # for the prompt: session.original_arguments
     try:
         rerun = _session.stop(exc, frame, qualname)
     except RestartRequest as request:  # for an outer frame: unwound from the re-run statement
         rerun = request.unwind
+    finally:
+        _entries.pop(frame, None)
     if rerun is None:
         return True
     _results.value = rerun
     return False
+
+
+def _drop_finished(exc: BaseException | None, frame: FrameType) -> None:
+    """Drop the records of the frames this RecursionError has left.
+
+    At the recursion limit a frame's handler cannot call the runtime (the
+    call is one too many, see transform._handler), so the frames nearest the
+    limit re-raise with their records kept; the first handler that can be
+    called finds them below its own entry in the traceback, all finished.
+    """
+    tb = exc.__traceback__ if exc is not None else None
+    while tb is not None and tb.tb_frame is not frame:
+        tb = tb.tb_next
+    while tb is not None:
+        _entries.pop(tb.tb_frame, None)
+        tb = tb.tb_next
 
 
 def _late_note(exc: BaseException, frame: FrameType, qualname: str) -> None:
@@ -307,9 +341,11 @@ def take() -> Any:
 handle.super = super  # type: ignore[attr-defined]
 
 # Entry arguments of the running calls that rebind a parameter, by frame
-# (written and dropped by the generated code: transform._record_entry; read
-# by session.original_arguments).
-handle.entry_arguments = {}  # type: ignore[attr-defined]
+# (written by the generated code, dropped by it at a return and by handle
+# when an exception leaves: transform._record_entry; read by
+# session.original_arguments).
+_entries: dict[FrameType, tuple[Any, ...]] = {}
+handle.entry_arguments = _entries  # type: ignore[attr-defined]
 handle.this_frame = _getframe  # type: ignore[attr-defined]
 
 # What the generated ``except`` catches: BaseException while a prompt is
@@ -320,6 +356,14 @@ handle.this_frame = _getframe  # type: ignore[attr-defined]
 handle.catching = ()  # type: ignore[attr-defined]
 STATE.handlers.append(handle)
 STATE.refresh_catching()
+
+
+def bind(namespace: dict[str, Any], handler: Any = handle) -> None:
+    """Give a namespace the two globals instrumented code reads: the handler,
+    and what it catches now (kept current by state.refresh_catching while the
+    namespace is a module's in ``sys.modules``; see transform._bind_handler)."""
+    namespace[HANDLER_NAME] = handler
+    namespace[CATCHING_NAME] = getattr(handler, "catching", BaseException)
 
 
 def forget() -> None:
