@@ -520,6 +520,20 @@ def _first_evaluated(body: list[ast.stmt]) -> ast.stmt | ast.expr:
             return node
 
 
+def _def_line(node: FunctionNode) -> _Placer:
+    """The def line, with no columns: where the generated ``raise`` and re-run
+    statement are (a frame must always have a line: bdb compares it).
+
+    No columns: nothing there is ever shown with carets (a re-raise adds no
+    traceback entry, and a failed re-run drops its own, see
+    trampoline.rerun_failed), and the line table then spends one or two bytes
+    on each of their instructions instead of three to five.
+    """
+    at = _Placer(node)
+    at.pos.update(end_lineno=node.lineno, col_offset=-1, end_col_offset=-1)
+    return at
+
+
 def _first_line_of(stmt: ast.stmt | ast.expr) -> _Placer:
     """A position on the first line of ``stmt`` only.
 
@@ -670,13 +684,13 @@ def instrument_function(
         return False
     is_async = isinstance(node, ast.AsyncFunctionDef)
     async_generator = is_async and function_kind(node) == KIND_ASYNC_GENERATOR
-    handler = _handler(qualname, _Placer(node))
+    at = _def_line(node)
+    handler = _handler(qualname, at)
     record = _entry_record(node, rebound, kwarg_lines)
-    at = _Placer(node)
-    # The ``try`` has no position: at the first body line it would report a
-    # A body that can end without ``return`` must not fall through to the
-    # re-run: ``else: return`` is what falling off the end does anyway, and
-    # without a position it gets the line plain code gives that return.
+    # The ``try`` has no position: it takes no line of its own.  A body that
+    # can end without ``return`` must not fall through to the re-run:
+    # ``else: return`` is what falling off the end does anyway, and without a
+    # position it gets the line plain code gives that return.
     ends = isinstance(rest[-1], (ast.Return, ast.Raise))
     orelse: list[ast.stmt] = [] if ends else [ast.Return(None, **_NOWHERE)]
     trampoline = ast.Try(rest, [handler], orelse, [], **_NOWHERE)
@@ -686,7 +700,7 @@ def instrument_function(
         _record_entry(
             record,
             _first_line_of(_first_evaluated(rest)),
-            _Placer(node),
+            at,
             trampoline,
             falls_off=not ends,
             class_name=class_name,
