@@ -150,7 +150,7 @@ def _time_import(
         import sys, time
         sys.path.insert(0, {str(folder)!r})
         {"import hot_restart; hot_restart.install(" + install + ")" if install else ""}
-        {"import hot_restart.runtime.trampoline, hot_restart.cache, hot_restart.loader" if install and preload else ""}
+        {"import hot_restart.runtime.trampoline, hot_restart.runtime.registry, hot_restart.cache, hot_restart.loader" if install and preload else ""}
         start = time.process_time()
         import {module}
         print(time.process_time() - start)
@@ -199,7 +199,7 @@ def bench_imports(folder: Path) -> None:
     )
     once = _time_import(
         folder,
-        "hot_restart.runtime.trampoline, hot_restart.cache, hot_restart.loader",
+        "hot_restart.runtime.trampoline, hot_restart.runtime.registry, hot_restart.cache, hot_restart.loader",
         "['x']",
         preload=False,
     )
