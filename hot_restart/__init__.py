@@ -19,8 +19,6 @@ rewriting; ``hot_restart.pytest_plugin`` is still rewritten as usual.
 # a module at run time, and ``import hot_restart`` is meant to be nearly free.
 import sys as _sys
 
-from .errors import ReloadException
-
 TYPE_CHECKING = False  # not typing's: importing typing costs ~5 ms
 
 
@@ -37,6 +35,8 @@ PRINT_HELP_MESSAGE = True
 
 if TYPE_CHECKING:
     from typing import Any
+
+    from .errors import ReloadException
 
     #: "pdb", "ipdb", "pudb" or "pydevd": the debugger a crash opens.  Reads as
     #: the one it would pick (HOT_RESTART_DEBUGGER, a debugger already imported,
@@ -64,6 +64,7 @@ if TYPE_CHECKING:
     from .runtime.ide import reload, restart
 
 _LAZY = {
+    "ReloadException": "errors",
     "wrap": "classic",
     "wrap_class": "classic",
     "wrap_module": "classic",
