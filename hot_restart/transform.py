@@ -255,10 +255,16 @@ def _handler(qualname: str, at: _Placer) -> ast.ExceptHandler:
     """
     pos = at.pos
     no = _NOWHERE
-    ask = ast.If(ast.UnaryOp(ast.Not(), _ask(qualname, no), **no), [ast.Break(**pos)], [], **no)
-    guard = ast.Try([ask], [ast.ExceptHandler(None, None, [ast.Pass(**no)], **no)], [], [], **no)
-    loop = ast.While(ast.Constant(True, **no), [guard, ast.Raise(**pos)], [], **no)
-    return ast.ExceptHandler(_catching(no), None, [loop], **no)
+    asked = _NOT_ASKED if _NOT_ASKED is not None else _not_asked(qualname)
+    ask = ast.If(asked, [ast.Break(**pos)], [], **no)
+    guard = ast.Try([ask], [_SWALLOW], [], [], **no)
+    loop = ast.While(_TRUE, [guard, ast.Raise(**pos)], [], **no)
+    return ast.ExceptHandler(_CATCHING, None, [loop], **no)
+
+
+def _not_asked(qualname: str) -> ast.expr:
+    """``not __hot_restart__()`` (3.10: ``not __hot_restart__("<qualname>")``)."""
+    return ast.UnaryOp(ast.Not(), _ask(qualname, _NOWHERE), **_NOWHERE)
 
 
 def _catching(pos: dict[str, Any]) -> ast.expr:
@@ -279,6 +285,16 @@ def _catching(pos: dict[str, Any]) -> ast.expr:
 def _catching_flag(pos: dict[str, Any]) -> ast.expr:
     """``__hot_restart_catching__``: true while a prompt is possible (see _catching)."""
     return ast.Name(CATCHING_NAME, _LOAD, **pos)
+
+
+# Generated nodes with no position are the same in every function: they are
+# made once and shared (compile reads a tree; nothing here changes them), where
+# making them for each def was a tenth of instrumenting a module of small
+# functions.
+_CATCHING = _catching(_NOWHERE)
+_SWALLOW = ast.ExceptHandler(None, None, [ast.Pass(**_NOWHERE)], **_NOWHERE)
+_TRUE = ast.Constant(True, **_NOWHERE)
+_NOT_ASKED = None if _PASS_QUALNAME else _not_asked("")
 
 
 def _rerun(is_async: bool, at: _Placer, *, in_async_generator: bool = False) -> ast.stmt:
