@@ -17,6 +17,7 @@ import types
 import unittest
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -623,3 +624,34 @@ def test_module_level_code_of_an_instrumented_module_is_user_code(tmp_path: Path
     assert catchers.is_user_code(namespace["frame"])  # type: ignore[arg-type]
     assert not catchers.is_user_code(plain["frame"])  # type: ignore[arg-type]
     assert not catchers.is_user_code(sys._getframe())  # a function that is not instrumented
+
+
+def _recurse(n: int, found: list[Any]) -> None:
+    if n == 0:
+        found.append(_find(KeyError()))
+        return
+    _recurse(n - 1, found)
+
+
+def test_a_recursion_is_read_once_not_once_per_frame(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The step a recursion repeats gives the same answers each time: after
+    the first frames, the walk up to the catcher compares and moves on."""
+    from hot_restart.runtime import boundaries
+
+    _recurse(3, [])  # the decisions and steps of these frames are cached now
+    steps: list[object] = []
+    real = boundaries.step
+
+    def counted(caller: types.FrameType, callee: types.FrameType, exc: BaseException) -> int:
+        steps.append(caller.f_code.co_name)
+        return real(caller, callee, exc)
+
+    monkeypatch.setattr(boundaries, "step", counted)
+    found: list[Any] = []
+    try:
+        _recurse(200, found)
+    except KeyError:
+        pass
+    how, catcher, _ = found[0]
+    assert how == catchers.CAUGHT and catcher is sys._getframe()
+    assert steps.count("_recurse") < 5, steps

@@ -119,24 +119,15 @@ def handle(qualname: str | Literal[False] | None = "", /) -> Any:
     except ValueError:  # called from C with no Python frame above
         caller = None
     cls = type(exc)
-    if caller is not None:
-        key = (id(caller.f_code), caller.f_lasti, cls)
-        if key in _fast:
-            return True
-        frame: FrameType | None = caller
-        hops = 0
-        while key in _passes and hops < _HOPS:
-            frame = frame.f_back if frame is not None else None
-            if frame is None:
-                break
-            key = (id(frame.f_code), frame.f_lasti, cls)
-            if key in _fast:
-                return True
-            hops += 1
+    key = (id(caller.f_code), caller.f_lasti, cls) if caller is not None else None
+    if key in _fast:
+        return True
     memo = _memo
     if memo[0] == id(exc) and exc is not None:
         # The same exception on its way to the catcher found below: the
         # entry under this frame's in its traceback is the one that decided.
+        # Before the walk up the callers below: a frame between a deep raise
+        # and its catcher would look a few callers up in vain first.
         tb = exc.__traceback__
         if tb is not None and id(tb.tb_frame) != memo[3]:
             below = tb.tb_next
@@ -146,6 +137,16 @@ def handle(qualname: str | Literal[False] | None = "", /) -> Any:
                     return True
             elif _in_flight(below, memo, tb):
                 return True
+    frame: FrameType | None = caller
+    hops = 0
+    while key in _passes and hops < _HOPS:
+        frame = frame.f_back if frame is not None else None
+        if frame is None:
+            break
+        key = (id(frame.f_code), frame.f_lasti, cls)
+        if key in _fast:
+            return True
+        hops += 1
     return _decide(exc, _getframe(1), caller, qualname, record)
 
 
