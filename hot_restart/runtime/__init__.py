@@ -7,7 +7,9 @@ Every instrumented function's body sits in a ``try`` whose handler calls
    can ever open (``state.State.refresh_catching``: no terminal, and none of
    the places in ``state.STATE.prompt_places``: a notebook's input box,
    ``kernel``; an attached IDE, ``ide``; a worker's controlling terminal,
-   ``tty``; a remote session, ``remote``) nothing is caught at all;
+   ``tty``; a remote session, ``remote``) nothing is caught at all (the
+   generated ``except`` reads that from the module global
+   ``__hot_restart_catching__``, which ``state`` keeps current);
    otherwise re-raise at once when nothing could prompt now (no terminal),
    when an instrumented caller (or
    the module's top-level code) will catch the exception, when C code between
@@ -34,7 +36,8 @@ Every instrumented function's body sits in a ``try`` whose handler calls
    cannot take is refused with one line and the prompt comes back.
 4. **Re-run**: the crashed call runs again with the arguments it had at entry
    (kept outside the frame by the generated code when the body rebinds a
-   parameter: ``session.original_arguments``), from the crashed frame's
+   parameter, and dropped by ``trampoline.handle`` once the call is over:
+   ``session.original_arguments``), from the crashed frame's
    re-run statement, so its caller gets the result as if nothing happened.
 
 ``state`` holds the process-wide settings, ``registry`` what is known of the
