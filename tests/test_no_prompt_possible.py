@@ -451,3 +451,20 @@ def test_a_frame_waiting_for_its_re_run_is_not_restarted_with_rebound_values(ses
     s.send("restart")
     s.expect(r"result: -10")
     s.finish(0)
+
+
+def test_publishing_what_is_caught_loads_no_lazy_module(tmp_path, monkeypatch):
+    """The copy into each module's namespace reads past a module's own
+    attribute access: importlib's lazy modules load on that."""
+    import importlib.util
+
+    (tmp_path / "lazy_probe.py").write_text("LOADED = True\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    spec = importlib.util.find_spec("lazy_probe")
+    assert spec is not None and spec.loader is not None
+    spec.loader = importlib.util.LazyLoader(spec.loader)
+    module = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, "lazy_probe", module)
+    spec.loader.exec_module(module)
+    state._publish(state.STATE.handlers, BaseException)
+    assert type(module).__name__ == "_LazyModule"  # still not loaded

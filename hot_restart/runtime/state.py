@@ -257,7 +257,9 @@ def _publish(handlers: list[object], catching: tuple[()] | type[BaseException]) 
     for module in modules:
         if not isinstance(module, ModuleType):
             continue
-        namespace = module.__dict__
+        # Past any __getattribute__ of a module subclass: importlib's lazy
+        # modules would load on the plain attribute access.
+        namespace: dict[str, object] = object.__getattribute__(module, "__dict__")
         found = namespace.get(HANDLER_NAME)
         if found is not None and any(found is handler for handler in handlers):
             namespace[CATCHING_NAME] = catching
