@@ -657,14 +657,14 @@ def _dropping_returns(body: list[ast.stmt]) -> None:
     while stack:
         node = stack.pop()
         if isinstance(node, ast.Return):
-            # The drop has no position: it continues the line of the value's
-            # last instruction.  Where its branches join, the pair and the
-            # subscript take the return's own position: code with no line
-            # right before the ``return`` would make the tracer report the
-            # return's line once more.
+            # The drop's test and the pair and subscript its branches join at
+            # take the return's own position, the drop itself none: code with
+            # no line right before the ``return``, or at the start of a block
+            # the value's own branches join at (``return a if c else b``),
+            # would make the tracer report the return's line once more.
             at = _Placer(node).pos
             value = node.value if node.value is not None else ast.Constant(None, **at)
-            dropping = ast.BoolOp(ast.And(), [_catching_flag(none), _drop(none)], **none)
+            dropping = ast.BoolOp(ast.And(), [_catching_flag(at), _drop(none)], **none)
             pair = ast.Tuple([value, dropping], _LOAD, **at)
             node.value = ast.Subscript(pair, ast.Constant(0, **at), _LOAD, **at)
             continue

@@ -844,12 +844,18 @@ def traced_run(code: types.CodeType, program: Program) -> list[Any]:
     raised: set[int] = set()
     suspended_raising: set[int] = set()
     last: dict[int, str] = {}
+    # Every frame seen, kept until the run ends: the state above is by id,
+    # and a finished frame's address could go to a later one (the second call
+    # of a generator would then start "raised"); the programs have no
+    # finalizers for this to delay.
+    seen: list[types.FrameType] = []
 
     def tracer(frame: types.FrameType, event: str, arg: Any) -> Any:
         code = frame.f_code
         if code.co_filename != FILENAME:
             return tracer
         if event == "call":
+            seen.append(frame)
             if id(frame) in suspended_raising:
                 suspended_raising.discard(id(frame))
             else:
