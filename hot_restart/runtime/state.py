@@ -64,11 +64,12 @@ class State:
         # each registers one cheap callable saying "I could prompt now", and
         # calls forget_terminal() when its answer may change.
         self.prompt_places: list[Callable[[], bool]] = _Places(self)
-        # What instrumented handlers catch (``except __hot_restart__.catching``):
-        # BaseException while a prompt is possible in this process, else ()
-        # (nothing is caught: exceptions unwind exactly as in plain code).
-        # Mirrored onto each object in ``handlers`` (the trampoline's handle),
-        # so that the generated code reads one attribute.
+        # What instrumented handlers catch (``except __hot_restart_catching__
+        # or ()``): BaseException while a prompt is possible in this process,
+        # else () (nothing is caught: exceptions unwind exactly as in plain
+        # code).  Mirrored onto each object in ``handlers`` (the trampoline's
+        # handle), and from there into each module namespace holding one
+        # (see _publish), where the generated code reads it as a global.
         self.catching: tuple[()] | type[BaseException] = ()
         self.handlers: list[object] = []
         # A debugger was loaded (see _DEBUGGERS): handlers catch from then on.

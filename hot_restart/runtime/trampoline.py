@@ -353,7 +353,9 @@ handle.this_frame = _getframe  # type: ignore[attr-defined]
 # possible in this process, () otherwise, so that exceptions pass
 # instrumented frames without entering their handlers (see
 # state.State.refresh_catching, which keeps it current, and
-# transform._handler).  The same flag says whether to record entry arguments.
+# transform._handler; instrumented modules hold a copy as the global
+# ``__hot_restart_catching__``).  The same flag says whether to record entry
+# arguments.
 handle.catching = ()  # type: ignore[attr-defined]
 STATE.handlers.append(handle)
 STATE.refresh_catching()
