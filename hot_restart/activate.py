@@ -21,7 +21,7 @@ import os
 import sys
 from _thread import RLock
 
-from .patterns import PatternSet
+from .patterns import PatternSet, is_own_module
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -45,7 +45,7 @@ class DeferredFinder:
         target: ModuleType | None = None,
     ) -> ModuleSpec | None:
         # Every import in the process gets here: one call, then C checks.
-        if not self._matches(fullname) or fullname.partition(".")[0] == "hot_restart":
+        if not self._matches(fullname) or is_own_module(fullname):
             return None
         with _lock:  # reentrant: installing imports modules, through here too
             if self._installing:

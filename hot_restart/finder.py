@@ -16,17 +16,12 @@ import sys
 from _frozen_importlib import FrozenImporter, ModuleSpec
 from _frozen_importlib_external import PathFinder, SourceFileLoader
 
-from .patterns import PatternSet
+from .patterns import PatternSet, is_own_module
 
 TYPE_CHECKING = False  # typing and collections.abc cost start-up time
 if TYPE_CHECKING:
     from collections.abc import Sequence
     from types import FrameType, ModuleType
-
-
-def is_own_module(fullname: str) -> bool:
-    """hot_restart's own modules: instrumenting the runtime would recurse into it."""
-    return fullname == "hot_restart" or fullname.startswith("hot_restart.")
 
 
 #: Modules that hot_restart itself imported (``symtable`` for the transform,

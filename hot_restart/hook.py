@@ -13,8 +13,8 @@ import sys
 from _frozen_importlib_external import PathFinder  # importlib.machinery.PathFinder
 from _thread import allocate_lock
 
-from .finder import HotRestartFinder, dependencies, is_own_module
-from .patterns import PatternSet
+from .finder import HotRestartFinder, dependencies
+from .patterns import PatternSet, is_own_module
 
 TYPE_CHECKING = False  # mypy treats any TYPE_CHECKING as true; typing costs ~5 ms
 if TYPE_CHECKING:

@@ -159,7 +159,7 @@ def _installed() -> tuple[str, ...]:
 
 
 def _instrumented() -> list[str]:
-    from .finder import is_own_module
+    from .patterns import is_own_module
     from .runtime import registry
 
     return sorted(n for n in registry.modules if n in sys.modules and not is_own_module(n))

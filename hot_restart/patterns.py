@@ -23,6 +23,12 @@ if TYPE_CHECKING:
 _HINT = "patterns are fnmatch patterns over dotted module names, like 'myapp.*'"
 
 
+def is_own_module(fullname: str) -> bool:
+    """hot_restart's own modules, never instrumented whatever the patterns
+    say: instrumenting the runtime would recurse into it."""
+    return fullname == "hot_restart" or fullname.startswith("hot_restart.")
+
+
 def _as_list(patterns: str | Iterable[str]) -> list[str]:
     # A bare string is one pattern, not a sequence of one-letter patterns.
     if isinstance(patterns, (str, bytes)):
