@@ -645,15 +645,11 @@ def _drop(pos: dict[str, Any]) -> ast.Call:
     return ast.Call(pop, [_this_frame(pos), ast.Constant(None, **pos)], [], **pos)
 
 
-# Where statements nest other statements, for _dropping_returns.
-_STATEMENT_LISTS = ("body", "orelse", "finalbody", "handlers", "cases")
-
-
 def _dropping_returns(body: list[ast.stmt]) -> None:
     """Rewrite, in place, each ``return`` of this scope to drop the entry record
     after its value is computed (see _record_entry).  Nested scopes are left alone."""
     none = _NOWHERE
-    stack: list[ast.AST] = list(body)
+    stack: list[ast.stmt] = list(body)
     while stack:
         node = stack.pop()
         if isinstance(node, ast.Return):
@@ -668,11 +664,8 @@ def _dropping_returns(body: list[ast.stmt]) -> None:
             pair = ast.Tuple([value, dropping], _LOAD, **at)
             node.value = ast.Subscript(pair, ast.Constant(0, **at), _LOAD, **at)
             continue
-        if isinstance(node, _NESTED_SCOPES):
-            continue
-        for field in _STATEMENT_LISTS:
-            inner = getattr(node, field, None)
-            if inner:
+        if not isinstance(node, _NESTED_SCOPES):
+            for inner in _nested_bodies(node):
                 stack.extend(inner)
 
 
@@ -963,10 +956,19 @@ def _declared_nonlocal(stmts: list[ast.stmt], found: set[str]) -> None:
     for stmt in stmts:
         if isinstance(stmt, ast.Nonlocal):
             found.update(stmt.names)
-        for field in ("body", "orelse", "finalbody"):
-            _declared_nonlocal(getattr(stmt, field, None) or [], found)
-        for part in (*getattr(stmt, "handlers", ()), *getattr(stmt, "cases", ())):
-            _declared_nonlocal(part.body, found)
+        for inner in _nested_bodies(stmt):
+            _declared_nonlocal(inner, found)
+
+
+def _nested_bodies(stmt: ast.stmt) -> Iterator[list[ast.stmt]]:
+    """The statement lists directly inside ``stmt``: its blocks, and the bodies
+    of its ``except`` clauses and ``match`` cases (a def's or class's body too)."""
+    for field in ("body", "orelse", "finalbody"):
+        inner = getattr(stmt, field, None)
+        if inner:
+            yield inner
+    for part in (*getattr(stmt, "handlers", ()), *getattr(stmt, "cases", ())):
+        yield part.body
 
 
 def instrument_tree(tree: ast.Module, prefix: str = "", source: str | bytes | None = None) -> int:

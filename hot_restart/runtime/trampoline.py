@@ -101,9 +101,11 @@ def handle(qualname: str | Literal[False] | None = "", /) -> Any:
     # still need it (session.original_arguments): _decide puts it back.
     record = None
     if _entries:
-        record = _entries.pop(_getframe(1), None)
-        if type(_exception()) is RecursionError:
-            _drop_finished(_exception(), _getframe(1))
+        ended = _getframe(1)
+        record = _entries.pop(ended, None)
+        raised = _exception()
+        if type(raised) is RecursionError:
+            _drop_finished(raised, ended)
     if _gettrace() is not None:
         # The generated ``raise`` and re-run statement have the def line (a
         # frame must have one); a tracer must not see them as lines the
