@@ -148,7 +148,7 @@ class Ctx:
     handler: str | None = None  # the ``except ... as`` name in scope, if any
     handling: bool = False  # in an except or finally block: an exception may be active
     names: tuple[str, ...] = ()  # extra readable names (loop variables, parameters)
-    nonlocal_x: bool = False  # may start with ``nonlocal x``
+    nonlocal_x: bool = False  # a nested def may start with ``nonlocal x`` (or a, or b)
 
 
 class Builder:
@@ -211,7 +211,7 @@ class Builder:
 
     def statement(self, ctx: Ctx) -> list[str]:
         kinds = ["assign", "augment", "mutate", "del", "assert", "raise", "lambda", "comprehension"]
-        kinds.append("introspect")
+        kinds += ["introspect", "walrus"]
         kinds += ["assign", "augment"]  # the common case, twice as likely
         if ctx.return_value:
             kinds.append("return")
@@ -254,6 +254,9 @@ class Builder:
                 ]
             )
         ]
+
+    def s_walrus(self, ctx: Ctx) -> list[str]:
+        return [f"LOG.append(({self.pick(TARGETS)} := {self.expr(ctx)}))"]
 
     def s_introspect(self, ctx: Ctx) -> list[str]:
         return [f"LOG.append(peek({self.pick(['locals()', 'vars()'])}))"]
@@ -319,7 +322,8 @@ class Builder:
         return lines
 
     def s_for(self, ctx: Ctx) -> list[str]:
-        var = f"i{ctx.depth}"
+        # Mostly a variable of its own; sometimes one of f's (a parameter too).
+        var = f"i{ctx.depth}" if self.draw(st.integers(0, 3)) else self.pick(TARGETS)
         loop = replace(ctx, in_loop=True, names=(*ctx.names, var))
         lines = [f"for {var} in range({self.num(0, 3)}):", *self.body(loop)]
         if self.draw(st.booleans()):
@@ -375,7 +379,9 @@ class Builder:
     def s_def(self, ctx: Ctx) -> list[str]:
         name = f"g{self.fresh()}"
         inner = self.function_ctx(ctx, "p", "q")
-        head = ["    nonlocal x"] if ctx.nonlocal_x and self.draw(st.booleans()) else []
+        # ``x`` is a local of f; ``a`` and ``b`` are its parameters.
+        declared = self.pick(["x", "x", "a", "b"])
+        head = [f"    nonlocal {declared}"] if ctx.nonlocal_x and self.draw(st.booleans()) else []
         return [
             f"def {name}(p, q={self.expr(ctx)}):",
             *head,
@@ -672,7 +678,17 @@ def test_instrumented_functions_behave_like_plain_ones(program: Program, catchin
 
 
 GRAMMAR_WORDS = (
-    *("nonlocal x", "yield from", "await Tick", "except", "finally:", "with CM", "match "),
+    *(
+        "nonlocal x",
+        "nonlocal a",
+        ":=",
+        "yield from",
+        "await Tick",
+        "except",
+        "finally:",
+        "with CM",
+        "match ",
+    ),
     *("lambda", "super()", "break", "continue", "del ", "while ", "for ", "raise", "from None"),
     *("assert", "sum(", "c.append", "kw['k']", "yield", "peek(locals())", "peek(vars())"),
 )
@@ -694,6 +710,97 @@ def test_the_grammar_reaches_every_mode_and_statement() -> None:
     collect()
     assert {*MODES} <= seen
     assert seen == {*MODES, *GRAMMAR_WORDS}, sorted({*MODES, *GRAMMAR_WORDS} - seen)
+
+
+# What a re-run of the crashed call would be given.
+
+
+_ANY_GENERATOR = inspect.CO_GENERATOR | inspect.CO_ASYNC_GENERATOR
+
+
+def entry_arguments_seen(code: types.CodeType, program: Program) -> list[str]:
+    """Run ``program`` with a handler that, each time an exception leaves a
+    call of ``f``, asks ``session.original_arguments`` for the arguments a
+    re-run would get, as ``c`` does; what it got wrong, if anything.
+
+    Right means exactly the entry arguments: the same values, the same
+    ``c`` default list (changed in place or not: a re-run gets the same
+    object, as the banner's caveat says), ``**kw`` as it was at entry; or a
+    one-line refusal (ReloadException) where they were not kept.  Never
+    other values, and never an error of ours.
+    """
+    from hot_restart.errors import ReloadException
+    from hot_restart.runtime.session import original_arguments
+
+    wrong: list[str] = []
+    store = trampoline.handle.entry_arguments  # the store original_arguments reads
+    entry: dict[str, Any] = {}  # the entry arguments of the call being run
+
+    def handler(*args: Any) -> Any:
+        frame = sys._getframe(1)
+        if sys.gettrace() is not None:
+            frame.f_trace_lines = False
+        if args[:1] in ((None,), (False,)):
+            return handler
+        # A generator is never re-run itself (its consumer is: session.stop,
+        # and the debugger's ``restart`` refuses it); a coroutine is.
+        if frame.f_code is f_code and not f_code.co_flags & _ANY_GENERATOR:
+            try:
+                positional, keywords = original_arguments(frame)
+            except ReloadException as e:
+                if "\n" in str(e):
+                    wrong.append(f"a refusal of more than one line: {e}")
+            except Exception as e:  # any error of ours is the finding
+                wrong.append(f"original_arguments raised {type(e).__name__}: {e}")
+            else:
+                rerun = signature.bind(*positional, **keywords)
+                rerun.apply_defaults()
+                got = rerun.arguments
+                if got.keys() != entry.keys() or any(
+                    (got[k] is not entry[k]) if k == "c" else (got[k] != entry[k]) for k in entry
+                ):
+                    wrong.append(f"a re-run would get {dict(got)!r}, not {entry!r}")
+        store.pop(frame, None)  # whatever the answer, this call is over (trampoline.handle)
+        return handler
+
+    with_entry_store(handler)
+    handler.entry_arguments = store
+    ns: dict[str, Any] = {"__name__": "generated"}
+    trampoline.bind(ns, handler)
+    exec(code, ns)
+    f = ns["f"]
+    f_code = f.__code__
+    signature = inspect.signature(f)
+
+    try:
+        for args, kwargs in program.calls:  # one at a time: f does not call itself
+            bound = signature.bind(*args, **kwargs)
+            bound.apply_defaults()
+            entry.clear()
+            entry.update(bound.arguments, kw=dict(bound.arguments["kw"]))
+            outcome(f, args, kwargs, program.throw_at)
+    finally:
+        left = len(store)
+        store.clear()
+    if left:
+        wrong.append(f"{left} entry records left behind")
+    return wrong
+
+
+@settings(
+    max_examples=200,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(programs())
+def test_a_re_run_would_get_the_entry_arguments(program: Program) -> None:
+    """Whatever the body rebinds, deletes or mutates (``del a``, ``args =
+    args + ...``, ``kw['k'] = ...``, ``nonlocal`` in a nested def, ``except
+    ... as``, ``with ... as``, ``for``, ``match``), and wherever the exception
+    leaves from: the arguments ``c`` would re-run with are the call's own."""
+    note(program.source)
+    instrumented_code = instrument_source(program.source, FILENAME)
+    assert entry_arguments_seen(instrumented_code, program) == []
 
 
 # Where the instrumented code does not behave like the plain code.
