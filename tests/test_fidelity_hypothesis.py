@@ -427,9 +427,10 @@ class Program:
 
 
 @st.composite
-def programs(draw: Any) -> Program:
+def programs(draw: Any, mode: str | None = None) -> Program:
+    """A function ``f`` in one of MODES (``mode``, or any), and its calls."""
     build = Builder(draw)
-    mode = draw(st.sampled_from(MODES))
+    mode = mode or draw(st.sampled_from(MODES))
     ctx = Ctx(
         yields=mode in ("generator", "async generator"),
         yield_from=mode == "generator",
