@@ -21,6 +21,7 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -41,15 +42,20 @@ _serial = [0]
 COUNTS = {"reloaded": 0, "refused": 0}  # printed at the end: proof that reloads happened
 
 
-def as_def(program: grammar.Program, index: int, pad: int, method: bool, b: int = 2) -> str:
+def as_def(
+    program: grammar.Program, index: int, pad: int, method: bool, b: int = 2, extra: str = ""
+) -> str:
     """``program``'s function, named ``f<index>``, after ``pad`` blank and
     comment lines; a method (of ``Box``, indented, with ``self``) if
-    ``method``; ``b`` the default of its parameter ``b``."""
+    ``method``; ``b`` the default of its parameter ``b``; ``extra``, a
+    keyword-only parameter more (``d=0``, or a required ``d``)."""
     text = program.source[len(grammar.PRELUDE) :]
     head = "async def f(" if text.startswith("async def f(") else "def f("
     assert text.startswith(head), text[:40]
     renamed = head.replace("f(", f"f{index}({'self, ' if method else ''}") + text[len(head) :]
     renamed = renamed.replace("b=2, ", f"b={b}, ", 1)
+    if extra:
+        renamed = renamed.replace("c=[], ", f"c=[], {extra}, ", 1)
     if method:
         renamed = "".join(
             f"    {line}" if line.strip() else line for line in renamed.splitlines(True)
@@ -57,9 +63,17 @@ def as_def(program: grammar.Program, index: int, pad: int, method: bool, b: int 
     return "".join("# moved\n" if i % 2 else "\n" for i in range(pad)) + "\n" + renamed
 
 
+@dataclass(frozen=True)
+class Edit:
+    before: str  # the module's text as imported
+    after: str  # and as edited
+    old: list[grammar.Program]  # each function's program before the edit
+    new: list[grammar.Program]  # and after
+    crashed: bool  # ``c`` after a crash in f0 (a module-level function): its re-run is prepared too
+
+
 @st.composite
-def edits(draw: Any) -> tuple[str, str, list[grammar.Program], list[grammar.Program]]:
-    """(the module before, the module after, the old and the new version of each function)."""
+def edits(draw: Any) -> Edit:
     count = draw(st.integers(1, 3))
     method = draw(st.booleans())
     before: list[str] = ["class Box:\n    'Methods.'\n"] if method else []
@@ -69,14 +83,18 @@ def edits(draw: Any) -> tuple[str, str, list[grammar.Program], list[grammar.Prog
     for i in range(count):
         old = draw(grammar.programs())
         changed = draw(st.booleans())
-        new = draw(grammar.programs(mode=old.mode)) if changed else old
+        # Mostly the same kind of function (a plain one stays plain); sometimes not.
+        mode = old.mode if draw(st.integers(0, 5)) else None
+        new = draw(grammar.programs(mode=mode)) if changed else old
         default = draw(st.sampled_from([2, 2, 3]))  # sometimes only a default changes
+        extra = draw(st.sampled_from(["", "", "", "", "d=0", "d"]))  # or the signature
         before.append(as_def(old, i, draw(st.integers(0, 2)), method))
-        after.append(as_def(new, i, draw(st.integers(0, 3)), method, default))
+        after.append(as_def(new, i, draw(st.integers(0, 3)), method, default, extra))
         old_programs.append(old)
         new_programs.append(new)
-    module = grammar.PRELUDE + "".join(before), grammar.PRELUDE + "".join(after)
-    return (*module, old_programs, new_programs)
+    crashed = not method and draw(st.booleans())
+    text = grammar.PRELUDE + "".join(before), grammar.PRELUDE + "".join(after)
+    return Edit(*text, old_programs, new_programs, crashed)
 
 
 def outcomes(functions: list[Any], log: list[Any], programs: list[grammar.Program]) -> list[Any]:
@@ -90,12 +108,11 @@ def outcomes(functions: list[Any], log: list[Any], programs: list[grammar.Progra
     return seen
 
 
-def check(
-    before: str, after: str, old_programs: list[grammar.Program], programs: list[grammar.Program]
-) -> None:
+def check(edit: Edit) -> None:
     _serial[0] += 1
     name = f"reload_case_{_serial[0]}"
     path = FOLDER / f"{name}.py"
+    before, after, old_programs, programs = edit.before, edit.after, edit.old, edit.new
     path.write_text(before)
     with hot_restart.install([name]):
         module = __import__(name)
@@ -119,7 +136,14 @@ def check(
         exec(compile(after, str(path), "exec", dont_inherit=True), plain)
         expected_code = plain
         try:
-            report = reload.reload_changed()
+            if edit.crashed:
+                # As ``c`` does for a crash in f0's first call: the target is
+                # reloaded (changed or not) with the call it will re-run.
+                args, kwargs = old_programs[0].calls[0]
+                call = (list(args), dict(kwargs))
+                report = reload.reload_changed(functions[0], "f0", call)
+            else:
+                report = reload.reload_changed()
             COUNTS["reloaded"] += len(report.qualnames)
         except ReloadException as e:
             COUNTS["refused"] += 1
@@ -154,10 +178,10 @@ def main(examples: int) -> None:
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
     )
     @given(edits())
-    def a_reload_runs_exactly_the_code_on_disk(edit: tuple[str, str, list[Any], list[Any]]) -> None:
-        before, after, old_programs, programs = edit
-        note(f"before:\n{before[len(grammar.PRELUDE) :]}\nafter:\n{after[len(grammar.PRELUDE) :]}")
-        check(before, after, old_programs, programs)
+    def a_reload_runs_exactly_the_code_on_disk(edit: Edit) -> None:
+        start = len(grammar.PRELUDE)
+        note(f"before:\n{edit.before[start:]}\nafter:\n{edit.after[start:]}")
+        check(edit)
 
     a_reload_runs_exactly_the_code_on_disk()
     print(" ".join(f"{key}={value}" for key, value in COUNTS.items()))
