@@ -60,7 +60,9 @@ def as_def(
         renamed = "".join(
             f"    {line}" if line.strip() else line for line in renamed.splitlines(True)
         )
-    return "".join("# moved\n" if i % 2 else "\n" for i in range(pad)) + "\n" + renamed
+    # A comment off ASCII sometimes: the transform and the reload then read the text otherwise.
+    comment = "# déplacé\n" if pad == 3 else "# moved\n"
+    return "".join(comment if i % 2 else "\n" for i in range(pad)) + "\n" + renamed
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,9 @@ class Edit:
     old: list[grammar.Program]  # each function's program before the edit
     new: list[grammar.Program]  # and after
     crashed: bool  # ``c`` after a crash in f0 (a module-level function): its re-run is prepared too
+    newlines: tuple[
+        str, str
+    ]  # the line endings of the file before and after (an editor may change them)
 
 
 @st.composite
@@ -93,8 +98,12 @@ def edits(draw: Any) -> Edit:
         old_programs.append(old)
         new_programs.append(new)
     crashed = not method and draw(st.booleans())
+    newlines = (
+        draw(st.sampled_from(["\n", "\n", "\r\n"])),
+        draw(st.sampled_from(["\n", "\n", "\r\n"])),
+    )
     text = grammar.PRELUDE + "".join(before), grammar.PRELUDE + "".join(after)
-    return Edit(*text, old_programs, new_programs, crashed)
+    return Edit(*text, old_programs, new_programs, crashed, newlines)
 
 
 def outcomes(functions: list[Any], log: list[Any], programs: list[grammar.Program]) -> list[Any]:
@@ -113,7 +122,7 @@ def check(edit: Edit) -> None:
     name = f"reload_case_{_serial[0]}"
     path = FOLDER / f"{name}.py"
     before, after, old_programs, programs = edit.before, edit.after, edit.old, edit.new
-    path.write_text(before)
+    path.write_bytes(before.replace("\n", edit.newlines[0]).encode())
     with hot_restart.install([name]):
         module = __import__(name)
     try:
@@ -129,7 +138,7 @@ def check(edit: Edit) -> None:
             if "c.append" not in p.source
         ]
         outcomes([f for f, _ in ran], module.LOG, [p for _, p in ran])
-        path.write_text(after)
+        path.write_bytes(after.replace("\n", edit.newlines[1]).encode())
         st_ = path.stat()  # a new stamp even where the clock is coarse
         os.utime(path, ns=(st_.st_atime_ns, st_.st_mtime_ns + 1_000_000_000))
         plain: dict[str, Any] = {"__name__": name}
