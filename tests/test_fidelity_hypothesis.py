@@ -37,6 +37,7 @@ the properties set exactly those cases aside.
 
 from __future__ import annotations
 
+import functools
 import inspect
 import subprocess
 import sys
@@ -802,6 +803,140 @@ def test_a_re_run_would_get_the_entry_arguments(program: Program) -> None:
     note(program.source)
     instrumented_code = instrument_source(program.source, FILENAME)
     assert entry_arguments_seen(instrumented_code, program) == []
+
+
+def function_code(module_code: types.CodeType) -> types.CodeType:
+    """The code of the generated ``f`` in a compiled program."""
+    return next(c for c in module_code.co_consts if getattr(c, "co_name", None) == "f")
+
+
+def with_one_re_run(
+    code: types.CodeType, fixed: types.CodeType, program: Program
+) -> tuple[list[Any], list[Any], list[int]]:
+    """Each call of ``f``, with the runtime's part of ``c`` played by a handler.
+
+    The first exception that leaves a call of ``f`` gets the answer "re-run":
+    ``f`` takes the ``fixed`` code (a reload swaps code in place) and is
+    called again with ``original_arguments`` of the crashed frame, through
+    the generated re-run statement; a failed re-run goes through
+    ``trampoline.rerun_failed``, as with the real handler.  Everything else
+    is re-raised.  What each call ends with, what the program logged, and
+    which calls could not be re-run (their arguments were not kept).
+    """
+    from hot_restart.errors import ReloadException
+    from hot_restart.runtime.session import original_arguments
+
+    state: dict[str, Any] = {"rerun": None, "done": False, "refused": []}
+    store = trampoline.handle.entry_arguments
+    results: list[Any] = []
+
+    def handler(*args: Any) -> Any:
+        frame = sys._getframe(1)
+        if args[:1] == (None,):
+            rerun, state["rerun"] = state["rerun"], None
+            return rerun
+        if args[:1] == (False,):
+            return trampoline.rerun_failed(frame)
+        try:
+            exc = sys.exc_info()[1]
+            if frame.f_code is not f.__code__ or state["done"] or isinstance(exc, STOPS_NOTHING):
+                return handler
+            state["done"] = True
+            try:
+                positional, keywords = original_arguments(frame)
+            except ReloadException:
+                # Crashed after its ``return`` (in a ``finally``): no
+                # re-run, as with ``c`` (the refusal's one line is
+                # test_a_re_run_would_get_the_entry_arguments's business).
+                state["refused"].append(len(results))
+                return handler
+            f.__code__ = fixed
+            state["rerun"] = functools.partial(f, *positional, **keywords)
+            return False
+        finally:
+            store.pop(frame, None)
+
+    with_entry_store(handler)
+    handler.entry_arguments = store
+    ns: dict[str, Any] = {"__name__": "generated"}
+    trampoline.bind(ns, handler)
+    exec(code, ns)
+    f = ns["f"]
+    first = f.__code__
+    try:
+        for args, kwargs in program.calls:
+            f.__code__, state["done"] = first, False
+            results.append(outcome(f, args, kwargs, None))
+    finally:
+        store.clear()
+    return results, ns["LOG"], state["refused"]
+
+
+def plain_with_one_re_run(
+    code: types.CodeType, fixed: types.CodeType, program: Program, refused: list[int]
+) -> tuple[list[Any], list[Any]]:
+    """What ``with_one_re_run`` must give: plain code, and when a call raises
+    (but SystemExit and the like, and but the ``refused`` calls), the fixed
+    code called again, after that ``except`` block, with the arguments of
+    the call as they were at entry."""
+    ns: dict[str, Any] = {"__name__": "generated"}
+    exec(code, ns)
+    f = ns["f"]
+    first = f.__code__
+    signature = inspect.signature(f)
+    results = []
+    for args, kwargs in program.calls:
+        f.__code__ = first
+        entry = signature.bind(*args, **kwargs)
+        entry.apply_defaults()
+        entry.arguments["kw"] = dict(entry.arguments["kw"])
+        positional, keywords = list(entry.args), dict(entry.kwargs)
+        try:
+            result = outcome_or_raise(f, args, kwargs)
+        except STOPS_NOTHING as e:
+            results.append(("raised", describe(e)))
+            continue
+        except BaseException as e:
+            if len(results) in refused:
+                results.append(("raised", describe(e)))
+                continue
+            # The re-run comes after this block: no __context__ from it.
+        else:
+            results.append(result)
+            continue
+        f.__code__ = fixed
+        results.append(outcome(f, tuple(positional), keywords, None))
+    return results, ns["LOG"]
+
+
+STOPS_NOTHING = (SystemExit, GeneratorExit, StopIteration, StopAsyncIteration)
+
+
+def outcome_or_raise(fn: Any, args: tuple[int, ...], kwargs: dict[str, Any]) -> Any:
+    return ("value", repr(fn(*args, **kwargs)))
+
+
+@settings(
+    max_examples=200,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(programs(mode="function"), programs(mode="function"))
+def test_a_re_run_runs_the_fixed_code_with_the_entry_arguments(
+    program: Program, fixed: Program
+) -> None:
+    """The trampoline's side of ``c``: after the first exception leaves a call
+    of ``f``, the fixed code runs with the call's entry arguments, and what
+    the call ends with (its value, or the re-run's exception with a plain
+    call's traceback and no ``__context__`` from the first run) is what plain
+    Python gives for "run it, and if it raised, run the fixed version"."""
+    note(program.source)
+    note(fixed.source)
+    plain_code, instrumented_code = compile_both(program.source)
+    plain_fixed, instrumented_fixed = compile_both(fixed.source)
+    *got, refused = with_one_re_run(instrumented_code, function_code(instrumented_fixed), program)
+    want = plain_with_one_re_run(plain_code, function_code(plain_fixed), program, refused)
+    assert got == list(want)
 
 
 # Where the instrumented code does not behave like the plain code.
