@@ -553,6 +553,15 @@ def drive_async_generator(agen: Any, throw_at: int | None) -> list[Any]:
     return steps
 
 
+def innermost(coroutine: Any) -> Any:
+    """The coroutine at the end of this one's chain of awaited coroutines
+    (a re-run awaited in the crashed call's place; the grammar's own awaits
+    are of ``Tick``s, not coroutines)."""
+    while isinstance(coroutine.cr_await, types.CoroutineType):
+        coroutine = coroutine.cr_await
+    return coroutine
+
+
 def outcome(fn: Any, args: tuple[int, ...], kwargs: dict[str, int], throw_at: int | None) -> Any:
     try:
         value = fn(*args, **kwargs)
@@ -561,7 +570,7 @@ def outcome(fn: Any, args: tuple[int, ...], kwargs: dict[str, int], throw_at: in
     if isinstance(value, types.GeneratorType):
         return ("generator", drive_generator(value, lambda: value.gi_frame, throw_at))
     if isinstance(value, types.CoroutineType):
-        return ("coroutine", drive_generator(value, lambda: value.cr_frame, throw_at))
+        return ("coroutine", drive_generator(value, lambda: innermost(value).cr_frame, throw_at))
     if isinstance(value, types.AsyncGeneratorType):
         return ("async generator", drive_async_generator(value, throw_at))
     return ("value", repr(value))
@@ -866,7 +875,7 @@ def with_one_re_run(
     try:
         for args, kwargs in program.calls:
             f.__code__, state["done"] = first, False
-            results.append(outcome(f, args, kwargs, None))
+            results.append(outcome(f, args, kwargs, program.throw_at))
     finally:
         store.clear()
     return results, ns["LOG"], state["refused"]
@@ -878,42 +887,66 @@ def plain_with_one_re_run(
     """What ``with_one_re_run`` must give: plain code, and when a call raises
     (but SystemExit and the like, and but the ``refused`` calls), the fixed
     code called again, after that ``except`` block, with the arguments of
-    the call as they were at entry."""
+    the call as they were at entry (for a coroutine, awaited in its place:
+    the driver goes on sending and throwing into the re-run)."""
     ns: dict[str, Any] = {"__name__": "generated"}
     exec(code, ns)
     f = ns["f"]
     first = f.__code__
     signature = inspect.signature(f)
-    results = []
-    for args, kwargs in program.calls:
-        f.__code__ = first
+    results: list[Any] = []
+
+    def entry_arguments(args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         entry = signature.bind(*args, **kwargs)
         entry.apply_defaults()
         entry.arguments["kw"] = dict(entry.arguments["kw"])
-        positional, keywords = list(entry.args), dict(entry.kwargs)
+        return list(entry.args), dict(entry.kwargs)
+
+    def no_re_run(e: BaseException) -> bool:
+        # A coroutine's StopIteration leaves it as a RuntimeError: the
+        # handler saw the StopIteration, and lets it pass.
+        converted = (
+            isinstance(e, RuntimeError)
+            and isinstance(e.__cause__, StopIteration)
+            and str(e) == "coroutine raised StopIteration"
+        )
+        return isinstance(e, STOPS_NOTHING) or converted or len(results) in refused
+
+    def run(*args: Any, **kwargs: Any) -> Any:
+        positional, keywords = entry_arguments(args, kwargs)
+        f.__code__ = first
         try:
-            result = outcome_or_raise(f, args, kwargs)
-        except STOPS_NOTHING as e:
-            results.append(("raised", describe(e)))
-            continue
+            return f(*args, **kwargs)
         except BaseException as e:
-            if len(results) in refused:
-                results.append(("raised", describe(e)))
-                continue
-            # The re-run comes after this block: no __context__ from it.
-        else:
-            results.append(result)
-            continue
+            if no_re_run(e):
+                raise
+        f.__code__ = fixed  # after the except block: no __context__ from it
+        return f(*positional, **keywords)
+
+    async def run_async(*args: Any, **kwargs: Any) -> Any:
+        positional, keywords = entry_arguments(args, kwargs)
+        f.__code__ = first
+        try:
+            return await f(*args, **kwargs)
+        except BaseException as e:
+            if no_re_run(e):
+                raise
         f.__code__ = fixed
-        results.append(outcome(f, tuple(positional), keywords, None))
+        return await f(*positional, **keywords)
+
+    wrapper = run_async if program.mode == "coroutine" else run
+    for args, kwargs in program.calls:
+        results.append(outcome(wrapper, args, kwargs, program.throw_at))
     return results, ns["LOG"]
 
 
 STOPS_NOTHING = (SystemExit, GeneratorExit, StopIteration, StopAsyncIteration)
 
 
-def outcome_or_raise(fn: Any, args: tuple[int, ...], kwargs: dict[str, Any]) -> Any:
-    return ("value", repr(fn(*args, **kwargs)))
+def program_pairs() -> Any:
+    """A program and its fix, both functions or both coroutines."""
+    modes = st.sampled_from(["function", "coroutine"])
+    return modes.flatmap(lambda mode: st.tuples(programs(mode=mode), programs(mode=mode)))
 
 
 @settings(
@@ -921,15 +954,20 @@ def outcome_or_raise(fn: Any, args: tuple[int, ...], kwargs: dict[str, Any]) -> 
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
-@given(programs(mode="function"), programs(mode="function"))
+@given(program_pairs())
 def test_a_re_run_runs_the_fixed_code_with_the_entry_arguments(
-    program: Program, fixed: Program
+    pair: tuple[Program, Program],
 ) -> None:
     """The trampoline's side of ``c``: after the first exception leaves a call
     of ``f``, the fixed code runs with the call's entry arguments, and what
     the call ends with (its value, or the re-run's exception with a plain
     call's traceback and no ``__context__`` from the first run) is what plain
     Python gives for "run it, and if it raised, run the fixed version"."""
+    program, fixed = pair
+    if program.throw_at == 0:
+        # Thrown into a coroutine not started yet, it would hit plain's
+        # wrapper (see plain_with_one_re_run) instead of ``f``.
+        program = replace(program, throw_at=None)
     note(program.source)
     note(fixed.source)
     plain_code, instrumented_code = compile_both(program.source)

@@ -63,6 +63,23 @@ def test_continue_without_a_fix_leaves_no_frame_behind(session):
     assert traceback_of(hot).count("in ratio") == 1
 
 
+def test_a_re_run_whose_error_is_made_on_its_way_out_shows_no_crashed_frame(session):
+    """The fixed coroutine raises StopIteration, which leaves it as a new
+    RuntimeError: that exception's only entry in the crashed frame is the
+    re-run statement's, which plain Python does not have either."""
+    s = session("rerun_coroutine", args=["-m", "hot_restart", "prog.py"])
+    assert "__main__.ratio raised ZeroDivisionError" in s.prompt()
+    s.fix()
+    s.send("c")
+    assert "RuntimeError" in s.prompt()  # it reaches report, which stops
+    s.send("q")
+    hot = s.finish(1)
+    expected = run_plain(s.prog)
+    assert "RuntimeError: coroutine raised StopIteration" in expected.stderr
+    assert traceback_of(plain(hot)) == traceback_of(expected.stderr)
+    assert "in ratio" not in traceback_of(hot)
+
+
 def test_continue_then_fix_runs_the_fix(session):
     s = session("rerun_traceback", args=["-m", "hot_restart", "prog.py"])
     s.prompt()

@@ -176,7 +176,11 @@ def rerun_failed(frame: FrameType) -> bool:
     own entry leaves the traceback: plain Python would show the caller, then
     the function (its last version); the crashed copy, which only passed the
     re-run's result on, is no part of that.  The generated bare ``raise``
-    then adds no entry of its own.
+    then adds no entry of its own.  That entry can be the only one: an
+    exception raised by the re-run statement itself (the re-run's arguments
+    no longer bind), or one made on the re-run's way out (a coroutine's
+    StopIteration turned RuntimeError); plain Python shows no entry of the
+    function for those either.
     """
     exc = _exception()
     if exc is None:
@@ -185,7 +189,7 @@ def rerun_failed(frame: FrameType) -> bool:
         _results.value = exc.call
         return False
     tb = exc.__traceback__
-    if tb is None or tb.tb_frame is not frame or tb.tb_next is None:
+    if tb is None or tb.tb_frame is not frame:
         return True
     exc.__traceback__ = tb.tb_next
     if sys.version_info < (3, 11):
