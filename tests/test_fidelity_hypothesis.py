@@ -940,7 +940,7 @@ def plain_with_one_re_run(
     return results, ns["LOG"]
 
 
-STOPS_NOTHING = (SystemExit, GeneratorExit, StopIteration, StopAsyncIteration)
+STOPS_NOTHING = trampoline._ALWAYS_PROPAGATE  # never a stop, so never a re-run
 
 
 def program_pairs() -> Any:
