@@ -655,15 +655,21 @@ def run(
     return (results, ns["LOG"], shape), code_shapes(code), misuse
 
 
+def examples(count: int) -> Any:
+    """Settings of a test that runs generated programs: ``count`` examples, no
+    deadline (compiling a program can be slow) and no complaint about size."""
+    return settings(
+        max_examples=count,
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    )
+
+
 def compile_both(source: str) -> tuple[types.CodeType, types.CodeType]:
     return compile(source, FILENAME, "exec", dont_inherit=True), instrument_source(source, FILENAME)
 
 
-@settings(
-    max_examples=200,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
+@examples(200)
 @given(programs(), st.sampled_from([BaseException, ()]))
 def test_instrumented_functions_behave_like_plain_ones(program: Program, catching: Any) -> None:
     """With a prompt possible (the handler catches, asks, re-raises), and
@@ -729,6 +735,17 @@ def test_the_grammar_reaches_every_mode_and_statement() -> None:
 _ANY_GENERATOR = inspect.CO_GENERATOR | inspect.CO_ASYNC_GENERATOR
 
 
+def exec_with_the_runtime_store(code: types.CodeType, handler: Any) -> dict[str, Any]:
+    """Run a program's module code with ``handler`` asked, its entry records
+    kept in the runtime's own store (the one ``original_arguments`` reads)."""
+    with_entry_store(handler)
+    handler.entry_arguments = trampoline.handle.entry_arguments
+    ns: dict[str, Any] = {"__name__": "generated"}
+    trampoline.bind(ns, handler)
+    exec(code, ns)
+    return ns
+
+
 def entry_arguments_seen(code: types.CodeType, program: Program) -> list[str]:
     """Run ``program`` with a handler that, each time an exception leaves a
     call of ``f``, asks ``session.original_arguments`` for the arguments a
@@ -774,11 +791,7 @@ def entry_arguments_seen(code: types.CodeType, program: Program) -> list[str]:
         store.pop(frame, None)  # whatever the answer, this call is over (trampoline.handle)
         return handler
 
-    with_entry_store(handler)
-    handler.entry_arguments = store
-    ns: dict[str, Any] = {"__name__": "generated"}
-    trampoline.bind(ns, handler)
-    exec(code, ns)
+    ns = exec_with_the_runtime_store(code, handler)
     f = ns["f"]
     f_code = f.__code__
     signature = inspect.signature(f)
@@ -798,11 +811,7 @@ def entry_arguments_seen(code: types.CodeType, program: Program) -> list[str]:
     return wrong
 
 
-@settings(
-    max_examples=200,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
+@examples(200)
 @given(programs())
 def test_a_re_run_would_get_the_entry_arguments(program: Program) -> None:
     """Whatever the body rebinds, deletes or mutates (``del a``, ``args =
@@ -865,11 +874,7 @@ def with_one_re_run(
         finally:
             store.pop(frame, None)
 
-    with_entry_store(handler)
-    handler.entry_arguments = store
-    ns: dict[str, Any] = {"__name__": "generated"}
-    trampoline.bind(ns, handler)
-    exec(code, ns)
+    ns = exec_with_the_runtime_store(code, handler)
     f = ns["f"]
     first = f.__code__
     try:
@@ -949,11 +954,7 @@ def program_pairs() -> Any:
     return modes.flatmap(lambda mode: st.tuples(programs(mode=mode), programs(mode=mode)))
 
 
-@settings(
-    max_examples=200,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
+@examples(200)
 @given(program_pairs())
 def test_a_re_run_runs_the_fixed_code_with_the_entry_arguments(
     pair: tuple[Program, Program],
@@ -1165,11 +1166,7 @@ def traced_run(code: types.CodeType, program: Program) -> list[Any]:
     return events
 
 
-@settings(
-    max_examples=100,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
+@examples(100)
 @given(programs())
 def test_trace_events_match(program: Program) -> None:
     """What a debugger stepping through sees: the same calls, lines, exceptions
