@@ -27,3 +27,49 @@ def test_a_reload_runs_exactly_the_code_on_disk() -> None:
     assert done.returncode == 0, done.stdout[-6000:] + done.stderr[-6000:]
     counts = dict(item.split("=") for item in done.stdout.split()[-2:])
     assert int(counts["reloaded"]) > 0, done.stdout  # the edits did reach reloads
+
+
+MOVED_AFTER_A_RELOAD = """
+import os, sys, traceback
+sys.path.insert(0, sys.argv[1])
+path = os.path.join(sys.argv[1], "moved_mod.py")
+import hot_restart
+from hot_restart.runtime import reload
+
+def write(text):
+    with open(path, "w") as f:
+        f.write(text)
+    st = os.stat(path)
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))
+
+BODY = "def ratio(total, count=DEFAULT):\\n    return total / count\\n"
+write(BODY.replace("DEFAULT", "1"))
+with hot_restart.install(["moved_mod"]):
+    import moved_mod
+ratio = moved_mod.ratio
+write(BODY.replace("DEFAULT", "0"))  # `c` reloads ratio alone: its default changed
+reload.reload_changed()
+write("# a line added above\\n" + BODY.replace("DEFAULT", "0"))  # then only moved
+reload.reload_changed()
+try:
+    ratio(1)
+except ZeroDivisionError as e:
+    print(traceback.extract_tb(e.__traceback__)[-1].lineno)
+"""
+
+
+def test_a_function_reloaded_by_an_earlier_c_moves_with_the_next_edit(tmp_path: Path) -> None:
+    """A reload of all forgets what text each earlier reload compiled from, also
+    when nothing moved, so the next edit that only moves that function shifts
+    its lines: a crash in it is reported at its current line."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HOT_RESTART")}
+    env["PYTHONPATH"] = str(HERE.parent)
+    done = subprocess.run(
+        [sys.executable, "-c", MOVED_AFTER_A_RELOAD, str(tmp_path)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["3"]  # the return's line, one below where it was

@@ -623,9 +623,16 @@ def reload_changed(
 
 
 def _loaded(filename: str, data: bytes, st: os.stat_result) -> None:
-    """The file's current text is now what its running code comes from."""
+    """The file's current text is now what its running code comes from.
+
+    So no code of it keeps a text of its own (``locate.text_of``), whether
+    or not anything moved: code reloaded by an earlier ``c`` would otherwise
+    still claim that older text, and be left unshifted by the next edit
+    that only moves it.
+    """
     registry.sources[filename] = (st.st_mtime_ns, st.st_size, data)
     registry.running.pop(filename, None)
+    locate.forget_texts(filename)
 
 
 def _shift_unchanged(

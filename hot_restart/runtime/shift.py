@@ -35,8 +35,8 @@ def shift_ranges(
     classic ``wrap()`` registry) that lie in one of the ``moved`` ranges:
     ``(first, last, delta)`` in the lines of the text it was loaded from,
     as a reload of all computes them.  Code reloaded since that load is
-    at its new lines already and is left alone; afterwards, all of the
-    file's code refers to its new text."""
+    at its new lines already and is left alone (the reload then forgets
+    those texts: all of the file's code refers to its new text)."""
     found: list[FunctionType] = []
     for namespace in namespaces:
         module_name = str(namespace.get("__name__", ""))
@@ -65,7 +65,6 @@ def shift_ranges(
                     state.swap(fn, new)
                     shifted.append(fn)
                 break
-    locate.forget_texts(filename)
     return shifted
 
 
