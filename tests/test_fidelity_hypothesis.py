@@ -965,9 +965,13 @@ def test_a_re_run_runs_the_fixed_code_with_the_entry_arguments(
     call's traceback and no ``__context__`` from the first run) is what plain
     Python gives for "run it, and if it raised, run the fixed version"."""
     program, fixed = pair
-    if program.throw_at == 0:
+    if program.throw_at == 0 or sys.version_info < (3, 12):
         # Thrown into a coroutine not started yet, it would hit plain's
-        # wrapper (see plain_with_one_re_run) instead of ``f``.
+        # wrapper (see plain_with_one_re_run) instead of ``f``.  And before
+        # 3.12, a throw into the fixed code awaiting in an except or finally
+        # block meets CPython's quirk (see
+        # test_throw_into_a_delegating_generator_while_handling), which
+        # ``programs`` avoids for the first program only.
         program = replace(program, throw_at=None)
     note(program.source)
     note(fixed.source)
