@@ -239,17 +239,13 @@ def floor_text(text: str) -> str:
     """
     import ast
 
+    from hot_restart.transform import _split_docstring  # the docstring stays first, as ours does
+
     tree = ast.parse(text)
     for node in ast.walk(tree):
         if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             continue
-        body = node.body
-        doc = (
-            body[:1]
-            if isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant)
-            else []
-        )
-        rest = body[len(doc) :]
+        doc, rest = _split_docstring(node.body)
         if not rest:
             continue
         ask = ast.Expr(ast.Call(ast.Name("__hot_restart__", ast.Load()), [], []))

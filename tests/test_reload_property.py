@@ -14,12 +14,17 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 
 
-def test_a_reload_runs_exactly_the_code_on_disk() -> None:
+def _env() -> dict[str, str]:
+    """This environment, with this checkout importable and no hot_restart setting."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("HOT_RESTART")}
     env["PYTHONPATH"] = os.pathsep.join([str(HERE.parent), env.get("PYTHONPATH", "")])
+    return env
+
+
+def test_a_reload_runs_exactly_the_code_on_disk() -> None:
     done = subprocess.run(
         [sys.executable, "-W", "ignore::SyntaxWarning", str(HERE / "reload_cases.py"), "80"],
-        env=env,
+        env=_env(),
         capture_output=True,
         text=True,
         timeout=300,
@@ -36,11 +41,17 @@ path = os.path.join(sys.argv[1], "moved_mod.py")
 import hot_restart
 from hot_restart.runtime import reload
 
+written = []
+
 def write(text):
+    # Each version its own modification time, ten seconds apart: two writes in
+    # one tick of the file system's clock that keep the size (count=1 ->
+    # count=0) would otherwise share a stamp, and the reload miss the edit.
     with open(path, "w") as f:
         f.write(text)
-    st = os.stat(path)
-    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))
+    written.append(text)
+    when = 1_700_000_000_000_000_000 + len(written) * 10_000_000_000
+    os.utime(path, ns=(when, when))
 
 BODY = "def ratio(total, count=DEFAULT):\\n    return total / count\\n"
 write(BODY.replace("DEFAULT", "1"))
@@ -62,11 +73,9 @@ def test_a_function_reloaded_by_an_earlier_c_moves_with_the_next_edit(tmp_path: 
     """A reload of all forgets what text each earlier reload compiled from, also
     when nothing moved, so the next edit that only moves that function shifts
     its lines: a crash in it is reported at its current line."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HOT_RESTART")}
-    env["PYTHONPATH"] = str(HERE.parent)
     done = subprocess.run(
         [sys.executable, "-c", MOVED_AFTER_A_RELOAD, str(tmp_path)],
-        env=env,
+        env=_env(),
         capture_output=True,
         text=True,
         timeout=60,
