@@ -18,7 +18,6 @@ prompt as usual.
 from __future__ import annotations
 
 import functools
-import os
 from collections.abc import Callable
 from types import FrameType
 from typing import Any
@@ -30,11 +29,10 @@ from .messages import say
 
 def changed_on_disk() -> bool:
     """Some file with instrumented code differs from what this process loaded."""
-    for filename, (mtime, size, data) in list(registry.sources.items()):
+    for filename, (stamp, data) in list(registry.sources.items()):
+        if registry.unchanged(filename, stamp):
+            continue
         try:
-            st = os.stat(filename)
-            if (st.st_mtime_ns, st.st_size) == (mtime, size):
-                continue
             with open(filename, "rb") as f:
                 if f.read() != data:
                     return True

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    import os
     import weakref
     from types import CodeType, FunctionType
 
@@ -53,17 +54,55 @@ def origins_of(code: CodeType) -> list[CodeType]:
 # Module names instrumented wholesale (import hook, wrap_module).
 modules: set[str] = set()
 
-# (mtime_ns, size) of each source file when its functions were last loaded.
-stamps: dict[str, tuple[int, int]] = {}
+# What stands for a file's content without reading it: the stat stamp
+# (modification and change times in ns, size, inode), as the bytecode cache
+# keeps it.  The change time cannot be set back (``os.utime`` sets it to
+# now), so an edit that keeps the size and restores the modification time
+# (``cp -p``, ``rsync -t``, ``touch -r``) still changes the stamp; a save
+# by renaming a new file over the old changes the inode.
+Stamp = tuple[int, int, int, int]
+
+# A stamp no stat gives: the file was read within _RACY_NS of its last
+# change, so an edit made just after the read could share the times (file
+# system clocks tick in milliseconds, FAT's in 2 s) and the size: such a
+# file is compared by content at the next look, and stamped again then.
+# As git does with its index, and cache.py with the bytecode cache.
+RACY: Stamp = (-1, -1, -1, -1)
+_RACY_NS = 2_000_000_000
+
+
+def stamp_of(st: os.stat_result, read_ns: int) -> Stamp:
+    """The stamp of a file whose ``st`` was taken before reading it, and read by ``read_ns``.
+
+    ``read_ns``: ``time.time_ns()`` once the read is over.
+    """
+    if read_ns - max(st.st_mtime_ns, st.st_ctime_ns) < _RACY_NS:
+        return RACY
+    return (st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino)
+
+
+def unchanged(filename: str, stamp: Stamp) -> bool:
+    """Whether the file is known, without reading it, to hold what it held at ``stamp``."""
+    import os
+
+    try:
+        st = os.stat(filename)
+    except OSError:
+        return False
+    return stamp != RACY and stamp == (st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino)
+
+
+# The stamp of each source file when its functions were last loaded.
+stamps: dict[str, Stamp] = {}
 
 # The bytes each file held when its code was loaded: what "changed since it
 # was loaded" is measured against, even after the file changed on disk (a
 # fork worker inherits it from a parent that never crashed).  Kept as read,
 # decoded only at a reload: one bytes object per module, about the size of
 # the file; reading it again beside the import costs a few microseconds.
-# With the (mtime_ns, size) it was read at: an unchanged stat means an
-# unchanged file, without reading it.
-sources: dict[str, tuple[int, int, bytes]] = {}
+# With the stamp it was read at: an unchanged stat means an unchanged file,
+# without reading it.
+sources: dict[str, tuple[Stamp, bytes]] = {}
 
 # Per file, the source text of definitions reloaded alone since ``sources``
 # was taken (the crashed function with RELOAD_ALL_ON_CONTINUE off, frames
@@ -76,6 +115,7 @@ running: dict[str, dict[tuple[str, ...], str]] = {}
 def stamp(filename: str) -> None:
     """Remember the file as it is now: it is what the running code came from."""
     import os
+    from time import time_ns
 
     try:
         st = os.stat(filename)
@@ -83,8 +123,8 @@ def stamp(filename: str) -> None:
             data = f.read()
     except OSError:
         return
-    stamps[filename] = (st.st_mtime_ns, st.st_size)
-    sources[filename] = (st.st_mtime_ns, st.st_size, data)
+    stamps[filename] = stamped = stamp_of(st, time_ns())
+    sources[filename] = (stamped, data)
     running.pop(filename, None)
 
 

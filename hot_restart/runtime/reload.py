@@ -18,6 +18,7 @@ import os
 import re
 import sys
 from dataclasses import dataclass, field
+from time import time_ns
 from types import CodeType, FunctionType
 from typing import Any
 
@@ -75,11 +76,11 @@ def loaded_lines(filename: str) -> list[str] | None:
     if loaded is None:
         return None
     cached = _decoded.get(filename)
-    if cached is not None and cached[0] is loaded[2]:
+    if cached is not None and cached[0] is loaded[1]:
         return cached[1]
-    lines = _decode(loaded[2])
+    lines = _decode(loaded[1])
     if lines is not None:
-        _decoded[filename] = (loaded[2], lines)
+        _decoded[filename] = (loaded[1], lines)
     return lines
 
 
@@ -562,7 +563,7 @@ class _FilePlan:
     new_bytes: bytes
     lines: list[str]
     found: changes.Changes
-    stat: os.stat_result
+    stamp: registry.Stamp  # taken once new_bytes were read
 
 
 def reload_all(skip: FunctionType | None = None) -> list[str]:
@@ -616,13 +617,13 @@ def reload_changed(
         name = os.path.basename(plan.filename)
         report.not_run.extend(f"{name}:{line}" for line in plan.found.not_run)
         _shift_unchanged(plan.filename, plan.found.moved, plan.namespaces)
-        _loaded(plan.filename, plan.new_bytes, plan.stat)
+        _loaded(plan.filename, plan.new_bytes, plan.stamp)
     for item in prepared:
         item.record()
     return report
 
 
-def _loaded(filename: str, data: bytes, st: os.stat_result) -> None:
+def _loaded(filename: str, data: bytes, stamp: registry.Stamp) -> None:
     """The file's current text is now what its running code comes from.
 
     So no code of it keeps a text of its own (``locate.text_of``), whether
@@ -630,7 +631,7 @@ def _loaded(filename: str, data: bytes, st: os.stat_result) -> None:
     still claim that older text, and be left unshifted by the next edit
     that only moves it.
     """
-    registry.sources[filename] = (st.st_mtime_ns, st.st_size, data)
+    registry.sources[filename] = (stamp, data)
     registry.running.pop(filename, None)
     locate.forget_texts(filename)
 
@@ -678,17 +679,18 @@ def _plan_file(item: tuple[str, list[dict[str, Any]]]) -> _FilePlan | None:
     loaded = registry.sources.get(filename)
     if loaded is None:
         return None  # not loaded through hot_restart: nothing to compare with
+    if registry.unchanged(filename, loaded[0]):
+        return None
     try:
         st = os.stat(filename)
-        if loaded[:2] == (st.st_mtime_ns, st.st_size):
-            return None
         with open(filename, "rb") as f:
             data = f.read()
     except OSError:
         return None
-    base = loaded[2]
+    stamp = registry.stamp_of(st, time_ns())
+    base = loaded[1]
     if data == base:
-        registry.sources[filename] = (st.st_mtime_ns, st.st_size, base)
+        registry.sources[filename] = (stamp, base)
         return None
     old = loaded_lines(filename)
     new = _decode(data)
@@ -698,7 +700,7 @@ def _plan_file(item: tuple[str, list[dict[str, Any]]]) -> _FilePlan | None:
     found = changes.compare(old, new, filename, module, namespaces[0])
     _apply_running(filename, found, new)
     linecache.cache[filename] = (len(data), st.st_mtime, new, filename)
-    return _FilePlan(filename, namespaces, data, new, found, st)
+    return _FilePlan(filename, namespaces, data, new, found, stamp)
 
 
 def _apply_running(filename: str, found: changes.Changes, new: list[str]) -> None:

@@ -12,7 +12,8 @@ file (one file; a handful for a crash in a pytest test function) every
 needs nothing outside the standard library (watchdog would be a dependency;
 inotify and kqueue would need ctypes and a version per platform), and works
 on every file system and with every way editors save (in place, or a new
-file renamed over the old one: the inode is part of what is compared).  A
+file renamed over the old one: the inode is part of what is compared; a
+copy that keeps the old modification time still changes the change time).  A
 change counts once the file has held still for one interval, so a file that
 an editor truncates and then writes is not read half written.
 
@@ -88,15 +89,15 @@ class Poller:
         self._stopped.set()
         self._thread.join()
 
-    def _look(self) -> tuple[tuple[int, int, int] | None, ...]:
-        looks: list[tuple[int, int, int] | None] = []
+    def _look(self) -> tuple[tuple[int, int, int, int] | None, ...]:
+        looks: list[tuple[int, int, int, int] | None] = []
         for name in self.files:
             try:
                 st = os.stat(name)
             except OSError:
                 looks.append(None)  # mid-save by rename, or deleted: wait for it
             else:
-                looks.append((st.st_mtime_ns, st.st_size, st.st_ino))
+                looks.append((st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino))
         return tuple(looks)
 
     def _run(self) -> None:
