@@ -74,3 +74,46 @@ def test_moved_ranges_from_a_reload_of_all_shift_each_function_once(tmp_path):
     shifted = shift.shift_ranges(filename, [(4, 10, 3)], [namespace, namespace])
     assert shifted == [later, changed]
     assert (later.__code__.co_firstlineno, changed.__code__.co_firstlineno) == (7, 12)
+
+
+DECORATED = textwrap.dedent(
+    """\
+    import functools
+
+    def deco(fn):
+        @functools.wraps(fn)
+        def wrapper(*args):
+            return fn(*args)
+        return wrapper
+
+    class Box:
+        'Methods.'
+
+        @deco
+        @staticmethod
+        def moved():
+            raise ValueError("moved")
+
+        def edited(self):
+            return 1
+    """
+)
+
+
+def test_a_decorated_method_moved_in_its_class_reports_its_new_lines(tmp_path):
+    # A line added inside the class: its methods are compared one by one, and
+    # the moved one's range must start at its first decorator, where its code
+    # starts (co_firstlineno), not at its ``def``.
+    filename = str(tmp_path / "mod.py")
+    namespace: dict[str, object] = {"__name__": "mod"}
+    exec(compile(DECORATED, filename, "exec"), namespace)
+    new = DECORATED.replace("'Methods.'\n", "'Methods.'\n# a note\n").replace(
+        "return 1", "return 2"
+    )
+    moved = changes.compare(lines(DECORATED), lines(new), filename, "mod", namespace).moved
+    shift.shift_ranges(filename, moved, [namespace])
+    try:
+        namespace["Box"].moved()  # type: ignore[attr-defined]
+    except ValueError as e:
+        last = traceback.extract_tb(e.__traceback__)[-1]
+    assert (last.name, last.lineno) == ("moved", 16)

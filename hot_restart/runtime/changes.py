@@ -266,8 +266,11 @@ def _compare_scope(
                 if old_text != new_text:
                     out.changed.append(ChangedDef((*path, stmt.name), rank, old_text, new_text))
                 elif before.lineno != stmt.lineno:
+                    # From its first decorator: where its code starts
+                    # (co_firstlineno), which the shift looks for in the range.
+                    first = min(d.lineno for d in [*before.decorator_list, before])
                     end = before.end_lineno or before.lineno
-                    out.moved.append((before.lineno, end, stmt.lineno - before.lineno))
+                    out.moved.append((first, end, stmt.lineno - before.lineno))
             elif top and stmt.name in live:
                 out.changed.append(ChangedDef((stmt.name,), rank, "", new_text))  # moved here
             elif top:
