@@ -12,6 +12,16 @@ so that together they exercise what instrumentation could get wrong:
   module ``__getattr__``, context managers, ``sys.exit`` through user code.
 * more-itertools: generators and iterator protocol everywhere, ``StopIteration``
   as control flow, ``__qualname__``/``__doc__``-sensitive tests.
+* Jinja2: compiles templates to Python and rewrites the tracebacks of errors
+  raised in them (``jinja2.debug`` walks ``tb_frame``/``tb_next`` and
+  rebuilds code objects), async rendering under asyncio and trio.
+* attrs: generates ``__init__``/``__eq__``/... with ``exec`` and linecache,
+  reads annotations and signatures of user callables, ``__closure__`` cells
+  for ``super()``, slotted classes rebuilt from the original.
+* boltons: frame and traceback utilities (``tbutils``), ``funcutils`` that
+  inspect and rebuild functions, caches and iterutils over generators.
+* tenacity: retrying decorators, exceptions as control flow through
+  ``sync`` and ``async`` wrappers, ``inspect`` of the wrapped callable.
 
 ``patterns`` are what ``python -m hot_restart -p`` gets; ``path`` is put on
 ``PYTHONPATH`` (the package is used from the unpacked sdist, not installed),
@@ -88,5 +98,25 @@ SUITES = (
         "more_itertools",
         ("tests",),
         pytest_args=("-k", "not test_primes"),
+    ),
+    # test_converters.py::TestPipe::test_wrapped_annotation fails here on 3.11, plain
+    # and instrumented alike. attrs== pins the copy in site-packages that hypothesis
+    # requires to the sdist's version (the sdist's, first on the path, is the one used).
+    Suite(
+        "attrs",
+        "25.3.0",
+        "attr",
+        ("tests",),
+        path="src",
+        deps=("hypothesis==6.170.17", "attrs==25.3.0"),
+    ),
+    Suite("Jinja2", "3.1.6", "jinja2", ("tests",), path="src", deps=("trio==0.30.0",)),
+    Suite("boltons", "25.0.0", "boltons", ("tests",)),
+    Suite(
+        "tenacity",
+        "9.1.2",
+        "tenacity",
+        ("tests",),
+        deps=("tornado==6.5.1", "typeguard==4.4.4"),
     ),
 )
