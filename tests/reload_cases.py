@@ -18,7 +18,7 @@ examples and exits 1 with the falsifying example on a failure.
 
 from __future__ import annotations
 
-import os
+import inspect
 import sys
 import tempfile
 from dataclasses import dataclass
@@ -42,17 +42,43 @@ _serial = [0]
 COUNTS = {"reloaded": 0, "refused": 0}  # printed at the end: proof that reloads happened
 
 
+# What some defs are decorated with: ``functools.wraps`` (a reference taken
+# before the edit is the wrapper, which must then call the new code).
+WRAPPER = """\
+import functools
+
+
+def deco(fn):
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        return fn(*args, **kwargs)
+    return wrapper
+
+
+"""
+
+
 def as_def(
-    program: grammar.Program, index: int, pad: int, method: bool, b: int = 2, extra: str = ""
+    program: grammar.Program,
+    index: int,
+    pad: int,
+    method: bool,
+    b: int = 2,
+    extra: str = "",
+    decorator: str = "",
 ) -> str:
     """``program``'s function, named ``f<index>``, after ``pad`` blank and
-    comment lines; a method (of ``Box``, indented, with ``self``) if
-    ``method``; ``b`` the default of its parameter ``b``; ``extra``, a
-    keyword-only parameter more (``d=0``, or a required ``d``)."""
+    comment lines; a method (of ``Box``, indented, with ``self`` unless a
+    staticmethod) if ``method``; ``b`` the default of its parameter ``b``;
+    ``extra``, a keyword-only parameter more (``d=0``, or a required ``d``);
+    under ``@decorator`` if one is named (deco, staticmethod, classmethod)."""
     text = program.source[len(grammar.PRELUDE) :]
     head = "async def f(" if text.startswith("async def f(") else "def f("
     assert text.startswith(head), text[:40]
-    renamed = head.replace("f(", f"f{index}({'self, ' if method else ''}") + text[len(head) :]
+    first = "self, " if method and decorator != "staticmethod" else ""
+    renamed = head.replace("f(", f"f{index}({first}") + text[len(head) :]
+    if decorator:
+        renamed = f"@{decorator}\n{renamed}"
     renamed = renamed.replace("b=2, ", f"b={b}, ", 1)
     if extra:
         renamed = renamed.replace("c=[], ", f"c=[], {extra}, ", 1)
@@ -77,7 +103,7 @@ class Edit:
 def edits(draw: Any) -> Edit:
     count = draw(st.integers(1, 3))
     method = draw(st.booleans())
-    head = ["class Box:\n    'Methods.'\n"] if method else []
+    head = [WRAPPER, "class Box:\n    'Methods.'\n"] if method else [WRAPPER]
     # One edit, or (a fix that still fails, fixed again) up to three in turn;
     # one only on 3.11, where code warmed by earlier runs reports some errors
     # at other columns (see check).
@@ -86,7 +112,10 @@ def edits(draw: Any) -> Edit:
     programs: list[list[grammar.Program]] = [[] for _ in range(versions)]
     for i in range(count):
         program = draw(grammar.programs())
-        texts[0].append(as_def(program, i, draw(st.integers(0, 2)), method))
+        # Kept through the edits: a reload does not apply decorators again.
+        decorators = ["", "", "deco", *(["staticmethod", "classmethod"] if method else [])]
+        decorator = draw(st.sampled_from(decorators))
+        texts[0].append(as_def(program, i, draw(st.integers(0, 2)), method, decorator=decorator))
         programs[0].append(program)
         for version in range(1, versions):
             if draw(st.booleans()):  # this one changes
@@ -96,7 +125,7 @@ def edits(draw: Any) -> Edit:
             default = draw(st.sampled_from([2, 2, 3]))  # sometimes only a default changes
             extra = draw(st.sampled_from(["", "", "", "", "d=0", "d"]))  # or the signature
             pad = draw(st.integers(0, 3))
-            texts[version].append(as_def(program, i, pad, method, default, extra))
+            texts[version].append(as_def(program, i, pad, method, default, extra, decorator))
             programs[version].append(program)
     crashed = not method and draw(st.booleans())
     newlines = [draw(st.sampled_from(["\n", "\n", "\r\n"])) for _ in range(versions)]
@@ -123,7 +152,6 @@ def check(edit: Edit) -> None:
         path.write_bytes(edit.texts[version].replace("\n", edit.newlines[version]).encode())
 
     write(0)
-    first_ns = path.stat().st_mtime_ns
     with hot_restart.install([name]):
         module = __import__(name)
     count = len(edit.programs[0])
@@ -152,16 +180,16 @@ def check(edit: Edit) -> None:
             run(0, module.LOG, functions)
         loaded = 0  # the version whose code runs
         for version in range(1, len(edit.texts)):
+            # Back to back: an edit may keep the size (b=2 -> b=3), and on a
+            # coarse file-system clock the times too (registry.stamp_of).
             write(version)
-            # A new stamp each time, even where two writes fall in one tick of
-            # the file system's clock and the edit kept the size (b=2 -> b=3).
-            os.utime(path, ns=(first_ns, first_ns + version * 10_000_000_000))
             try:
                 if edit.crashed and version == 1:
                     # As ``c`` does for a crash in f0's first call: the target
                     # is reloaded (changed or not) with the call it will re-run.
                     args, kwargs = edit.programs[0][0].calls[0]
-                    report = reload.reload_changed(functions[0], "f0", (list(args), dict(kwargs)))
+                    target = inspect.unwrap(functions[0])  # the crashed frame's function
+                    report = reload.reload_changed(target, "f0", (list(args), dict(kwargs)))
                 else:
                     report = reload.reload_changed()
                 COUNTS["reloaded"] += len(report.qualnames)
@@ -186,7 +214,9 @@ def check(edit: Edit) -> None:
             want = run(version, expected_code["LOG"], expected)
             assert got == want, f"after edit {version}, running version {loaded}"
             for fn, plain_fn in zip(functions, expected, strict=True):
-                assert fn.__doc__ == plain_fn.__doc__
+                # A wrapper keeps the docstring functools.wraps copied at import:
+                # decorators are not applied again (README, How a reload works).
+                assert inspect.unwrap(fn).__doc__ == inspect.unwrap(plain_fn).__doc__
     finally:
         sys.modules.pop(name, None)
         registry.modules.discard(name)

@@ -160,11 +160,11 @@ DISPATCH = textwrap.dedent(
 def test_same_named_siblings_map_by_place_and_signature():
     grown = DISPATCH.replace("    return 1\n", "\n" * 6 + "    return 1\n")
     built = surrogate.build(lines(grown), "mod.py", "_", 5, 0, (), None, lines(DISPATCH))
-    assert built.code.co_firstlineno == 12
+    assert (built.def_line, built.code.co_firstlineno) == (12, 11)  # code from its decorator
     # The running one's own signature edited: its place among siblings decides.
     edited = grown.replace("x: str", "x: bytes")
     built = surrogate.build(lines(edited), "mod.py", "_", 5, 0, (), None, lines(DISPATCH))
-    assert built.code.co_firstlineno == 12
+    assert (built.def_line, built.code.co_firstlineno) == (12, 11)
 
 
 def test_siblings_that_cannot_be_told_apart_are_refused():
@@ -309,3 +309,13 @@ def test_string_map_does_not_trust_an_unterminated_string_at_the_old_end():
     derived = locate.Strings(new, previous)
     derived.scan(len(derived.text) + 1)
     assert [derived.inside(n) for n in range(1, 6)] == [False, False, True, False, False]
+
+
+def test_a_decorated_def_starts_at_its_first_decorator_as_plain_code_does():
+    # Where inspect.getsource and pdb's longlist begin, and what a later shift
+    # of moved code looks for; the decorators themselves are not applied again.
+    text = "import functools\n\n@functools.wraps(\n    print)\n@staticmethod\ndef f(x):\n    return x\n"
+    plain = next(c for c in compile(text, "mod.py", "exec").co_consts if hasattr(c, "co_name"))
+    built = surrogate.build(lines(text), "mod.py", "f", 3, 0, ())
+    assert (built.code.co_firstlineno, built.def_line) == (plain.co_firstlineno, 6) == (3, 6)
+    assert {line for _, _, line in built.code.co_lines() if line} >= {7}

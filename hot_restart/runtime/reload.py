@@ -186,7 +186,7 @@ def prepare_function(
     fresh: FunctionType | None = None
     if not built.nested:
         names = tuple(name for name, _ in scope_path(qualname))
-        new_node, key, text = _new_def(lines, names, built.code.co_firstlineno)
+        new_node, key, text = _new_def(lines, names, built.def_line)
         old_node = _old_def(fn, names, key)
         cls = _resolve_class(fn.__globals__, built.class_path) if built.class_path else None
         if cls is not None:

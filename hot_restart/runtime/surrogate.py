@@ -44,6 +44,7 @@ class Surrogate:
     class_path: tuple[str, ...]  # enclosing classes, when no def encloses the target
     nested: bool  # a def encloses the target: defaults cannot be re-evaluated
     doc: str | None
+    def_line: int  # the line of the ``def`` itself (code starts at its first decorator)
 
 
 def future_flags(code: CodeType) -> int:
@@ -232,22 +233,23 @@ def _build_one(
             f"{qualname} is now a class in {filename}:{target.lineno}; restart its caller instead"
         )
     doc = ast.get_docstring(target)
-    target.decorator_list = []
+    first = _first_line(target)
+    _unapplied_decorators(target)
     _keep_free(target, old_freevars)
     classes = names[:root_at]
     module = _wrap_in_classes(root_node, classes, type_params)
     instrument_tree(module)
     code = _compile(module, filename, flags)
-    new = _find_code(code, target)
+    new = _find_code(code, target.name, first)
     if set(new.co_freevars) - set(old_freevars) == {"__class__"} and not root_at < len(spath) - 1:
         # The running version has no __class__ cell, so a new one cannot be
         # handed to it: spell super() out with the class, as 0.2.x did.
         _explicit_super(target, classes)
         code = _compile(module, filename, flags)
-        new = _find_code(code, target)
+        new = _find_code(code, target.name, first)
     _check_freevars(qualname, new.co_freevars, old_freevars, spath, root_at)
     nested = root_at < len(spath) - 1
-    return Surrogate(new, code, () if nested else classes, nested, doc)
+    return Surrogate(new, code, () if nested else classes, nested, doc, target.lineno)
 
 
 def _candidates(
@@ -513,11 +515,33 @@ def _compile(module: ast.Module, filename: str, flags: int) -> CodeType:
     return code
 
 
-def _find_code(code: CodeType, target: FunctionNode) -> CodeType:
+def _find_code(code: CodeType, name: str, first: int) -> CodeType:
     for c in iter_code(code):
-        if c.co_name == target.name and c.co_firstlineno == target.lineno:
+        if c.co_name == name and c.co_firstlineno == first:
             return c
-    raise ReloadException(f"internal: compiled {target.name} but could not find its code")
+    raise ReloadException(f"internal: compiled {name} but could not find its code")
+
+
+def _unapplied_decorators(target: FunctionNode) -> None:
+    """Replace the def's decorators by one that changes nothing, at the first one's place.
+
+    A reload keeps the running function object, so its decorators are not
+    applied again (the surrogate runs only to evaluate defaults, and for a
+    generic class).  But the code of a decorated def starts at its first
+    decorator (``co_firstlineno``, as plain Python compiles it): where
+    ``inspect.getsource`` and pdb's ``longlist`` begin, and what a later
+    shift of moved code looks for.  ``(lambda f: f)`` there keeps both.
+    """
+    if not target.decorator_list:
+        return
+    at = target.decorator_list[0]
+    identity = ast.parse("(lambda f: f)", mode="eval").body
+    for node in ast.walk(identity):
+        if "lineno" in node._attributes:
+            node.lineno, node.col_offset = at.lineno, at.col_offset  # type: ignore[attr-defined]
+            node.end_lineno = at.end_lineno  # type: ignore[attr-defined]
+            node.end_col_offset = at.end_col_offset  # type: ignore[attr-defined]
+    target.decorator_list = [identity]
 
 
 def _check_freevars(
