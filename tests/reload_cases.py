@@ -1,10 +1,11 @@
 """Reloads of generated modules, checked against plain Python (run by test_reload_property).
 
 Each example writes a module of a few generated functions (the grammar of
-test_fidelity_hypothesis), imports it through the hook, keeps a reference
-to every function, writes an edited version (some bodies replaced, lines
-added or removed above some defs, so that unchanged code moves too), and
-reloads what changed as ``c`` does (``reload.reload_changed``).  Then each
+test_fidelity_hypothesis; some decorated, some methods), imports it through
+the hook, keeps a reference to every function, writes an edited version
+(some bodies replaced, lines added or removed above some defs, so that
+unchanged code moves too, sometimes a def added), and reloads what changed
+as ``c`` does (``reload.reload_changed``).  Then each
 function, called through the reference taken before the edit, must do
 exactly what the same function does in a plain ``exec`` of the new text:
 the same result or exception (traceback positions included), the same
@@ -127,6 +128,16 @@ def edits(draw: Any) -> Edit:
             pad = draw(st.integers(0, 3))
             texts[version].append(as_def(program, i, pad, method, default, extra, decorator))
             programs[version].append(program)
+    # Sometimes an edit adds a def (run in the module, or added to the live
+    # class), kept in the versions after it.
+    if versions > 1 and draw(st.integers(0, 2)) == 0:
+        added_at = draw(st.integers(1, versions - 1))
+        program = draw(grammar.programs())
+        decorators = ["", "deco", *(["staticmethod", "classmethod"] if method else [])]
+        decorator = draw(st.sampled_from(decorators))
+        for version in range(added_at, versions):
+            texts[version].append(as_def(program, count, 1, method, decorator=decorator))
+            programs[version].append(program)
     crashed = not method and draw(st.booleans())
     newlines = [draw(st.sampled_from(["\n", "\n", "\r\n"])) for _ in range(versions)]
     return Edit([grammar.PRELUDE + "".join(t) for t in texts], programs, crashed, newlines)
@@ -165,7 +176,7 @@ def check(edit: Edit) -> None:
         appended: set[int] = set()
 
         def run(version: int, log: list[Any], fns: list[Any]) -> list[Any]:
-            kept = [i for i in range(count) if i not in appended]
+            kept = [i for i in range(len(fns)) if i not in appended]
             programs = [edit.programs[version][i] for i in kept]
             seen = outcomes([fns[i] for i in kept], log, programs)
             appended.update(i for i in kept if "c.append" in edit.programs[version][i].source)
@@ -203,17 +214,28 @@ def check(edit: Edit) -> None:
             exec(compile(edit.texts[loaded], str(path), "exec", dont_inherit=True), expected_code)
             grammar.FILENAME = str(path)  # describe() keeps the positions in this file
             fresh = expected_code["Box"]() if "Box" in expected_code else None
+            present = len(edit.programs[loaded])  # a def added by the edit, if it was loaded
             expected = [
                 getattr(fresh, f"f{i}") if fresh is not None else expected_code[f"f{i}"]
-                for i in range(count)
+                for i in range(present)
             ]
+            # A def the edit added: as the live module or class has it now.
+            reached = [*functions, *(getattr(holder, f"f{i}") for i in range(count, present))]
             before = set(appended)
-            got = run(version, module.LOG, functions)
+            got = run(version, module.LOG, reached)
             appended.clear()
             appended.update(before)
             want = run(version, expected_code["LOG"], expected)
-            assert got == want, f"after edit {version}, running version {loaded}"
-            for fn, plain_fn in zip(functions, expected, strict=True):
+            if got != want:
+                differ = (
+                    next((g, w) for g, w in zip(got, want, strict=False) if g != w)
+                    if len(got) == len(want)
+                    else (len(got), len(want))
+                )
+                raise AssertionError(
+                    f"after edit {version}, running version {loaded}: got, want {differ}"
+                )
+            for fn, plain_fn in zip(reached, expected, strict=True):
                 # A wrapper keeps the docstring functools.wraps copied at import:
                 # decorators are not applied again (README, How a reload works).
                 assert inspect.unwrap(fn).__doc__ == inspect.unwrap(plain_fn).__doc__

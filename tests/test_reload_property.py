@@ -79,3 +79,56 @@ def test_a_function_reloaded_by_an_earlier_c_moves_with_the_next_edit(tmp_path: 
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["3"]  # the return's line, one below where it was
+
+
+ADDED_BELOW_MOVED_CODE = """
+import os, sys, traceback
+sys.path.insert(0, sys.argv[1])
+path = os.path.join(sys.argv[1], "added_mod.py")
+import hot_restart
+from hot_restart.runtime import reload
+
+SHRINKS = "def shrinks():\\n" + "    x = 0\\n" * 5 + "    return x\\n\\n"
+KEPT = "def kept():\\n" + "    x = 0\\n" * 4 + "    return 0\\n\\n"
+ADDED = "def added():\\n    return 1 / 0\\n\\n"
+def box(shrinks, added):
+    body = SHRINKS.replace("    x = 0\\n" * 5, "    x = 0\\n" * shrinks) + KEPT + (ADDED if added else "")
+    body = body.replace("():", "(self):")
+    return "class Box:\\n" + "".join("    " + line if line.strip() else line for line in body.splitlines(True))
+# The edit shortens the first defs; the new defs land on lines where, before
+# it, the (now moved) kept defs were.
+OLD = SHRINKS + KEPT + box(5, False)
+NEW = SHRINKS.replace("    x = 0\\n" * 5, "    x = 0\\n") + KEPT + ADDED + box(2, True)
+with open(path, "w") as f:
+    f.write(OLD)
+with hot_restart.install(["added_mod"]):
+    import added_mod
+instance = added_mod.Box()
+with open(path, "w") as f:
+    f.write(NEW)
+reload.reload_changed()
+plain = {}
+exec(compile(NEW, path, "exec"), plain)
+for fn in (added_mod.added, plain["added"], instance.added, plain["Box"]().added):
+    try:
+        fn()
+    except ZeroDivisionError as e:
+        print(traceback.extract_tb(e.__traceback__)[-1].lineno)
+"""
+
+
+def test_a_def_added_below_moved_code_keeps_its_own_lines(tmp_path: Path) -> None:
+    """A reload runs new defs (and adds new methods) from the edited text: the
+    shift of the code an edit moved must leave them alone, or a def added
+    where moved code was is moved by as much, and a crash in it reported that
+    far off.  Found by the reload property test once its edits could add defs."""
+    done = subprocess.run(
+        [sys.executable, "-c", ADDED_BELOW_MOVED_CODE, str(tmp_path)],
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    function, plain_function, method, plain_method = done.stdout.split()
+    assert (function, method) == (plain_function, plain_method)

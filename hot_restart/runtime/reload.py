@@ -767,6 +767,7 @@ def _run_new_statements(plan: _FilePlan, report: Report) -> None:
             ast.fix_missing_locations(tree)
             try:
                 code = compile(tree, plan.filename, "exec", flags=flags, dont_inherit=True)
+                _compiled_from(code, plan.lines)
                 exec(code, namespace)
             except Exception as e:
                 raise ReloadException(
@@ -774,6 +775,16 @@ def _run_new_statements(plan: _FilePlan, report: Report) -> None:
                     f"failed ({e.__class__.__name__}: {e}); fix it and continue again"
                 ) from None
             report.reloaded.extend((module, f"{name} ({how})") for name in names)
+
+
+def _compiled_from(code: CodeType, lines: list[str]) -> None:
+    """New code, compiled from the edited text: at its new lines already.
+
+    So the shift of moved code at the end of this reload leaves it alone: a
+    def added below code that moved would otherwise be moved with it.
+    """
+    for inner in iter_code(code):
+        locate.note_text(inner, lines)
 
 
 def _future_flags(filename: str, namespace: dict[str, Any]) -> int:
