@@ -150,3 +150,17 @@ def test_fix_in_another_module_is_named_with_its_module(session):
     s.expect(r"gbp: 10.0\r?\n")
     s.expect(r"later: 5.0\r?\n")
     s.finish(0)
+
+
+def test_fix_in_a_decorators_wrapper_reaches_the_functions_it_decorated_at_import(session):
+    # The wrapper around price was made when the module was imported; the fix
+    # is in the decorator's nested def, and the crash in bill, its caller.
+    s = session("fix_in_decorator", args=["-m", "hot_restart", "prog.py"])
+    before = s.prompt()
+    assert "__main__.bill raised TypeError(" in before
+    s.fix()
+    s.send("c")
+    s.expect(r"reloaded cents, bill\r?\n")
+    s.expect(r"bill: 800\r?\n")
+    s.expect(r"again: 500\r?\n")
+    s.finish(0)

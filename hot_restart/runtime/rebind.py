@@ -9,6 +9,7 @@ enclosing function's code, so closures created later get it too.
 from __future__ import annotations
 
 import gc
+from collections.abc import Iterable
 from types import CodeType, FrameType, FunctionType
 from typing import Any
 
@@ -130,6 +131,62 @@ def replace_nested(code: CodeType, old: CodeType, new: CodeType) -> CodeType:
             const = replaced
         consts.append(const)
     return code.replace(co_consts=tuple(consts)) if changed else code
+
+
+def nested_pairs(old: CodeType, new: CodeType) -> list[tuple[CodeType, CodeType]]:
+    """Each code object nested in ``old``, with its counterpart in ``new``.
+
+    Counterparts have the same names down the nesting and the same rank
+    among same-named siblings, so a nested def added or removed leaves the
+    other pairs as they were; one with no counterpart is left out.
+    """
+    pairs: list[tuple[CodeType, CodeType]] = []
+    stack = [(old, new)]
+    while stack:
+        outer_old, outer_new = stack.pop()
+        peers: dict[str, list[CodeType]] = {}
+        for const in outer_new.co_consts:
+            if isinstance(const, CodeType):
+                peers.setdefault(const.co_name, []).append(const)
+        ranks: dict[str, int] = {}
+        for const in outer_old.co_consts:
+            if isinstance(const, CodeType):
+                rank = ranks[const.co_name] = ranks.get(const.co_name, -1) + 1
+                same = peers.get(const.co_name, [])
+                if rank < len(same):
+                    pairs.append((const, same[rank]))
+                    stack.append((const, same[rank]))
+    return pairs
+
+
+def made_earlier(
+    pairs: Iterable[tuple[CodeType, CodeType]],
+) -> list[tuple[list[FunctionType], CodeType]]:
+    """The live functions made from the old code of ``pairs`` (``nested_pairs``:
+    closures, the wrappers a decorator made), grouped by def, each with its new code.
+
+    Swapping an enclosing function's code changes only what it makes from
+    then on; these were made before, and would go on running the old text.
+    One scan of the heap (``gc.get_referrers``) for all pairs, at a reload only.
+    """
+    from ..transform import is_instrumented
+
+    wanted = {id(o): (o, n) for o, n in pairs if is_instrumented(o)}
+    if not wanted:
+        return []
+    found: dict[int, list[FunctionType]] = {}
+    for obj in gc.get_referrers(*(o for o, _ in wanted.values())):
+        if isinstance(obj, FunctionType) and id(obj.__code__) in wanted:
+            found.setdefault(id(obj.__code__), []).append(obj)
+    return [(fns, wanted[key][1]) for key, fns in found.items()]
+
+
+def swap_all(fns: list[FunctionType], new: CodeType) -> None:
+    """Give every function in ``fns`` (made from one def) the new code, closures kept."""
+    old = fns[0].__code__
+    for f in fns:
+        f.__code__ = new
+    registry.superseded[old] = fns[0]  # a frame running the old code finds its function
 
 
 def patch_enclosing(root: FunctionType, old: CodeType, new: CodeType) -> None:

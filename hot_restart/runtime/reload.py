@@ -110,6 +110,8 @@ class Prepared:
     defaults: dict[str, Any] = field(default_factory=dict)
     #: The new def, evaluated alone: where the new annotations come from.
     fresh: FunctionType | None = None
+    #: Functions made earlier from its nested defs, with their new code.
+    made_earlier: list[tuple[list[FunctionType], CodeType]] = field(default_factory=list)
 
     def apply(self) -> None:
         fn, built = self.fn, self.built
@@ -117,6 +119,8 @@ class Prepared:
         # (Read through vars(): mypy takes a function-typed field for a method.)
         fresh: FunctionType | None = vars(self)["fresh"]
         rebind.swap(fn, built.code, doc=built.doc, annotations_from=fresh, **self.defaults)
+        for made, code in self.made_earlier:
+            rebind.swap_all(made, code)
         if built.nested:
             # Closures the enclosing function makes from now on get the new
             # code: it holds the running version, or (for a function wrap()
@@ -197,7 +201,30 @@ def prepare_function(
             defaults = _merge_defaults(fn, fresh, kept)
     if call is not None:
         _check_call(fn, qualname, built.code, defaults, call)
-    return Prepared(fn, built, cls, lines, key, text, defaults, fresh)
+    made = _made_earlier(old, built.code)
+    return Prepared(fn, built, cls, lines, key, text, defaults, fresh, made)
+
+
+def _made_earlier(old: CodeType, new: CodeType) -> list[tuple[list[FunctionType], CodeType]]:
+    """Closures (and a decorator's wrappers) made from the old nested defs, with
+    their new code; refused when they cannot run it, before anything is swapped.
+
+    A function's closure cells are fixed when it is made: one that the new
+    code needs a variable more (or less) from its enclosing function cannot
+    run it, as for a running closure reloaded alone.
+    """
+    found = rebind.made_earlier(rebind.nested_pairs(old, new))
+    for made, code in found:
+        if made[0].__code__.co_freevars != code.co_freevars:
+            name = made[0].__qualname__
+            needs = ", ".join(repr(v) for v in code.co_freevars) or "none"
+            them = "the closure" if len(made) == 1 else f"the {len(made)} closures"
+            raise ReloadException(
+                f"{name} now takes {needs} from its enclosing function, which {them} made "
+                "before the edit cannot have; `up` and `restart` a caller that makes them "
+                "again, or undo that part of the edit"
+            )
+    return found
 
 
 def _check_class_layout(fn: FunctionType, path: tuple[str, ...], lines: list[str]) -> None:

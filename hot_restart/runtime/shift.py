@@ -13,8 +13,10 @@ What moved where comes from the reload's comparison of the text the
 function was loaded from with the new text (``changes.compare``: ranges of
 old lines and how far they moved).  A function whose lines are not all in
 one moved range is left alone: it was edited, and a reload (not a shift)
-is what it needs.  Frames already running the old code keep
-their old line numbers: a running frame's code cannot be replaced.
+is what it needs.  Closures made earlier from its nested defs (a callback a
+factory made, the wrappers of a decorator) move with it.  Frames already
+running the old code keep their old line numbers: a running frame's code
+cannot be replaced.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from __future__ import annotations
 from types import CodeType, FrameType, FunctionType
 from typing import Any
 
-from . import locate, registry
+from . import locate, rebind, registry
 from .walk import functions_of_namespace
 
 
@@ -46,6 +48,7 @@ def shift_ranges(
     done: set[int] = set()
     state = _Swaps()
     replaced: dict[int, CodeType] = {}
+    nested: list[tuple[CodeType, CodeType]] = []  # for closures made from them earlier
     for fn in found:
         code = fn.__code__
         if id(code) in replaced:  # another function made from the same def
@@ -64,7 +67,10 @@ def shift_ranges(
                     done.add(id(new))
                     state.swap(fn, new)
                     shifted.append(fn)
+                    nested += rebind.nested_pairs(code, new)
                 break
+    for made, code in rebind.made_earlier(nested):
+        rebind.swap_all(made, code)
     return shifted
 
 

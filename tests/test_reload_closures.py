@@ -1,0 +1,138 @@
+"""Functions made before an edit from a nested def run its new code after `c`.
+
+A closure kept somewhere (a callback made by a factory, the wrapper a
+decorator put around a function at import) is a function object of its
+own, made when its enclosing function ran.  A reload that swaps only the
+enclosing function's code changes what it makes from then on; the ones
+made before would go on running the text that is no longer on disk.  Each
+test fails on the main before ``rebind.made_earlier``.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+HERE = Path(__file__).resolve().parent
+
+OLD = """\
+import functools
+
+
+def twice(fn):
+    @functools.wraps(fn)
+    def wrapper(*args):
+        return [fn(*args), fn(*args)]
+    return wrapper
+
+
+@twice
+def ask(x):
+    return x
+
+
+def make_adder(k):
+    def add(x):
+        return x + k
+    return add
+
+
+ADD_ONE = make_adder(1)
+HELD = [make_adder(2)]  # out of reach of a walk of the module's names
+"""
+
+# Run as ``c`` reloads: import through the hook, edit, reload what changed.
+PROGRAM = """
+import sys
+sys.path.insert(0, sys.argv[1])
+import hot_restart
+from hot_restart.errors import ReloadException
+from hot_restart.runtime import reload
+
+with hot_restart.install(["closures_mod"]):
+    import closures_mod
+print(closures_mod.ask(2), closures_mod.ADD_ONE(2))
+with open(closures_mod.__file__, "w") as f:
+    f.write(sys.argv[2])
+try:
+    print(reload.reload_changed().qualnames)
+except ReloadException as e:
+    print("refused:", e)
+print(closures_mod.ask(2), closures_mod.ADD_ONE(2), closures_mod.make_adder(1)(2))
+"""
+
+
+def _run(tmp_path: Path, new: str) -> list[str]:
+    (tmp_path / "closures_mod.py").write_text(OLD)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HOT_RESTART")}
+    env["PYTHONPATH"] = str(HERE.parent)
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    done = subprocess.run(
+        [sys.executable, "-c", PROGRAM, str(tmp_path), new],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout.splitlines()
+
+
+def test_a_decorators_wrappers_and_a_factorys_closures_run_the_fixed_code(
+    tmp_path: Path,
+) -> None:
+    new = OLD.replace("[fn(*args), fn(*args)]", "[fn(*args)] * 3").replace("x + k", "x * 10 + k")
+    assert _run(tmp_path, new) == [
+        "[2, 2] 3",
+        "['twice', 'make_adder']",
+        "[2, 2, 2] 21 21",
+    ]
+
+
+@pytest.mark.parametrize("edit", ["changed", "moved"])
+def test_closures_made_earlier_report_their_new_lines(tmp_path: Path, edit: str) -> None:
+    # The enclosing def changed above its nested def, or lines were added above
+    # it (only moved: its code is shifted), so the nested def moved down.
+    if edit == "changed":
+        new = OLD.replace("def make_adder(k):\n", "def make_adder(k):\n    k = k + 0\n")
+    else:
+        new = OLD.replace("def make_adder(k):\n", "# a comment\n\ndef make_adder(k):\n")
+    program = PROGRAM.replace(
+        "print(closures_mod.ask(2), closures_mod.ADD_ONE(2), closures_mod.make_adder(1)(2))",
+        "print(closures_mod.ADD_ONE.__code__.co_firstlineno, "
+        "closures_mod.HELD[0].__code__.co_firstlineno)",
+    )
+    (tmp_path / "closures_mod.py").write_text(OLD)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HOT_RESTART")}
+    env["PYTHONPATH"] = str(HERE.parent)
+    done = subprocess.run(
+        [sys.executable, "-c", program, str(tmp_path), new],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    line = new.splitlines().index("    def add(x):") + 1
+    assert done.stdout.splitlines()[-1] == f"{line} {line}"
+
+
+def test_closures_that_cannot_take_the_new_code_refuse_the_reload_in_one_line(
+    tmp_path: Path,
+) -> None:
+    # add now reads a variable of make_adder that the closure made earlier has no cell for.
+    new = OLD.replace("def make_adder(k):\n", "def make_adder(k):\n    m = 2\n").replace(
+        "x + k", "x * m + k"
+    )
+    out = _run(tmp_path, new)
+    assert out[0] == "[2, 2] 3"
+    assert out[1] == (
+        "refused: make_adder.<locals>.add now takes 'k', 'm' from its enclosing function, "
+        "which the 2 closures made before the edit cannot have; `up` and `restart` a caller "
+        "that makes them again, or undo that part of the edit"
+    )
+    assert out[2] == "[2, 2] 3 3"  # nothing swapped: the old code everywhere
