@@ -72,13 +72,20 @@ def as_def(
     comment lines; a method (of ``Box``, indented, with ``self`` unless a
     staticmethod) if ``method``; ``b`` the default of its parameter ``b``;
     ``extra``, a keyword-only parameter more (``d=0``, or a required ``d``);
-    under ``@decorator`` if one is named (deco, staticmethod, classmethod)."""
+    under ``@decorator`` if one is named (deco, staticmethod, classmethod), or
+    made by a ``make_f<index>`` function (``factory``)."""
     text = program.source[len(grammar.PRELUDE) :]
     head = "async def f(" if text.startswith("async def f(") else "def f("
     assert text.startswith(head), text[:40]
     first = "self, " if method and decorator != "staticmethod" else ""
     renamed = head.replace("f(", f"f{index}({first}") + text[len(head) :]
-    if decorator:
+    if decorator == "factory":
+        # Made by a function that returns it: the live one is a closure made at import.
+        body = "".join(f"    {line}" if line.strip() else line for line in renamed.splitlines(True))
+        renamed = (
+            f"def make_f{index}():\n{body}    return f{index}\n\n\nf{index} = make_f{index}()\n"
+        )
+    elif decorator:
         renamed = f"@{decorator}\n{renamed}"
     renamed = renamed.replace("b=2, ", f"b={b}, ", 1)
     if extra:
@@ -114,7 +121,7 @@ def edits(draw: Any) -> Edit:
     for i in range(count):
         program = draw(grammar.programs())
         # Kept through the edits: a reload does not apply decorators again.
-        decorators = ["", "", "deco", *(["staticmethod", "classmethod"] if method else [])]
+        decorators = ["", "", "deco", *(["staticmethod", "classmethod"] if method else ["factory"])]
         decorator = draw(st.sampled_from(decorators))
         texts[0].append(as_def(program, i, draw(st.integers(0, 2)), method, decorator=decorator))
         programs[0].append(program)
@@ -200,7 +207,8 @@ def check(edit: Edit) -> None:
                     # is reloaded (changed or not) with the call it will re-run.
                     args, kwargs = edit.programs[0][0].calls[0]
                     target = inspect.unwrap(functions[0])  # the crashed frame's function
-                    report = reload.reload_changed(target, "f0", (list(args), dict(kwargs)))
+                    call = (list(args), dict(kwargs))
+                    report = reload.reload_changed(target, target.__qualname__, call)
                 else:
                     report = reload.reload_changed()
                 COUNTS["reloaded"] += len(report.qualnames)

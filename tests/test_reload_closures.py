@@ -66,13 +66,15 @@ print(closures_mod.ask(2), closures_mod.ADD_ONE(2), closures_mod.make_adder(1)(2
 """
 
 
-def _run(tmp_path: Path, new: str) -> list[str]:
+def _run(tmp_path: Path, new: str, last: str = "") -> list[str]:
+    """PROGRAM's output; ``last``: what it prints at the end instead."""
     (tmp_path / "closures_mod.py").write_text(OLD)
     env = {k: v for k, v in os.environ.items() if not k.startswith("HOT_RESTART")}
     env["PYTHONPATH"] = str(HERE.parent)
     env["PYTHONDONTWRITEBYTECODE"] = "1"
+    program = PROGRAM.replace(PROGRAM.rstrip().splitlines()[-1], last) if last else PROGRAM
     done = subprocess.run(
-        [sys.executable, "-c", PROGRAM, str(tmp_path), new],
+        [sys.executable, "-c", program, str(tmp_path), new],
         env=env,
         capture_output=True,
         text=True,
@@ -101,24 +103,9 @@ def test_closures_made_earlier_report_their_new_lines(tmp_path: Path, edit: str)
         new = OLD.replace("def make_adder(k):\n", "def make_adder(k):\n    k = k + 0\n")
     else:
         new = OLD.replace("def make_adder(k):\n", "# a comment\n\ndef make_adder(k):\n")
-    program = PROGRAM.replace(
-        "print(closures_mod.ask(2), closures_mod.ADD_ONE(2), closures_mod.make_adder(1)(2))",
-        "print(closures_mod.ADD_ONE.__code__.co_firstlineno, "
-        "closures_mod.HELD[0].__code__.co_firstlineno)",
-    )
-    (tmp_path / "closures_mod.py").write_text(OLD)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HOT_RESTART")}
-    env["PYTHONPATH"] = str(HERE.parent)
-    done = subprocess.run(
-        [sys.executable, "-c", program, str(tmp_path), new],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert done.returncode == 0, done.stderr
+    last = "print(closures_mod.ADD_ONE.__code__.co_firstlineno, closures_mod.HELD[0].__code__.co_firstlineno)"
     line = new.splitlines().index("    def add(x):") + 1
-    assert done.stdout.splitlines()[-1] == f"{line} {line}"
+    assert _run(tmp_path, new, last)[-1] == f"{line} {line}"
 
 
 def test_closures_that_cannot_take_the_new_code_refuse_the_reload_in_one_line(
@@ -136,3 +123,31 @@ def test_closures_that_cannot_take_the_new_code_refuse_the_reload_in_one_line(
         "that makes them again, or undo that part of the edit"
     )
     assert out[2] == "[2, 2] 3 3"  # nothing swapped: the old code everywhere
+
+
+def test_closures_whose_def_gained_a_parameter_refuse_the_reload_in_one_line(
+    tmp_path: Path,
+) -> None:
+    # Their defaults were fixed when they were made: the new ``scale=10`` is not among them.
+    new = OLD.replace(
+        "def add(x):\n        return x + k", "def add(x, scale=10):\n        return x * scale + k"
+    )
+    out = _run(tmp_path, new)
+    assert out[1] == (
+        "refused: make_adder.<locals>.add has new parameters, which the 2 closures made "
+        "before the edit cannot take (defaults are set when a closure is made); `up` and "
+        "`restart` a caller that makes them again, or undo that part of the edit"
+    )
+    assert out[2] == "[2, 2] 3 3"
+
+
+def test_a_docstring_set_by_functools_wraps_is_kept_and_a_closures_own_follows_the_edit(
+    tmp_path: Path,
+) -> None:
+    new = OLD.replace("    def add(x):\n", '    def add(x):\n        """Adds k."""\n').replace(
+        "def ask(x):\n", 'def ask(x):\n    """Asks."""\n'
+    )
+    out = _run(tmp_path, new, "print(closures_mod.ask.__doc__, closures_mod.HELD[0].__doc__)")
+    # ask's wrapper shows the doc functools.wraps copied at import (decorators
+    # are not applied again); the closure made by make_adder shows its new one.
+    assert out[-1] == "None Adds k."

@@ -182,11 +182,23 @@ def made_earlier(
 
 
 def swap_all(fns: list[FunctionType], new: CodeType) -> None:
-    """Give every function in ``fns`` (made from one def) the new code, closures kept."""
+    """Give every function in ``fns`` (made from one def) the new code, closures kept.
+
+    And the new docstring, unless the program set ``__doc__`` itself
+    (``functools.wraps`` gives a wrapper the wrapped function's).
+    """
     old = fns[0].__code__
     for f in fns:
+        untouched = f.__doc__ == _docstring(old, f)
         f.__code__ = new
+        if untouched:
+            f.__doc__ = _docstring(new, f)
     registry.superseded[old] = fns[0]  # a frame running the old code finds its function
+
+
+def _docstring(code: CodeType, like: FunctionType) -> Any:
+    """The ``__doc__`` a function made from ``code`` gets (where it lives differs by version)."""
+    return FunctionType(code, like.__globals__, None, None, like.__closure__).__doc__
 
 
 def patch_enclosing(root: FunctionType, old: CodeType, new: CodeType) -> None:

@@ -215,6 +215,13 @@ def _made_earlier(old: CodeType, new: CodeType) -> list[tuple[list[FunctionType]
     """
     found = rebind.made_earlier(rebind.nested_pairs(old, new))
     for made, code in found:
+        if _parameters(made[0].__code__) != _parameters(code):
+            them = "the closure" if len(made) == 1 else f"the {len(made)} closures"
+            raise ReloadException(
+                f"{made[0].__qualname__} has new parameters, which {them} made before the "
+                "edit cannot take (defaults are set when a closure is made); `up` and "
+                "`restart` a caller that makes them again, or undo that part of the edit"
+            )
         if made[0].__code__.co_freevars != code.co_freevars:
             name = made[0].__qualname__
             needs = ", ".join(repr(v) for v in code.co_freevars) or "none"
@@ -225,6 +232,13 @@ def _made_earlier(old: CodeType, new: CodeType) -> list[tuple[list[FunctionType]
                 "again, or undo that part of the edit"
             )
     return found
+
+
+def _parameters(code: CodeType) -> tuple[object, ...]:
+    """A code object's parameter list: names, kinds, ``*args`` and ``**kwargs``."""
+    count = code.co_argcount + code.co_kwonlyargcount
+    count += bool(code.co_flags & 0x04) + bool(code.co_flags & 0x08)  # CO_VARARGS, CO_VARKEYWORDS
+    return (*surrogate.shape(code), code.co_varnames[:count])
 
 
 def _check_class_layout(fn: FunctionType, path: tuple[str, ...], lines: list[str]) -> None:
