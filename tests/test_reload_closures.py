@@ -151,3 +151,41 @@ def test_a_docstring_set_by_functools_wraps_is_kept_and_a_closures_own_follows_t
     # ask's wrapper shows the doc functools.wraps copied at import (decorators
     # are not applied again); the closure made by make_adder shows its new one.
     assert out[-1] == "None Adds k."
+
+
+MOVED_THEN_CHANGED = """
+import sys
+sys.path.insert(0, sys.argv[1])
+import hot_restart
+from hot_restart.runtime import reload
+
+with hot_restart.install(["closures_mod"]):
+    import closures_mod
+for text in sys.argv[2:]:
+    with open(closures_mod.__file__, "w") as f:
+        f.write(text)
+    reload.reload_changed()
+print(closures_mod.ADD_ONE(2), closures_mod.HELD[0](2))
+"""
+
+
+def test_a_closure_in_the_namespace_moved_and_then_changed_runs_the_change(
+    tmp_path: Path,
+) -> None:
+    # The first edit only moves make_adder: ADD_ONE, met in the module's
+    # namespace, must take the code make_adder now holds (not a copy of its
+    # own), or the second edit's reload of make_adder would not find it.
+    moved = OLD.replace("def make_adder(k):\n", "# a comment\n\ndef make_adder(k):\n")
+    changed = moved.replace("x + k", "x * 10 + k")
+    (tmp_path / "closures_mod.py").write_text(OLD)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HOT_RESTART")}
+    env["PYTHONPATH"] = str(HERE.parent)
+    done = subprocess.run(
+        [sys.executable, "-c", MOVED_THEN_CHANGED, str(tmp_path), moved, changed],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["21", "22"]

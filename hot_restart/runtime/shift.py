@@ -24,6 +24,7 @@ from __future__ import annotations
 from types import CodeType, FrameType, FunctionType
 from typing import Any
 
+from ..transform import iter_code
 from . import locate, rebind, registry
 from .walk import functions_of_namespace
 
@@ -44,34 +45,49 @@ def shift_ranges(
         module_name = str(namespace.get("__name__", ""))
         found += functions_of_namespace(namespace, module_name, filename)
     found += registry.wrapped.get(filename, ())
-    shifted: list[FunctionType] = []
-    done: set[int] = set()
-    state = _Swaps()
-    replaced: dict[int, CodeType] = {}
-    nested: list[tuple[CodeType, CodeType]] = []  # for closures made from them earlier
+    # First what moves: each def's code once, however many functions run it.
+    planned: list[tuple[FunctionType, CodeType]] = []
+    moved_to: dict[int, CodeType] = {}
     for fn in found:
         code = fn.__code__
-        if id(code) in replaced:  # another function made from the same def
-            state.swap(fn, replaced[id(code)])
+        if code.co_filename != filename or locate.text_of(code) is not None:
             continue
-        if id(code) in done or code.co_filename != filename:
-            continue  # seen (a function met twice has its moved code by now)
-        done.add(id(code))
-        if locate.text_of(code) is not None:
-            continue
-        first = code.co_firstlineno
-        for low, high, delta in moved:
-            if low <= first <= high:
-                if delta and _last_line(code) <= high:
-                    new = replaced[id(code)] = moved_code(code, delta)
-                    done.add(id(new))
-                    state.swap(fn, new)
-                    shifted.append(fn)
-                    nested += rebind.nested_pairs(code, new)
-                break
+        if id(code) not in moved_to:
+            delta = _delta(code, moved)
+            if not delta:
+                continue
+            moved_to[id(code)] = moved_code(code, delta)
+        planned.append((fn, code))
+    # A closure met in the namespace (``f = make_f()``) takes the code its
+    # enclosing def now holds, not a copy of its own: what later closures get,
+    # and what the next reload of the enclosing def looks for in the heap.
+    codes = {id(code): code for _, code in planned}
+    inside = {id(c) for code in codes.values() for c in iter_code(code) if c is not code}
+    nested: list[tuple[CodeType, CodeType]] = []
+    for code_id, code in codes.items():
+        if code_id not in inside:  # outermost: its nested code decides for the rest
+            pairs = rebind.nested_pairs(code, moved_to[code_id])
+            nested += pairs
+            moved_to.update((id(old), inner) for old, inner in pairs)
+    shifted: list[FunctionType] = []
+    state = _Swaps()
+    for fn, code in planned:
+        if fn.__code__ is code:  # not twice in the list
+            state.swap(fn, moved_to[id(code)])
+            shifted.append(fn)
+    # And closures out of the namespace's reach (in a list, a registry).
     for made, code in rebind.made_earlier(nested):
         rebind.swap_all(made, code)
     return shifted
+
+
+def _delta(code: CodeType, moved: list[tuple[int, int, int]]) -> int:
+    """How far ``code`` moved: 0 unless one moved range holds all of it."""
+    first = code.co_firstlineno
+    for low, high, delta in moved:
+        if low <= first <= high:
+            return delta if _last_line(code) <= high else 0
+    return 0
 
 
 class _Swaps:
