@@ -66,15 +66,14 @@ print(closures_mod.ask(2), closures_mod.ADD_ONE(2), closures_mod.make_adder(1)(2
 """
 
 
-def _run(tmp_path: Path, new: str, last: str = "") -> list[str]:
-    """PROGRAM's output; ``last``: what it prints at the end instead."""
+def _python(tmp_path: Path, program: str, *texts: str) -> list[str]:
+    """The output lines of ``program``, run on closures_mod (OLD) with the edits ``texts``."""
     (tmp_path / "closures_mod.py").write_text(OLD)
     env = {k: v for k, v in os.environ.items() if not k.startswith("HOT_RESTART")}
     env["PYTHONPATH"] = str(HERE.parent)
     env["PYTHONDONTWRITEBYTECODE"] = "1"
-    program = PROGRAM.replace(PROGRAM.rstrip().splitlines()[-1], last) if last else PROGRAM
     done = subprocess.run(
-        [sys.executable, "-c", program, str(tmp_path), new],
+        [sys.executable, "-c", program, str(tmp_path), *texts],
         env=env,
         capture_output=True,
         text=True,
@@ -82,6 +81,12 @@ def _run(tmp_path: Path, new: str, last: str = "") -> list[str]:
     )
     assert done.returncode == 0, done.stdout + done.stderr
     return done.stdout.splitlines()
+
+
+def _run(tmp_path: Path, new: str, last: str = "") -> list[str]:
+    """PROGRAM's output; ``last``: what it prints at the end instead."""
+    program = PROGRAM.replace(PROGRAM.rstrip().splitlines()[-1], last) if last else PROGRAM
+    return _python(tmp_path, program, new)
 
 
 def test_a_decorators_wrappers_and_a_factorys_closures_run_the_fixed_code(
@@ -177,15 +182,33 @@ def test_a_closure_in_the_namespace_moved_and_then_changed_runs_the_change(
     # own), or the second edit's reload of make_adder would not find it.
     moved = OLD.replace("def make_adder(k):\n", "# a comment\n\ndef make_adder(k):\n")
     changed = moved.replace("x + k", "x * 10 + k")
-    (tmp_path / "closures_mod.py").write_text(OLD)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HOT_RESTART")}
-    env["PYTHONPATH"] = str(HERE.parent)
-    done = subprocess.run(
-        [sys.executable, "-c", MOVED_THEN_CHANGED, str(tmp_path), moved, changed],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.split() == ["21", "22"]
+    out = _python(tmp_path, MOVED_THEN_CHANGED, moved, changed)
+    assert out[-1].split() == ["21", "22"]
+
+
+CRASHED_CLOSURE = """
+import sys
+sys.path.insert(0, sys.argv[1])
+import hot_restart
+from hot_restart.runtime import reload
+
+with hot_restart.install(["closures_mod"]):
+    import closures_mod
+with open(closures_mod.__file__, "w") as f:
+    f.write(sys.argv[2])
+crashed = closures_mod.ADD_ONE
+reload.reload_changed(crashed, crashed.__qualname__, ([2], {}))  # as `c` after a crash in it
+print(crashed.__code__.co_firstlineno, closures_mod.make_adder(1).__code__.co_firstlineno)
+"""
+
+
+def test_a_crashed_closure_reloaded_where_its_enclosing_def_moved_is_shifted_once(
+    tmp_path: Path,
+) -> None:
+    # The crashed closure is reloaded alone (at its new lines) and put into
+    # make_adder's code, which the edit moved: the shift of make_adder must
+    # leave that nested code as it is, or closures made later are off by as much.
+    moved = OLD.replace("def make_adder(k):\n", "# a comment\n\ndef make_adder(k):\n")
+    out = _python(tmp_path, CRASHED_CLOSURE, moved)
+    line = str(moved.splitlines().index("    def add(x):") + 1)
+    assert out[-1].split() == [line, line]

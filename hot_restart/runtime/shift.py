@@ -121,8 +121,16 @@ def _running_code() -> set[int]:
 
 
 def moved_code(code: CodeType, delta: int) -> CodeType:
-    """``code`` and its nested code, ``delta`` lines further down."""
-    consts = tuple(moved_code(c, delta) if isinstance(c, CodeType) else c for c in code.co_consts)
+    """``code`` and its nested code, ``delta`` lines further down.
+
+    But for nested code a reload put there (the crashed closure, reloaded
+    alone, into its enclosing def's code): compiled from the new text, it is
+    at its new lines already.
+    """
+    consts = tuple(
+        moved_code(c, delta) if isinstance(c, CodeType) and locate.text_of(c) is None else c
+        for c in code.co_consts
+    )
     return code.replace(co_firstlineno=code.co_firstlineno + delta, co_consts=consts)
 
 
