@@ -132,3 +132,42 @@ def test_a_def_added_below_moved_code_keeps_its_own_lines(tmp_path: Path) -> Non
     assert done.returncode == 0, done.stderr
     function, plain_function, method, plain_method = done.stdout.split()
     assert (function, method) == (plain_function, plain_method)
+
+
+RERUN_AS_IT_IS_THEN_MOVED = """
+import os, sys, traceback
+sys.path.insert(0, sys.argv[1])
+path = os.path.join(sys.argv[1], "rerun_mod.py")
+import hot_restart
+from hot_restart.runtime import reload
+
+BODY = "def ratio(total, count=0):\\n    return total / count\\n"
+with open(path, "w") as f:
+    f.write(BODY)
+with hot_restart.install(["rerun_mod"]):
+    import rerun_mod
+ratio = rerun_mod.ratio
+reload.reload_changed(ratio, "ratio", ([1], {}))  # `c` after a crash, the file unchanged
+with open(path, "w") as f:
+    f.write("# a line added above\\n" + BODY)  # then an edit that only moves it
+reload.reload_changed()
+try:
+    ratio(1)
+except ZeroDivisionError as e:
+    print(traceback.extract_tb(e.__traceback__)[-1].lineno)
+"""
+
+
+def test_a_function_re_run_as_it_is_moves_with_the_next_edit(tmp_path: Path) -> None:
+    """A ``c`` that finds the file unchanged reloads the crashed function from a
+    text equal to the loaded one; the next edit that only moves it must still
+    shift it.  Found by the reload property test on 3.14."""
+    done = subprocess.run(
+        [sys.executable, "-c", RERUN_AS_IT_IS_THEN_MOVED, str(tmp_path)],
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["3"]

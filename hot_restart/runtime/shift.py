@@ -46,17 +46,18 @@ def shift_ranges(
         found += functions_of_namespace(namespace, module_name, filename)
     found += registry.wrapped.get(filename, ())
     # First what moves: each def's code once, however many functions run it.
+    loaded = locate.loaded_lines(filename)
     planned: list[tuple[FunctionType, CodeType]] = []
     moved_to: dict[int, CodeType] = {}
     for fn in found:
         code = fn.__code__
-        if code.co_filename != filename or locate.text_of(code) is not None:
+        if code.co_filename != filename or _elsewhere(code, loaded):
             continue
         if id(code) not in moved_to:
             delta = _delta(code, moved)
             if not delta:
                 continue
-            moved_to[id(code)] = moved_code(code, delta)
+            moved_to[id(code)] = moved_code(code, delta, loaded)
         planned.append((fn, code))
     # A closure met in the namespace (``f = make_f()``) takes the code its
     # enclosing def now holds, not a copy of its own: what later closures get,
@@ -120,18 +121,29 @@ def _running_code() -> set[int]:
     return found
 
 
-def moved_code(code: CodeType, delta: int) -> CodeType:
+def moved_code(code: CodeType, delta: int, loaded: list[str] | None = None) -> CodeType:
     """``code`` and its nested code, ``delta`` lines further down.
 
     But for nested code a reload put there (the crashed closure, reloaded
-    alone, into its enclosing def's code): compiled from the new text, it is
-    at its new lines already.
+    alone, into its enclosing def's code) from another text than ``loaded``:
+    it is at that text's lines, not the loaded text's.
     """
     consts = tuple(
-        moved_code(c, delta) if isinstance(c, CodeType) and locate.text_of(c) is None else c
+        moved_code(c, delta, loaded) if isinstance(c, CodeType) and not _elsewhere(c, loaded) else c
         for c in code.co_consts
     )
     return code.replace(co_firstlineno=code.co_firstlineno + delta, co_consts=consts)
+
+
+def _elsewhere(code: CodeType, loaded: list[str] | None) -> bool:
+    """Whether ``code`` was compiled from a text other than the loaded one.
+
+    A function reloaded by a ``c`` that found its file unchanged (re-run as
+    it is) was compiled from a text equal to the loaded one: at its lines,
+    so it moves with the next edit like code never reloaded.
+    """
+    text = locate.text_of(code)
+    return text is not None and text != loaded
 
 
 def _last_line(code: CodeType) -> int:
