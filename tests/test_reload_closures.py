@@ -100,14 +100,19 @@ def test_a_decorators_wrappers_and_a_factorys_closures_run_the_fixed_code(
     ]
 
 
-@pytest.mark.parametrize("edit", ["changed", "moved"])
+@pytest.mark.parametrize("edit", ["changed", "moved", "changed and moved"])
 def test_closures_made_earlier_report_their_new_lines(tmp_path: Path, edit: str) -> None:
     # The enclosing def changed above its nested def, or lines were added above
-    # it (only moved: its code is shifted), so the nested def moved down.
+    # it (only moved: its code is shifted), so the nested def moved down; or
+    # both, far enough that the nested def's new lines are, in the old text,
+    # those of the unchanged code below, which the reload shifts: the new code
+    # of the nested def must not be shifted with it.
     if edit == "changed":
         new = OLD.replace("def make_adder(k):\n", "def make_adder(k):\n    k = k + 0\n")
-    else:
+    elif edit == "moved":
         new = OLD.replace("def make_adder(k):\n", "# a comment\n\ndef make_adder(k):\n")
+    else:
+        new = "# a comment\n" * 5 + OLD.replace("x + k", "x * 10 + k")
     last = "print(closures_mod.ADD_ONE.__code__.co_firstlineno, closures_mod.HELD[0].__code__.co_firstlineno)"
     line = new.splitlines().index("    def add(x):") + 1
     assert _run(tmp_path, new, last)[-1] == f"{line} {line}"

@@ -105,7 +105,8 @@ def build(
         old_freevars,
         qualname,
     )
-    note_text(built.code, lines)
+    for code in iter_code(built.code):  # its nested code too: closures made from it
+        note_text(code, lines)
     return built
 
 
