@@ -10,14 +10,10 @@ test fails on the main before ``rebind.made_earlier``.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
+import child
 import pytest
-
-HERE = Path(__file__).resolve().parent
 
 OLD = """\
 import functools
@@ -69,18 +65,7 @@ print(closures_mod.ask(2), closures_mod.ADD_ONE(2), closures_mod.make_adder(1)(2
 def _python(tmp_path: Path, program: str, *texts: str) -> list[str]:
     """The output lines of ``program``, run on closures_mod (OLD) with the edits ``texts``."""
     (tmp_path / "closures_mod.py").write_text(OLD)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HOT_RESTART")}
-    env["PYTHONPATH"] = str(HERE.parent)
-    env["PYTHONDONTWRITEBYTECODE"] = "1"
-    done = subprocess.run(
-        [sys.executable, "-c", program, str(tmp_path), *texts],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-    return done.stdout.splitlines()
+    return child.run(program, tmp_path, *texts)
 
 
 def _run(tmp_path: Path, new: str, last: str = "") -> list[str]:

@@ -6,25 +6,19 @@ the import state of the whole process); see its docstring.
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
 
+import child
+
 HERE = Path(__file__).resolve().parent
-
-
-def _env() -> dict[str, str]:
-    """This environment, with this checkout importable and no hot_restart setting."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HOT_RESTART")}
-    env["PYTHONPATH"] = os.pathsep.join([str(HERE.parent), env.get("PYTHONPATH", "")])
-    return env
 
 
 def test_a_reload_runs_exactly_the_code_on_disk() -> None:
     done = subprocess.run(
         [sys.executable, "-W", "ignore::SyntaxWarning", str(HERE / "reload_cases.py"), "80"],
-        env=_env(),
+        env=child.env(),
         capture_output=True,
         text=True,
         timeout=300,
@@ -70,15 +64,8 @@ def test_a_function_reloaded_by_an_earlier_c_moves_with_the_next_edit(tmp_path: 
     """A reload of all forgets what text each earlier reload compiled from, also
     when nothing moved, so the next edit that only moves that function shifts
     its lines: a crash in it is reported at its current line."""
-    done = subprocess.run(
-        [sys.executable, "-c", MOVED_AFTER_A_RELOAD, str(tmp_path)],
-        env=_env(),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.split() == ["3"]  # the return's line, one below where it was
+    out = child.run(MOVED_AFTER_A_RELOAD, tmp_path)
+    assert out == ["3"]  # the return's line, one below where it was
 
 
 ADDED_BELOW_MOVED_CODE = """
@@ -122,15 +109,8 @@ def test_a_def_added_below_moved_code_keeps_its_own_lines(tmp_path: Path) -> Non
     shift of the code an edit moved must leave them alone, or a def added
     where moved code was is moved by as much, and a crash in it reported that
     far off.  Found by the reload property test once its edits could add defs."""
-    done = subprocess.run(
-        [sys.executable, "-c", ADDED_BELOW_MOVED_CODE, str(tmp_path)],
-        env=_env(),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert done.returncode == 0, done.stderr
-    function, plain_function, method, plain_method = done.stdout.split()
+    out = child.run(ADDED_BELOW_MOVED_CODE, tmp_path)
+    function, plain_function, method, plain_method = out
     assert (function, method) == (plain_function, plain_method)
 
 
@@ -162,12 +142,5 @@ def test_a_function_re_run_as_it_is_moves_with_the_next_edit(tmp_path: Path) -> 
     """A ``c`` that finds the file unchanged reloads the crashed function from a
     text equal to the loaded one; the next edit that only moves it must still
     shift it.  Found by the reload property test on 3.14."""
-    done = subprocess.run(
-        [sys.executable, "-c", RERUN_AS_IT_IS_THEN_MOVED, str(tmp_path)],
-        env=_env(),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.split() == ["3"]
+    out = child.run(RERUN_AS_IT_IS_THEN_MOVED, tmp_path)
+    assert out == ["3"]

@@ -12,17 +12,14 @@ read.  Both fail on the main before the change-time stamp and the racy rule.
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+import child
 import pytest
 
 from hot_restart.runtime import registry
-
-HERE = Path(__file__).resolve().parent
 
 # Imports stampmod through the hook, rewrites it with the same size and puts
 # its modification time back, then reloads as `c` does and calls f again.
@@ -30,6 +27,7 @@ HERE = Path(__file__).resolve().parent
 # the file then looks unchanged by size and modification time alone.
 PROGRAM = """\
 import os, sys
+sys.path.insert(0, sys.argv[2])
 import hot_restart
 from hot_restart.runtime import registry, reload
 
@@ -54,19 +52,7 @@ print("after", stampmod.f())
 
 def _run(tmp_path: Path, mode: str) -> list[str]:
     (tmp_path / "stampmod.py").write_text("def f():\n    return 1\n")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HOT_RESTART")}
-    env["PYTHONPATH"] = os.pathsep.join([str(tmp_path), str(HERE.parent)])
-    env["PYTHONDONTWRITEBYTECODE"] = "1"
-    done = subprocess.run(
-        [sys.executable, "-c", PROGRAM, mode],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-    return done.stdout.splitlines()
+    return child.run(PROGRAM, mode, tmp_path)
 
 
 @pytest.mark.parametrize("mode", ["trusted", "racy"])
