@@ -202,3 +202,35 @@ def test_a_crashed_closure_reloaded_where_its_enclosing_def_moved_is_shifted_onc
     out = _python(tmp_path, CRASHED_CLOSURE, moved)
     line = str(moved.splitlines().index("    def add(x):") + 1)
     assert out[-1].split() == [line, line]
+
+
+FRAMES_OF_CLOSURES = """
+import sys
+sys.path.insert(0, sys.argv[1])
+import hot_restart
+from hot_restart.runtime import rebind, reload
+
+with hot_restart.install(["closures_mod"]):
+    import closures_mod
+frames = []
+for adder in (closures_mod.ADD_ONE, closures_mod.HELD[0]):
+    g = closures_mod.walk(adder)  # a frame of each closure, still running the old code
+    next(g)
+    frames.append(g)
+with open(closures_mod.__file__, "w") as f:
+    f.write(sys.argv[2])
+reload.reload_changed()
+for g in frames:
+    print(rebind.frame_function(g.gi_frame).__closure__[0].cell_contents)
+"""
+
+
+def test_a_frame_of_a_closure_made_earlier_still_finds_its_own_closure(tmp_path: Path) -> None:
+    # ``up`` and ``restart`` on a frame that runs the old code must re-run that
+    # frame's own closure (its cells), not another made from the same def.
+    old = OLD.replace("    def add(x):\n", "    def add(x):\n        yield k\n")
+    old += "\n\ndef walk(adder):\n    return adder(0)\n"
+    (tmp_path / "closures_mod.py").write_text(old)
+    new = old.replace("x + k", "x * 10 + k")
+    out = child.run(FRAMES_OF_CLOSURES, tmp_path, new)
+    assert out == ["1", "2"]

@@ -38,8 +38,13 @@ def frame_function(frame: FrameType) -> FunctionType | None:
     code = frame.f_code
     candidates = live_functions(code)
     newer = registry.superseded.get(code)
-    if newer is not None and newer not in candidates:
-        candidates.append(newer)
+    if newer is not None:
+        # Replaced since the frame started: every function now running what
+        # replaced it (all closures of the def) is a candidate, not only the
+        # one the registry kept, so the cells below pick the frame's own.
+        for fn in (newer, *live_functions(newer.__code__)):
+            if fn not in candidates:
+                candidates.append(fn)
     if len(candidates) <= 1:
         return candidates[0] if candidates else None
     values = frame.f_locals
