@@ -39,6 +39,13 @@ def make_adder(k):
 
 ADD_ONE = make_adder(1)
 HELD = [make_adder(2)]  # out of reach of a walk of the module's names
+
+
+def make_scaler(k):
+    return lambda x: x * k
+
+
+DOUBLE = make_scaler(2)
 """
 
 # Run as ``c`` reloads: import through the hook, edit, reload what changed.
@@ -72,6 +79,12 @@ def _run(tmp_path: Path, new: str, last: str = "") -> list[str]:
     """PROGRAM's output; ``last``: what it prints at the end instead."""
     program = PROGRAM.replace(PROGRAM.rstrip().splitlines()[-1], last) if last else PROGRAM
     return _python(tmp_path, program, new)
+
+
+def test_a_lambda_made_earlier_runs_the_fixed_code(tmp_path: Path) -> None:
+    new = OLD.replace("x * k", "x * k + 1")
+    last = "print(closures_mod.DOUBLE(5), closures_mod.make_scaler(2)(5))"
+    assert _run(tmp_path, new, last)[-2:] == ["['make_scaler']", "11 11"]
 
 
 def test_a_decorators_wrappers_and_a_factorys_closures_run_the_fixed_code(

@@ -173,10 +173,10 @@ def made_earlier(
     Swapping an enclosing function's code changes only what it makes from
     then on; these were made before, and would go on running the old text.
     One scan of the heap (``gc.get_referrers``) for all pairs, at a reload only.
+    Lambdas too: the transform gives them no trampoline, but a kept one
+    (``key=lambda ...`` made by a factory) must run the text on disk all the same.
     """
-    from ..transform import is_instrumented
-
-    wanted = {id(o): (o, n) for o, n in pairs if is_instrumented(o)}
+    wanted = {id(o): (o, n) for o, n in pairs}
     if not wanted:
         return []
     found: dict[int, list[FunctionType]] = {}
