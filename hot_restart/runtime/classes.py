@@ -13,7 +13,7 @@ import sys
 from types import CodeType
 from typing import Any
 
-from ..transform import instrument_tree, iter_code, mangle
+from ..transform import instrument_tree, mangle
 from .locate import block_source, find_block, note_text
 
 
@@ -60,8 +60,7 @@ def add_new_methods(
     body: CodeType = compile(module, filename, "exec", dont_inherit=True)
     for name in path:
         body = next(c for c in body.co_consts if isinstance(c, CodeType) and c.co_name == name)
-    for code in iter_code(body):  # at the edited text's lines: not for the shift of moved code
-        note_text(code, lines)
+    note_text(body, lines)  # at the edited text's lines: not for the shift of moved code
     namespace = dict(vars(cls))
     try:
         exec(body, globals_, namespace)

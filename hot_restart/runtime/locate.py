@@ -411,8 +411,13 @@ _texts: dict[int, tuple[CodeType, list[str]]] = {}
 
 
 def note_text(code: CodeType, lines: list[str]) -> None:
-    """``code`` was compiled from ``lines``."""
-    _texts[id(code)] = (code, lines)
+    """``code`` was compiled from ``lines``, and so was the code nested in it:
+    the closures made from it (earlier ones included, once they get it) are
+    at that text's lines too."""
+    from ..transform import iter_code  # at a reload only: catchers imports this module
+
+    for inner in iter_code(code):
+        _texts[id(inner)] = (inner, lines)
 
 
 def text_of(code: CodeType) -> list[str] | None:

@@ -808,7 +808,9 @@ def _run_new_statements(plan: _FilePlan, report: Report) -> None:
             ast.fix_missing_locations(tree)
             try:
                 code = compile(tree, plan.filename, "exec", flags=flags, dont_inherit=True)
-                _compiled_from(code, plan.lines)
+                # New code, at the edited text's lines already: the shift of
+                # moved code at the end of this reload must leave it alone.
+                locate.note_text(code, plan.lines)
                 exec(code, namespace)
             except Exception as e:
                 raise ReloadException(
@@ -816,16 +818,6 @@ def _run_new_statements(plan: _FilePlan, report: Report) -> None:
                     f"failed ({e.__class__.__name__}: {e}); fix it and continue again"
                 ) from None
             report.reloaded.extend((module, f"{name} ({how})") for name in names)
-
-
-def _compiled_from(code: CodeType, lines: list[str]) -> None:
-    """New code, compiled from the edited text: at its new lines already.
-
-    So the shift of moved code at the end of this reload leaves it alone: a
-    def added below code that moved would otherwise be moved with it.
-    """
-    for inner in iter_code(code):
-        locate.note_text(inner, lines)
 
 
 def _future_flags(filename: str, namespace: dict[str, Any]) -> int:

@@ -105,8 +105,7 @@ def build(
         old_freevars,
         qualname,
     )
-    for code in iter_code(built.code):  # its nested code too: closures made from it
-        note_text(code, lines)
+    note_text(built.code, lines)
     return built
 
 
