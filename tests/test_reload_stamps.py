@@ -102,6 +102,8 @@ def test_a_racy_stamp_never_stands_for_the_file(tmp_path: Path) -> None:
     path.write_text("x = 1\n")
     st = os.stat(path)
     exact = (st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino)
-    assert registry.unchanged(str(path), exact)
-    assert not registry.unchanged(str(path), registry.RACY)
-    assert not registry.unchanged(str(tmp_path / "gone.py"), exact)
+    assert registry.unchanged(exact, st)
+    assert not registry.unchanged(registry.RACY, st)
+    other = tmp_path / "other.py"  # another file: its own inode
+    other.write_text("x = 1\n")
+    assert not registry.unchanged(exact, os.stat(other))

@@ -18,6 +18,7 @@ prompt as usual.
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Callable
 from types import FrameType
 from typing import Any
@@ -30,9 +31,9 @@ from .messages import say
 def changed_on_disk() -> bool:
     """Some file with instrumented code differs from what this process loaded."""
     for filename, (stamp, data) in list(registry.sources.items()):
-        if registry.unchanged(filename, stamp):
-            continue
         try:
+            if registry.unchanged(stamp, os.stat(filename)):
+                continue
             with open(filename, "rb") as f:
                 if f.read() != data:
                     return True

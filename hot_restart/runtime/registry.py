@@ -71,6 +71,11 @@ RACY: Stamp = (-1, -1, -1, -1)
 _RACY_NS = 2_000_000_000
 
 
+def stat_fields(st: os.stat_result) -> Stamp:
+    """What of a stat stands for the content (also where no stamp is kept)."""
+    return (st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino)
+
+
 def stamp_of(st: os.stat_result, read_ns: int) -> Stamp:
     """The stamp of a file whose ``st`` was taken before reading it, and read by ``read_ns``.
 
@@ -78,18 +83,12 @@ def stamp_of(st: os.stat_result, read_ns: int) -> Stamp:
     """
     if read_ns - max(st.st_mtime_ns, st.st_ctime_ns) < _RACY_NS:
         return RACY
-    return (st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino)
+    return stat_fields(st)
 
 
-def unchanged(filename: str, stamp: Stamp) -> bool:
-    """Whether the file is known, without reading it, to hold what it held at ``stamp``."""
-    import os
-
-    try:
-        st = os.stat(filename)
-    except OSError:
-        return False
-    return stamp != RACY and stamp == (st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino)
+def unchanged(stamp: Stamp, st: os.stat_result) -> bool:
+    """Whether the file, as ``st`` shows it now, is known to hold what it held at ``stamp``."""
+    return stamp != RACY and stamp == stat_fields(st)
 
 
 # The stamp of each source file when its functions were last loaded.

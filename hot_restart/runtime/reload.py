@@ -720,10 +720,10 @@ def _plan_file(item: tuple[str, list[dict[str, Any]]]) -> _FilePlan | None:
     loaded = registry.sources.get(filename)
     if loaded is None:
         return None  # not loaded through hot_restart: nothing to compare with
-    if registry.unchanged(filename, loaded[0]):
-        return None
     try:
         st = os.stat(filename)
+        if registry.unchanged(loaded[0], st):
+            return None
         with open(filename, "rb") as f:
             data = f.read()
     except OSError:

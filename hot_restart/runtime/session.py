@@ -177,7 +177,7 @@ def _disk() -> tuple[object, ...]:
         except OSError:
             stamps.append(None)
         else:
-            stamps.append((st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino))
+            stamps.append(registry.stat_fields(st))
     return tuple(stamps)
 
 

@@ -42,6 +42,7 @@ import os
 import sys
 
 from .messages import say
+from .registry import Stamp, stat_fields
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -89,15 +90,15 @@ class Poller:
         self._stopped.set()
         self._thread.join()
 
-    def _look(self) -> tuple[tuple[int, int, int, int] | None, ...]:
-        looks: list[tuple[int, int, int, int] | None] = []
+    def _look(self) -> tuple[Stamp | None, ...]:
+        looks: list[Stamp | None] = []
         for name in self.files:
             try:
                 st = os.stat(name)
             except OSError:
                 looks.append(None)  # mid-save by rename, or deleted: wait for it
             else:
-                looks.append((st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino))
+                looks.append(stat_fields(st))
         return tuple(looks)
 
     def _run(self) -> None:
