@@ -215,17 +215,16 @@ def _made_earlier(old: CodeType, new: CodeType) -> list[tuple[list[FunctionType]
     """
     found = rebind.made_earlier(rebind.nested_pairs(old, new))
     for made, code in found:
+        name = made[0].__qualname__
+        them = "the closure" if len(made) == 1 else f"the {len(made)} closures"
         if _parameters(made[0].__code__) != _parameters(code):
-            them = "the closure" if len(made) == 1 else f"the {len(made)} closures"
             raise ReloadException(
-                f"{made[0].__qualname__} has new parameters, which {them} made before the "
+                f"{name} has new parameters, which {them} made before the "
                 "edit cannot take (defaults are set when a closure is made); `up` and "
                 "`restart` a caller that makes them again, or undo that part of the edit"
             )
         if made[0].__code__.co_freevars != code.co_freevars:
-            name = made[0].__qualname__
             needs = ", ".join(repr(v) for v in code.co_freevars) or "none"
-            them = "the closure" if len(made) == 1 else f"the {len(made)} closures"
             raise ReloadException(
                 f"{name} now takes {needs} from its enclosing function, which {them} made "
                 "before the edit cannot have; `up` and `restart` a caller that makes them "
