@@ -252,7 +252,7 @@ def _compare_scope(
             old_classes[(stmt.name, rank)] = stmt
         else:
             old_other[ast.dump(stmt)] = stmt
-            old_names.update(_bound_names(stmt))
+            old_names.update(bound_names(stmt))
     added_methods = False
     for rank, stmt in _ranked(new_body):
         if isinstance(stmt, _DEFS):
@@ -385,7 +385,7 @@ def _statement(
     out: Changes,
 ) -> None:
     """A changed or new top-level statement: run it if it is an import or a constant."""
-    names = _bound_names(stmt)
+    names = bound_names(stmt)
     if isinstance(stmt, (ast.Import, ast.ImportFrom)):
         out.run.append((stmt, names, "new"))
         return
@@ -398,7 +398,7 @@ def _statement(
     if simple and _literal(stmt) and len(names) == 1:
         name = names[0]
         previous = next(
-            (s for s in old_other.values() if _bound_names(s) == [name] and _literal(s)), None
+            (s for s in old_other.values() if bound_names(s) == [name] and _literal(s)), None
         )
         # Only a constant still holding the value the old line gave it: one
         # the program rebound or mutated since is state, not a setting.
@@ -408,7 +408,7 @@ def _statement(
     out.not_run.append(stmt.lineno)
 
 
-def _bound_names(stmt: ast.stmt) -> list[str]:
+def bound_names(stmt: ast.stmt) -> list[str]:
     if isinstance(stmt, (ast.Import, ast.ImportFrom)):
         return [
             (alias.asname or alias.name.split(".")[0]) for alias in stmt.names if alias.name != "*"
@@ -477,7 +477,7 @@ def _header(node: ast.ClassDef) -> str:
 
 def _slots(node: ast.ClassDef) -> str | None:
     for stmt in node.body:
-        if "__slots__" in _bound_names(stmt):
+        if "__slots__" in bound_names(stmt):
             value = getattr(stmt, "value", None)
             return ast.dump(value) if value is not None else None
     return None

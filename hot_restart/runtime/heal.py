@@ -42,12 +42,18 @@ def changed_on_disk() -> bool:
     return False
 
 
-def rerun_if_changed(frame: FrameType, qualname: str) -> Callable[[], Any] | None:
-    """The re-run of ``frame``'s call after reloading what changed, or None to prompt."""
+def rerun_if_changed(
+    frame: FrameType, qualname: str, edited: bool = False
+) -> Callable[[], Any] | None:
+    """The re-run of ``frame``'s call after reloading what changed, or None to prompt.
+
+    ``edited``: the crashed function's own def is known to differ on disk
+    (code shipped by value, ``shipped.adopt``), whatever the files loaded here say.
+    """
     import sys
 
     module = sys.modules.get("hot_restart")
-    if not getattr(module, "RELOAD_ON_CONTINUE", True) or not changed_on_disk():
+    if not getattr(module, "RELOAD_ON_CONTINUE", True) or not (edited or changed_on_disk()):
         return None  # another reloader owns reloading; or nothing to heal with
     from .reload import reload_changed
     from .session import original_arguments

@@ -24,7 +24,7 @@ from typing import Any
 
 from ..errors import ReloadException
 from ..transform import instrument_tree, is_instrumented, iter_code, mangle
-from . import cells, changes, classes, locate, rebind, registry, shift, surrogate
+from . import cells, changes, classes, locate, rebind, registry, shift, shipped, surrogate
 from .locate import find_block, find_blocks, parse_block, scope_path
 from .walk import underlying_functions
 
@@ -188,9 +188,12 @@ def prepare_function(
     defaults: dict[str, Any] = {}
     cls: type | None = None
     fresh: FunctionType | None = None
+    new_node: ast.stmt | None = None
+    names = tuple(name for name, _ in scope_path(qualname))
     if not built.nested:
-        names = tuple(name for name, _ in scope_path(qualname))
         new_node, key, text = _new_def(lines, names, built.def_line)
+    shipped.fill(fn, built.code, new_node, lines, filename)  # what an engine's copy lacks
+    if not built.nested:
         old_node = _old_def(fn, names, key)
         cls = _resolve_class(fn.__globals__, built.class_path) if built.class_path else None
         if cls is not None:
@@ -802,21 +805,31 @@ def _run_new_statements(plan: _FilePlan, report: Report) -> None:
         module = str(namespace.get("__name__", "?"))
         flags = _future_flags(plan.filename, namespace)
         for stmt, names, how in plan.found.run:
-            tree = ast.Module(body=[stmt], type_ignores=[])
-            instrument_tree(tree)
-            ast.fix_missing_locations(tree)
-            try:
-                code = compile(tree, plan.filename, "exec", flags=flags, dont_inherit=True)
-                # New code, at the edited text's lines already: the shift of
-                # moved code at the end of this reload must leave it alone.
-                locate.note_text(code, plan.lines)
-                exec(code, namespace)
-            except Exception as e:
-                raise ReloadException(
-                    f"running the new line {os.path.basename(plan.filename)}:{stmt.lineno} "
-                    f"failed ({e.__class__.__name__}: {e}); fix it and continue again"
-                ) from None
+            run_statement(stmt, plan.filename, plan.lines, namespace, flags)
             report.reloaded.extend((module, f"{name} ({how})") for name in names)
+
+
+def run_statement(
+    stmt: ast.stmt, filename: str, lines: list[str], namespace: dict[str, Any], flags: int
+) -> None:
+    """Run one top-level statement of ``lines`` in ``namespace``, its defs instrumented.
+
+    A failure is the user's to fix: ReloadException, naming the line.
+    """
+    tree = ast.Module(body=[stmt], type_ignores=[])
+    instrument_tree(tree)
+    ast.fix_missing_locations(tree)
+    try:
+        code = compile(tree, filename, "exec", flags=flags, dont_inherit=True)
+        # New code, at the edited text's lines already: the shift of
+        # moved code at the end of this reload must leave it alone.
+        locate.note_text(code, lines)
+        exec(code, namespace)
+    except Exception as e:
+        raise ReloadException(
+            f"running {os.path.basename(filename)}:{stmt.lineno} failed "
+            f"({e.__class__.__name__}: {e}); fix it and continue again"
+        ) from None
 
 
 def _future_flags(filename: str, namespace: dict[str, Any]) -> int:

@@ -24,7 +24,7 @@ from ..transform import (
     kind_of,
     records_entry,
 )
-from . import debuggers, environment, heal, rebind, registry, tty
+from . import debuggers, environment, heal, rebind, registry, shipped, tty
 from .messages import say
 from .reload import reload_changed, reload_function
 from .state import STATE
@@ -47,8 +47,9 @@ def stop(exc: BaseException, frame: FrameType, qualname: str) -> Callable[[], An
     served = remote is not None and remote.active()  # no terminal: serve it over TCP
     # One prompt at a time in the thread and the process tree; a remote session
     # has its own port, so waiting workers need not queue for the terminal.
-    with _lock, contextlib.nullcontext() if served else tty.turn():
-        healed = None if kind in _GENERATORS else heal.rerun_if_changed(frame, qualname)
+    with _lock, contextlib.nullcontext() if served else tty.turn(), shipped.listing(frame):
+        edited = shipped.adopt(frame, qualname)  # code cloudpickle shipped: its file back
+        healed = None if kind in _GENERATORS else heal.rerun_if_changed(frame, qualname, edited)
         if healed is not None:
             target, call = frame, healed  # fixed elsewhere (another worker's prompt)
         elif served:
