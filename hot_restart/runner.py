@@ -227,6 +227,13 @@ def _neighbours(script: str) -> list[str]:
     return names
 
 
+def _main_annotations() -> dict[str, dict[str, object]]:
+    """What python's own ``__main__`` starts with besides its name: an empty
+    ``__annotations__`` before 3.14; on 3.14 none (PEP 649: the module's
+    ``__annotate__`` gives them, and a dict there would hide it)."""
+    return {"__annotations__": {}} if sys.version_info < (3, 14) else {}
+
+
 def _run_script(code: CodeType, argv0: str, path: str, args: list[str], set_path0: bool) -> int:
     import builtins
     from importlib.machinery import SourceFileLoader
@@ -239,7 +246,7 @@ def _run_script(code: CodeType, argv0: str, path: str, args: list[str], set_path
     main_module = ModuleType("__main__")
     namespace = main_module.__dict__
     namespace.update(
-        __annotations__={},
+        **_main_annotations(),
         __file__=path,
         __builtins__=builtins,
         __cached__=None,
@@ -279,7 +286,7 @@ def _run_module(name: str, args: list[str], set_path0: bool) -> int:
     del set_path0  # sys.path[0] stays the current folder, as python -m puts it
     sys.argv = ["-m", *args]  # python shows '-m' while it looks the module up
     main_module = ModuleType("__main__")
-    main_module.__dict__.update(__builtins__=builtins, __annotations__={})
+    main_module.__dict__.update(__builtins__=builtins, **_main_annotations())
     sys.modules["__main__"] = main_module
     program_ended = _program_starts_here(sys._getframe())
     try:

@@ -627,3 +627,24 @@ def test_warnings_below_the_program_name_what_python_names(tmp_path, mode):
     plain, hot = both(args, tmp_path, flags=("-W", "always"))
     assert "sys:1" in plain.stderr or "<sys>:0" in plain.stderr
     same(plain, hot)
+
+
+ANNOTATED_MAIN = """\
+import inspect
+import sys
+
+x: int = 1
+y: "str"
+print("__annotations__" in globals(), inspect.get_annotations(sys.modules[__name__]))
+"""
+
+
+@pytest.mark.parametrize("how", ["script", "module"])
+def test_main_module_annotations_are_pythons(tmp_path, how):
+    """3.10-3.13's __main__ starts with an empty ``__annotations__``; 3.14's has
+    none, and a dict there would hide what its ``__annotate__`` gives (PEP 649)."""
+    (tmp_path / "annotated.py").write_text(ANNOTATED_MAIN)
+    args = ["annotated.py"] if how == "script" else ["-m", "annotated"]
+    plain, hot = both(args, tmp_path)
+    assert "'x': <class 'int'>, 'y': 'str'" in plain.stdout, plain.stderr
+    same(plain, hot)
