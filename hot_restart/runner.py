@@ -352,6 +352,9 @@ def _program_starts_here(base: FrameType) -> Callable[[], None]:
 
     warn.__doc__, warn.__module__ = real.__doc__, "warnings"
     warnings.warn = warn
+    from .runtime.stepping import below_program
+
+    below_program(base)  # and pdb's `step` off the program's end stops where python's does
 
     def program_ended() -> None:
         frames.clear()

@@ -15,6 +15,7 @@ TYPE_CHECKING = False  # typing costs ~5 ms; this module loads with every hook
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
     from contextlib import AbstractContextManager
+    from importlib.machinery import ModuleSpec
     from typing import Any, Literal, SupportsIndex
 
     StopOn = Literal["unhandled", "all"]
@@ -143,6 +144,13 @@ class State:
         # (a client attaching): the cached "no" must be forgotten then, also
         # when a loaded bdb already makes the handlers catch.
         watch = catching == () or (not possible and "pydevd" not in sys.modules)
+        bdb = sys.modules.get("bdb")
+        if bdb is None:
+            watch = True  # its import must be seen: see stepping
+        elif self.handlers:
+            from .stepping import hide_from
+
+            hide_from(bdb)
         _watch_debugger_imports(self, watch and bool(self.handlers))
 
     def options_for(self, code: CodeType, qualname: str) -> Options:
@@ -289,13 +297,17 @@ class _DebuggerImports:
     def __init__(self, state: State) -> None:
         self._state = state
 
-    def find_spec(self, name: str, path: object = None, target: object = None) -> None:
+    def find_spec(self, name: str, path: object = None, target: object = None) -> ModuleSpec | None:
         if name in _DEBUGGERS:
             self._state._debugger = True
             if name == "pydevd":
                 self._state.forget_terminal()
             else:
                 self._state.refresh_catching()
+                from .stepping import bdb_spec
+
+                return bdb_spec(path, target)  # bdb's stepping must not enter our frames
+        return None
 
 
 _watcher: _DebuggerImports | None = None

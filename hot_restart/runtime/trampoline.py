@@ -112,6 +112,8 @@ def handle(qualname: str | Literal[False] | None = "", /) -> Any:
         # program ran.  Whatever the answer, this frame runs no more of its
         # own lines: it re-raises, or returns what its re-run returns.
         _getframe(1).f_trace_lines = False
+        if not _hidden_from_bdb:
+            _hide_from_bdb()
     if sys.stdin is _quiet_in and sys.stdout is _quiet_out and STATE._tty is _quiet_tty:
         if not STATE.real_terminal:
             return True  # no prompt is possible (a restart needs one first)
@@ -150,6 +152,21 @@ def handle(qualname: str | Literal[False] | None = "", /) -> Any:
             return True
         hops += 1
     return _decide(exc, _getframe(1), caller, qualname, record)
+
+
+#: bdb's stepping no longer enters hot_restart's frames (see stepping).
+_hidden_from_bdb = False
+
+
+def _hide_from_bdb() -> None:
+    """Under a tracer: a bdb that state did not see imported is wrapped now."""
+    global _hidden_from_bdb
+    bdb = sys.modules.get("bdb")
+    if bdb is not None:
+        from .stepping import hide_from
+
+        hide_from(bdb)
+        _hidden_from_bdb = True
 
 
 def _in_flight(
