@@ -655,3 +655,44 @@ def test_a_recursion_is_read_once_not_once_per_frame(monkeypatch: pytest.MonkeyP
     how, catcher, _ = found[0]
     assert how == catchers.CAUGHT and catcher is sys._getframe()
     assert steps.count("_recurse") < 5, steps
+
+
+EDITED_BEFORE_THE_DECISION = """\
+import os, sys
+from pathlib import Path
+
+sys.path.insert(0, sys.argv[1])
+os.environ["HOT_RESTART_FORCE_PROMPT"] = "1"  # the handlers decide, as under a terminal
+import hot_restart
+
+hot_restart.install(patterns=["edited"])
+import edited
+
+path = Path(edited.__file__)
+# Saved while the program runs (at another worker's prompt, say), not reloaded:
+# the code running is still the text it was loaded from.
+path.write_text("# a comment\\n" * 5 + path.read_text())
+print(edited.caller("b"), edited.caller("a"))
+"""
+
+
+def test_a_decision_reads_the_text_the_code_was_loaded_from(tmp_path: Path) -> None:
+    """Not the file as edited since: its lines moved, and the ``try`` with them."""
+    from child import run
+
+    (tmp_path / "edited.py").write_text(
+        textwrap.dedent(
+            """\
+            def risky(k):
+                return {"a": 1}[k]
+
+
+            def caller(k):
+                try:
+                    return risky(k)
+                except KeyError:
+                    return "handled"
+            """
+        )
+    )
+    assert run(EDITED_BEFORE_THE_DECISION, tmp_path) == ["handled 1"]

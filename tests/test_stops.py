@@ -344,3 +344,27 @@ def test_suppressing_context_managers_never_stop_and_a_late_stop_reruns_the_call
     s.send("c")
     s.expect("label: A, B")
     s.finish(0)
+
+
+def test_stops_after_a_reload_for_kinds_that_c_code_swallows(session):
+    """A caller still running its pre-edit code, and a re-run's own caller (the
+    crashed copy), are read as plain calls, not as C code that may swallow."""
+    s = session("stops_after_reload", args=["-m", "hot_restart", "prog.py"])
+    assert "__main__.convert raised ValueError" in s.prompt()
+    s.fix("in_2.py")  # adds lines above main(), which is running
+    s.send("c")
+    later = s.prompt()
+    assert "got -1" in later
+    assert "__main__.convert raised TypeError" in later
+    assert "could have swallowed" not in later
+    s.fix("in_3.py")  # still wrong: its re-run raises KeyError
+    s.send("c")
+    again = s.prompt()
+    assert "__main__.convert raised KeyError('k')" in again
+    assert "the re-run got the arguments as they were at entry" in again
+    assert "could have swallowed" not in again
+    s.fix("in_4.py")
+    s.send("c")
+    out = s.finish(0)
+    assert out.count("got 6") == 1  # main was never re-run: the first item ran once
+    assert "got 1\ngot 17\ndone" in out

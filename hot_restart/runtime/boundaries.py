@@ -88,6 +88,9 @@ def clear_cache() -> None:
 
 def step(caller: FrameType, callee: FrameType, exc: BaseException) -> int:
     """DIRECT, SWALLOWS or UNKNOWN for the exception going from callee to caller."""
+    session = sys.modules.get("hot_restart.runtime.session")
+    if session is not None and session.is_rerunning(caller):
+        return DIRECT  # the crashed copy's re-run statement calls the function itself
     code, callee_code = caller.f_code, callee.f_code
     key = (id(code), caller.f_lasti, id(callee_code), type(exc))
     found = _steps.get(key)
@@ -200,7 +203,7 @@ def _runs(obj: Any, code: CodeType, depth: int = 0) -> bool:
     if depth > 4 or obj is _MISSING:
         return False
     if isinstance(obj, FunctionType):
-        return obj.__code__ is code
+        return obj.__code__ is code or _replaced_in(obj, code)
     if isinstance(obj, (MethodType, staticmethod, classmethod)):
         return _runs(obj.__func__, code, depth + 1)
     if isinstance(obj, functools.partial):
@@ -215,6 +218,16 @@ def _runs(obj: Any, code: CodeType, depth: int = 0) -> bool:
     if wrapped is not _MISSING and _runs(wrapped, code, depth + 1):
         return True
     return _runs(_class_attr(type(obj), "__call__"), code, depth + 1)
+
+
+def _replaced_in(fn: FunctionType, code: CodeType) -> bool:
+    """``code`` is an older version of what ``fn`` (or a sibling closure) runs now:
+    the frame started before a reload gave ``fn`` new code, or moved it."""
+    from . import registry
+
+    superseded = vars(registry).get("superseded")  # created by the first swap
+    newer = superseded.get(code) if superseded is not None else None
+    return newer is not None and (newer is fn or newer.__code__ is fn.__code__)
 
 
 def _falls_back(callee: FrameType) -> bool:
@@ -313,9 +326,8 @@ def _position(code: CodeType, lasti: int) -> Any:
 
 def _index_calls(code: CodeType, module_globals: dict[str, Any]) -> Any:
     import ast
-    import linecache
 
-    lines = linecache.getlines(code.co_filename, module_globals)
+    lines = catchers._lines(code, module_globals)
     if not lines:
         return {} if _COLUMNS else []
     node: ast.AST | None = None

@@ -66,9 +66,13 @@ merely delays a stop, and towards "not handled" for context managers, whose
 * Only the ``body`` of a ``try`` or ``with`` is protected; an exception from
   a later with-item's ``__enter__``, and a ``return`` inside ``finally``
   (which swallows exceptions), are not modelled.
-* The source is what ``linecache`` has now.  If the file changed since the
-  code was compiled the answer may be wrong; without source (frozen modules,
-  ``-c``, ``exec`` of a string) a frame is taken not to catch.
+* The source is the text the code was compiled from, as hot_restart keeps
+  it (``locate.lines_of``: the text loaded at import or at the last reload,
+  and the text that code replaced since, which a frame suspended across a
+  reload still runs).  For other code it is what ``linecache`` has now: if
+  that file changed since the code was compiled the answer may be wrong.
+  Without source (frozen modules, ``-c``, ``exec`` of a string) a frame is
+  taken not to catch.
 * Cached decisions assume that module-level exception names keep their
   values; call :func:`clear_cache` after rebinding them (a reload that
   re-executes a module) to drop the decisions made with the old values.
@@ -621,9 +625,8 @@ def _generator_may_catch(gen_function: object) -> bool:
     verdict = False
     try:
         import ast
-        import linecache
 
-        lines = linecache.getlines(code.co_filename, getattr(gen_function, "__globals__", None))
+        lines = _lines(code, getattr(gen_function, "__globals__", None))
         node = _find_definition(code, lines) if lines else None
         if node is not None:
             for sub in ast.walk(node):
@@ -646,9 +649,8 @@ def _returns_true(function: object, code: CodeType) -> bool:
     verdict = True  # without source: it may
     try:
         import ast
-        import linecache
 
-        lines = linecache.getlines(code.co_filename, getattr(function, "__globals__", None))
+        lines = _lines(code, getattr(function, "__globals__", None))
         node = _find_definition(code, lines) if lines else None
         if node is not None:
             verdict = any(
@@ -754,9 +756,7 @@ def _build_regions(code: CodeType, module_globals: dict[str, Any]) -> tuple[Regi
     if name.startswith("<") and name != "<module>":
         return ()  # lambda, comprehension, genexpr, annotation scope: expressions only
     try:
-        import linecache
-
-        lines = linecache.getlines(code.co_filename, module_globals)
+        lines = _lines(code, module_globals)
         if not lines:
             return ()
         if name == "<module>":
@@ -769,6 +769,17 @@ def _build_regions(code: CodeType, module_globals: dict[str, Any]) -> tuple[Regi
         return _collect_regions(body, _name_scope(code))
     except Exception:
         return ()
+
+
+def _lines(code: CodeType, module_globals: dict[str, Any] | None) -> list[str]:
+    """The text ``code`` was compiled from, as hot_restart kept it (its file may
+    have been edited since: a frame suspended across a reload still runs the
+    old text's code), else the file as ``linecache`` has it."""
+    import linecache
+
+    from .locate import lines_of
+
+    return lines_of(code) or linecache.getlines(code.co_filename, module_globals)
 
 
 def _name_scope(code: CodeType) -> dict[str, int] | None:

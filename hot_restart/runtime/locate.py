@@ -22,6 +22,8 @@ from types import CodeType
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     import ast
+    import weakref
+    from collections.abc import Callable
 
 _CODE_LINE = re.compile(r"^([ \t]*)(\S)")
 _HEADER = re.compile(r"^([ \t]*)(?:async[ \t]+)?(def|class)[ \t]+([A-Za-z_]\w*)")
@@ -435,8 +437,87 @@ def forget_texts(filename: str) -> None:
         del _texts[key]
 
 
-def loaded_lines(filename: str) -> list[str] | None:
-    """The text the code of ``filename`` was loaded from, when hot_restart kept it."""
-    from .reload import loaded_lines as from_sources
+def split_lines(text: str) -> list[str]:
+    """Lines ending at ``\\n`` only (``str.splitlines`` also splits at form feeds)."""
+    return _LINE.findall(text)
 
-    return from_sources(filename)
+
+_LINE = re.compile(r"[^\n]*\n|[^\n]+")
+
+
+def decode(data: bytes) -> list[str] | None:
+    """A source file's bytes as its lines, decoded as ``importlib`` decodes them
+    (coding cookie, BOM); None if they cannot be."""
+    # importlib.util's, from where it takes it: importing importlib.util
+    # (contextlib, collections) would cost a decision in a running program.
+    from _frozen_importlib_external import decode_source
+
+    try:
+        return split_lines(decode_source(data))
+    except (SyntaxError, UnicodeDecodeError, LookupError):
+        return None
+
+
+def loaded_lines(filename: str) -> list[str] | None:
+    """The text the code of ``filename`` was loaded from, when hot_restart kept it
+    (the import, or the reload that last brought the file in line as a whole)."""
+    from . import registry
+
+    loaded = registry.sources.get(filename)
+    if loaded is None:
+        return None
+    cached = _decoded.get(filename)
+    if cached is not None and cached[0] is loaded[1]:
+        return cached[1]
+    lines = decode(loaded[1])
+    if lines is not None:
+        _decoded[filename] = (loaded[1], lines)
+    return lines
+
+
+# The last decoding of each loaded source (a reload of all needs it twice).
+_decoded: dict[str, tuple[bytes, list[str]]] = {}
+
+# Code that may still run in a frame after its function got other code (a
+# caller suspended across a reload, a module's body): the text it was
+# compiled from, which its file may no longer have.  By id, with a weak
+# reference that drops the entry with the code.
+_kept: dict[int, tuple[weakref.ref[CodeType], list[str]]] = {}
+
+
+def keep_text(code: CodeType, lines: list[str] | None = None) -> None:
+    """``code``, and the code nested in it, keep the text they came from
+    (``lines``; default: what ``text_of`` or ``loaded_lines`` say now),
+    whatever their file and its loaded text say later."""
+    import weakref
+
+    from ..transform import iter_code
+
+    if lines is None:
+        lines = text_of(code) or loaded_lines(code.co_filename)
+    if lines is None:
+        return
+    for inner in iter_code(code):
+        key = id(inner)
+        kept = _kept.get(key)
+        if kept is not None and kept[0]() is inner:
+            continue
+        _kept[key] = (weakref.ref(inner, _forget(key)), lines)
+
+
+def _forget(key: int) -> Callable[[object], None]:
+    """The weak reference's callback: the entry goes with its code."""
+    return lambda _: _kept.pop(key, None) and None
+
+
+def lines_of(code: CodeType) -> list[str] | None:
+    """The text ``code``'s line numbers refer to, when hot_restart knows it: the
+    text it was reloaded or moved to, the one it kept when it was replaced,
+    or its file's loaded text.  None: ask ``linecache`` (the file as it is)."""
+    found = text_of(code)
+    if found is not None:
+        return found
+    kept = _kept.get(id(code))
+    if kept is not None and kept[0]() is code:
+        return kept[1]
+    return loaded_lines(code.co_filename)

@@ -14,7 +14,7 @@ from types import CodeType, FrameType, FunctionType
 from typing import Any
 
 from ..errors import ReloadException
-from . import registry
+from . import locate, registry
 
 _UNSET: Any = object()
 
@@ -94,6 +94,8 @@ def swap(
     targets = live_functions(old) if everywhere else [fn]
     if fn not in targets:
         targets.append(fn)
+    if old is not new:
+        locate.keep_text(old)  # a frame running it stays at its lines
     for f in targets:
         f.__code__ = new
         if defaults is not _UNSET:
@@ -193,6 +195,7 @@ def swap_all(fns: list[FunctionType], new: CodeType) -> None:
     (``functools.wraps`` gives a wrapper the wrapped function's).
     """
     old = fns[0].__code__
+    locate.keep_text(old)
     for f in fns:
         untouched = f.__doc__ == _docstring(old, f)
         f.__code__ = new

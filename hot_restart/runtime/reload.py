@@ -15,11 +15,10 @@ from __future__ import annotations
 import ast
 import linecache
 import os
-import re
 import sys
 from dataclasses import dataclass, field
 from time import time_ns
-from types import CodeType, FunctionType
+from types import CodeType, FrameType, FunctionType
 from typing import Any
 
 from ..errors import ReloadException
@@ -37,7 +36,8 @@ def read_lines(filename: str) -> list[str]:
     them.  The debugger's line cache gets the same lines, with the file's
     byte size, so that ``linecache.checkcache`` keeps them.
     """
-    from importlib.util import decode_source
+    # importlib.util's decode_source, from where it takes it (see locate.decode).
+    from _frozen_importlib_external import decode_source
 
     # An IPython cell's "file" never existed (or is a debugger's dump of the
     # cell, which editing the cell does not change): nothing to reload from.
@@ -62,39 +62,11 @@ def read_lines(filename: str) -> list[str]:
     return lines
 
 
-def split_lines(text: str) -> list[str]:
-    """Lines ending at ``\\n`` only (``str.splitlines`` also splits at form feeds)."""
-    return _LINE.findall(text)
-
-
-_LINE = re.compile(r"[^\n]*\n|[^\n]+")
-
-
-def loaded_lines(filename: str) -> list[str] | None:
-    """The file as it was when its code was loaded, if hot_restart kept it."""
-    loaded = registry.sources.get(filename)
-    if loaded is None:
-        return None
-    cached = _decoded.get(filename)
-    if cached is not None and cached[0] is loaded[1]:
-        return cached[1]
-    lines = _decode(loaded[1])
-    if lines is not None:
-        _decoded[filename] = (loaded[1], lines)
-    return lines
-
-
-# The last decoding of each loaded source (a reload of all needs it twice).
-_decoded: dict[str, tuple[bytes, list[str]]] = {}
-
-
-def _decode(data: bytes) -> list[str] | None:
-    from importlib.util import decode_source
-
-    try:
-        return split_lines(decode_source(data))
-    except (SyntaxError, UnicodeDecodeError, LookupError):
-        return None
+# The text a file's code was loaded from, split as the compiler counts lines:
+# locate owns both, since deciding whether a frame catches reads them too.
+split_lines = locate.split_lines
+loaded_lines = locate.loaded_lines
+_decode = locate.decode
 
 
 @dataclass
@@ -674,6 +646,14 @@ def _loaded(filename: str, data: bytes, stamp: registry.Stamp) -> None:
     still claim that older text, and be left unshifted by the next edit
     that only moves it.
     """
+    # Frames that run its code now (a caller suspended across this reload,
+    # the module's body) stay at the lines of the text they started from.
+    for top in sys._current_frames().values():
+        frame: FrameType | None = top
+        while frame is not None:
+            if frame.f_code.co_filename == filename:
+                locate.keep_text(frame.f_code)
+            frame = frame.f_back
     registry.sources[filename] = (stamp, data)
     registry.running.pop(filename, None)
     locate.forget_texts(filename)

@@ -193,7 +193,7 @@ def _banner(
     short = qualname.rsplit(".", 1)[-1]
     print(f"> hot_restart: {where} raised {exc!r}{in_thread}", flush=True)
     caller = frame.f_back
-    if caller is not None and (id(caller), id(caller.f_code)) in _rerunning:
+    if caller is not None and is_rerunning(caller):
         print(RERUN_CAVEAT, flush=True)
     if getattr(module, "PRINT_HELP_MESSAGE", True):
         what = "its caller" if kind in (KIND_GENERATOR, KIND_ASYNC_GENERATOR) else short
@@ -322,7 +322,7 @@ def original_arguments(frame: FrameType) -> tuple[list[Any], dict[str, Any]]:
         name = getattr(code, "co_qualname", code.co_name)
         why = (
             "it is waiting for its re-run"
-            if (id(frame), id(code)) in _rerunning
+            if is_rerunning(frame)
             else "it started before a prompt was possible, or crashed after its `return`"
         )
         raise ReloadException(
@@ -345,6 +345,12 @@ def original_arguments(frame: FrameType) -> tuple[list[Any], dict[str, Any]]:
 #: caller is one of them is a crash in a re-run.  Ids, not frames: a frame
 #: here would keep its locals alive; a reused id would also need the code.
 _rerunning: list[tuple[int, int]] = []
+
+
+def is_rerunning(frame: FrameType) -> bool:
+    """``frame`` is a crashed copy of a function, re-running it."""
+    return (id(frame), id(frame.f_code)) in _rerunning
+
 
 #: One line in the banner of a crash inside a re-run: what
 #: ``original_arguments`` cannot give back.

@@ -99,6 +99,7 @@ class _Swaps:
 
     def swap(self, fn: FunctionType, new: CodeType) -> None:
         code = fn.__code__
+        locate.keep_text(code)  # a frame running it stays at its lines
         fn.__code__ = new
         if self.running is None:
             self.running = _running_code()
