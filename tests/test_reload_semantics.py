@@ -164,3 +164,19 @@ def test_fix_in_a_decorators_wrapper_reaches_the_functions_it_decorated_at_impor
     s.expect(r"bill: 800\r?\n")
     s.expect(r"again: 500\r?\n")
     s.finish(0)
+
+
+def test_a_new_singledispatch_registration_runs_and_an_edited_one_reloads(session):
+    """Same-named defs (``_``) where the name holds only the last: the added
+    registration is new (run, so it registers), and the edited one is found
+    where the program keeps it (the dispatch registry), not through its name."""
+    s = session("singledispatch_register", args=["-m", "hot_restart", "prog.py"])
+    before = s.prompt()
+    assert "__main__.label raised TypeError('no key for int')" in before
+    s.fix()
+    s.send("c")
+    line = s.expect(r"hot_restart: reloaded [^\r\n]*\r?\n")
+    assert "reloaded _ (new), _, label" in line, line
+    s.expect(r"4 -> '4'\r?\n")
+    s.expect(r"'e' -> 'e!'\r?\n")
+    s.finish(0)

@@ -41,6 +41,9 @@ class ChangedDef:
     rank: int  # among same-named siblings, in source order
     old_text: str
     new_text: str
+    #: Its first line (decorators included) in the loaded text: where the
+    #: code of the live function(s) running it starts (0: not known).
+    old_first: int = 0
 
 
 @dataclass
@@ -254,9 +257,12 @@ def _compare_scope(
             old_other[ast.dump(stmt)] = stmt
             old_names.update(bound_names(stmt))
     added_methods = False
+    pairs = _pair_defs(old_body, new_body, old_lines, new_lines)
     for rank, stmt in _ranked(new_body):
         if isinstance(stmt, _DEFS):
-            before = old_defs.get((stmt.name, rank))
+            paired = pairs.get((stmt.name, rank), rank)
+            before = old_defs.get((stmt.name, paired)) if paired is not None else None
+            rank = paired if paired is not None else rank
             new_text = _text(new_lines, stmt)
             if before is not None:
                 if _decorators(before) != _decorators(stmt):
@@ -264,14 +270,22 @@ def _compare_scope(
                     out.not_run.append(min(d.lineno for d in [*stmt.decorator_list, stmt]))
                 old_text = _text(old_lines, before)
                 if old_text != new_text:
-                    out.changed.append(ChangedDef((*path, stmt.name), rank, old_text, new_text))
+                    first = min(d.lineno for d in [*before.decorator_list, before])
+                    out.changed.append(
+                        ChangedDef((*path, stmt.name), rank, old_text, new_text, first)
+                    )
                 elif before.lineno != stmt.lineno:
                     # From its first decorator: where its code starts
                     # (co_firstlineno), which the shift looks for in the range.
                     first = min(d.lineno for d in [*before.decorator_list, before])
                     end = before.end_lineno or before.lineno
                     out.moved.append((first, end, stmt.lineno - before.lineno))
-            elif top and stmt.name in live:
+            elif (
+                top
+                and stmt.name in live
+                and paired is not None
+                and not _added(old_lines, new_lines, stmt.name)
+            ):
                 out.changed.append(ChangedDef((stmt.name,), rank, "", new_text))  # moved here
             elif top:
                 out.run.append((stmt, [stmt.name], "new"))
@@ -309,6 +323,61 @@ def _compare_scope(
             out.not_run.append(stmt.lineno)
     if added_methods:
         out.new_methods.append(path)
+
+
+def _pair_defs(
+    old_body: list[ast.stmt], new_body: list[ast.stmt], old_lines: list[str], new_lines: list[str]
+) -> dict[tuple[str, int], int | None]:
+    """Which old def each new one is, among same-named defs of one scope, where
+    their number changed: (name, new rank) -> old rank, or None for a new def.
+
+    With as many before as after (the usual edit), each keeps its rank and
+    no entry is made.  Otherwise ranks say nothing: a registration added
+    among others (``@key.register def _(x: int)``), an overload stub added
+    or removed.  An unchanged def is found by its text, then an edited one by
+    its decorators and signature, in order; what is left is new, and is run
+    (its decorators too, which register it) as any new def.
+    """
+    old_named: dict[str, list[FunctionNode]] = {}
+    new_named: dict[str, list[FunctionNode]] = {}
+    for body, named in ((old_body, old_named), (new_body, new_named)):
+        for stmt in body:
+            if isinstance(stmt, _DEFS):
+                named.setdefault(stmt.name, []).append(stmt)
+    pairs: dict[tuple[str, int], int | None] = {}
+    for name, new in new_named.items():
+        old = old_named.get(name, [])
+        if len(old) == len(new) or not old:
+            continue
+        found: list[int | None] = [None] * len(new)
+        free = list(range(len(old)))
+        for key in (_text, _signature):
+            for j, node in enumerate(new):
+                if found[j] is None:
+                    wanted = key(new_lines, node)
+                    i = next((i for i in free if key(old_lines, old[i]) == wanted), None)
+                    if i is not None:
+                        found[j] = i
+                        free.remove(i)
+        pairs.update(((name, j), i) for j, i in enumerate(found))
+    return pairs
+
+
+def _added(old_lines: list[str], new_lines: list[str], name: str) -> bool:
+    """The file has more top-level defs of ``name`` than before: one outside the
+    edited region still defines the live ``name``, and this one is new (a
+    ``singledispatch`` registration ``_``), not that one moved here."""
+    from .locate import count_blocks
+
+    path = (name,)
+    return count_blocks(new_lines, path, "def") > count_blocks(old_lines, path, "def")
+
+
+def _signature(lines: list[str], node: ast.stmt) -> str:
+    """Decorators and parameters, without positions: what tells siblings apart."""
+    del lines
+    args = getattr(node, "args", None)
+    return "".join([*_decorators(node), ast.dump(args) if args is not None else ""])
 
 
 _COMPOUND = (ast.If, ast.Try, ast.With, ast.For, ast.While)

@@ -217,6 +217,11 @@ def enclosing_block(lines: list[str], path: tuple[str, ...], kind: str, inner: i
     return block if block.end >= inner else None
 
 
+def count_blocks(lines: list[str], path: tuple[str, ...], kind: str) -> int:
+    """How many ``kind`` blocks with this name path the text has (outside strings)."""
+    return len(_headers(lines, path, kind))
+
+
 def _headers(lines: list[str], path: tuple[str, ...], kind: str) -> list[int]:
     """Lines of the ``kind`` headers with this name path, outside strings."""
     strings = strings_of(lines)

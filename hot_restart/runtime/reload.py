@@ -774,9 +774,32 @@ def _running(
         ),
         key=lambda f: f.__code__.co_firstlineno,
     )
+    if change.old_first:
+        # The def at that line, wherever the program keeps it: its name may
+        # hold a sibling (a later ``singledispatch`` registration ``_``).
+        at = [f for f in fns if f.__code__.co_firstlineno == change.old_first]
+        return at or _defined_at(filename, name, change.old_first)
     if len(fns) > 1 and change.rank < len(fns):
         fns = [fns[change.rank]]
     return fns
+
+
+def _defined_at(filename: str, name: str, first: int) -> list[FunctionType]:
+    """The live functions whose code is the def ``name`` at line ``first`` of
+    ``filename``, found through the heap: kept only by a registry (a
+    ``singledispatch`` ``_``), a list of callbacks, ...  One scan, only for a
+    changed def that its name does not reach."""
+    import gc
+
+    return [
+        f
+        for f in gc.get_objects()
+        if type(f) is FunctionType
+        and f.__code__.co_firstlineno == first
+        and f.__code__.co_name == name
+        and f.__code__.co_filename == filename
+        and is_instrumented(f.__code__)
+    ]
 
 
 def _run_new_statements(plan: _FilePlan, report: Report) -> None:

@@ -1,0 +1,32 @@
+"""A singledispatch function grows at a crash: key(4) has no int registration.
+
+The fix (in_2.py) adds one, `@key.register def _(x: int)`, and edits the
+str registration, which is not the `_` the module's name holds (the list
+one, defined last): both must apply, and the report must say so.
+"""
+
+from functools import singledispatch
+
+
+@singledispatch
+def key(x):
+    raise TypeError(f"no key for {type(x).__name__}")
+
+
+@key.register
+def _(x: str):
+    return x.strip().lower()
+
+
+@key.register
+def _(x: list):
+    return tuple(key(i) for i in x)
+
+
+def label(value):
+    return f"{value!r} -> {key(value)!r}"
+
+
+for value in ["A ", ["B", " C"], 4, "e"]:
+    print(label(value))
+print("done")
