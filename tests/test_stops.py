@@ -368,3 +368,16 @@ def test_stops_after_a_reload_for_kinds_that_c_code_swallows(session):
     out = s.finish(0)
     assert out.count("got 6") == 1  # main was never re-run: the first item ran once
     assert "got 1\ngot 17\ndone" in out
+
+
+def test_iteration_that_c_code_ends_never_stops_and_an_exit_that_raises_does(session):
+    s = session("stops_exit_and_sequences", args=["-m", "hot_restart", "prog.py"])
+    before = s.prompt()
+    assert "all [0, 10, 20]" in before  # the for loop and list() swallowed IndexError
+    assert before.count("hot_restart:") == 1, before
+    assert "__main__.Timer.__exit__ raised AttributeError(" in before
+    s.fix()
+    s.send("c")
+    out = s.finish(0)
+    assert "closed NONE\nwork c\nclosed C\ndone" in out
+    assert out.count("work None") == 1  # step() was not re-run

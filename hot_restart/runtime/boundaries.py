@@ -54,6 +54,7 @@ if TYPE_CHECKING:
 DIRECT = 0
 SWALLOWS = 1
 UNKNOWN = 2
+_PASSES = 3  # a builtin that lets every exception through: direct, unless another call says more
 
 _MISSING: Any = catchers._MISSING
 
@@ -121,6 +122,12 @@ def _opname(frame: FrameType) -> str:
 
 def _read(caller: FrameType, callee: FrameType, cls: type) -> tuple[int, bool]:
     name = callee.f_code.co_name
+    if name in ("__exit__", "__aexit__"):
+        # The ``with`` statement's own call (its position is the statement's,
+        # no ``ast.Call`` ends there): what ``__exit__`` raises goes straight
+        # on.  Whether it swallows what the body raised is the caller's
+        # ``with`` region's question (catchers), not this step's.
+        return DIRECT, True
     op = _opname(caller)
     if op.startswith(("CALL", "PRECALL")):
         return _read_call(caller, callee, cls)
@@ -148,13 +155,15 @@ def _read_call(caller: FrameType, callee: FrameType, cls: type) -> tuple[int, bo
     stable = resolver.cacheable and not instance_dependent
     if not verdicts:
         return UNKNOWN, stable
-    # One candidate on 3.11+.  On 3.10, several calls on one line: a
-    # swallowing call among them (``print(hasattr(o, "x"))``) is the likely
-    # one, since the crash would reach it first.
-    for verdict in (SWALLOWS, DIRECT):
+    # One candidate on 3.11+.  On 3.10, several calls on one line: one that
+    # runs the callee's code is the one; else a swallowing call among them
+    # (``print(hasattr(o, "x"))``), since the crash would reach it first;
+    # else one that may swallow (``print(list(seq))``: the ``list``); only
+    # builtins that let everything through leave the step direct.
+    for verdict in (DIRECT, SWALLOWS, UNKNOWN):
         if verdict in verdicts:
             return verdict, stable
-    return UNKNOWN, stable
+    return DIRECT, stable  # _PASSES only
 
 
 def _call_verdict(
@@ -177,7 +186,7 @@ def _call_verdict(
     if name == "__length_hint__" and issubclass(cls, TypeError):
         return SWALLOWS
     if func is not _MISSING and any(func is known for known in _LETS_THROUGH):
-        return DIRECT
+        return _PASSES
     return UNKNOWN
 
 
