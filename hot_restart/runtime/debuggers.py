@@ -247,6 +247,11 @@ def _with_restart_commands(base: type) -> type:
             self._hr_queued = len(self.cmdqueue)
             return super().postcmd(stop, line)
 
+        def _validate_file_mtime(self) -> None:
+            # pdb 3.13+ warns before every command that an edited file runs
+            # "stale code until the program is rerun"; here `c` reloads it.
+            return None
+
         def do_continue(self, arg: str) -> Any:
             """c(ont(inue))
             Reload the crashed function from disk and run it again."""
