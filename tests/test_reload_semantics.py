@@ -169,15 +169,20 @@ def test_fix_in_a_decorators_wrapper_reaches_the_functions_it_decorated_at_impor
 def test_a_new_singledispatch_registration_runs_and_an_edited_one_reloads(session):
     """Same-named defs (``_``) where the name holds only the last: the added
     registration is new (run, so it registers), and the edited one is found
-    where the program keeps it (the dispatch registry), not through its name."""
+    where the program keeps it (the dispatch registry), not through its name.
+    The crash stops in the implementation the dispatcher called (the base
+    ``key``), and ``c`` re-runs the call through the dispatcher, which now
+    finds the new registration."""
     s = session("singledispatch_register", args=["-m", "hot_restart", "prog.py"])
     before = s.prompt()
-    assert "__main__.label raised TypeError('no key for int')" in before
+    assert "__main__.key raised TypeError('no key for int')" in before
+    assert "could have swallowed" not in before
     s.fix()
     s.send("c")
     line = s.expect(r"hot_restart: reloaded [^\r\n]*\r?\n")
-    assert "reloaded _ (new), _, label" in line, line
+    assert "reloaded _ (new), _, key" in line, line
     s.expect(r"4 -> '4'\r?\n")
     s.expect(r"'e' -> 'e!'\r?\n")
     out = s.finish(0)
+    assert out.count("'A ' -> 'a'") == 1  # label was not re-run
     assert "stale code" not in out  # pdb 3.13+'s warning: `c` reloads it

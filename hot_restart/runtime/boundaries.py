@@ -41,15 +41,15 @@ from __future__ import annotations
 import builtins
 import functools
 import sys
-from types import BuiltinFunctionType, FunctionType, MethodType, ModuleType
+from types import BuiltinFunctionType, CodeType, FunctionType, MethodType, ModuleType
 
 from . import catchers
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     import ast
-    from types import CodeType, FrameType
-    from typing import Any
+    from types import FrameType
+    from typing import Any, Literal
 
 DIRECT = 0
 SWALLOWS = 1
@@ -120,7 +120,28 @@ def _opname(frame: FrameType) -> str:
     return opcode.opname[code[lasti]] if 0 <= lasti < len(code) else ""
 
 
+def dispatcher_code() -> CodeType | None:
+    """The code of ``functools.singledispatch``'s wrapper: Python code that calls
+    the registered implementation and lets everything through, through a call
+    no source reading resolves (``dispatch(args[0].__class__)(*args, **kw)``).
+    A crash in an implementation is re-run through it (``session.rerun_call``),
+    so that a registration the fix added is dispatched to."""
+    global _DISPATCHER
+    if _DISPATCHER is None:
+        try:
+            wrapper: Any = functools.singledispatch(lambda x: x)
+            _DISPATCHER = wrapper.__code__
+        except Exception:  # another functools: no shortcut
+            _DISPATCHER = False
+    return _DISPATCHER or None
+
+
+_DISPATCHER: CodeType | Literal[False] | None = None
+
+
 def _read(caller: FrameType, callee: FrameType, cls: type) -> tuple[int, bool]:
+    if caller.f_code is dispatcher_code():
+        return DIRECT, True  # a singledispatch function called its implementation
     name = callee.f_code.co_name
     if name in ("__exit__", "__aexit__"):
         # The ``with`` statement's own call (its position is the statement's,

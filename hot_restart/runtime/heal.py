@@ -17,7 +17,6 @@ prompt as usual.
 
 from __future__ import annotations
 
-import functools
 import os
 from collections.abc import Callable
 from types import FrameType
@@ -56,7 +55,7 @@ def rerun_if_changed(
     if not getattr(module, "RELOAD_ON_CONTINUE", True) or not (edited or changed_on_disk()):
         return None  # another reloader owns reloading; or nothing to heal with
     from .reload import reload_changed
-    from .session import original_arguments
+    from .session import original_arguments, rerun_call
 
     fn = rebind.frame_function(frame)
     if fn is None:
@@ -78,4 +77,4 @@ def rerun_if_changed(
             f"the code changed on disk since this process loaded it{label()}: reloaded {names}; "
             f"running {short} again"
         )
-    return functools.partial(fn, *args, **kwargs)
+    return rerun_call(frame, fn, args, kwargs)

@@ -135,26 +135,34 @@ def reload_function(
     return fn
 
 
-def prepare_function(
-    fn: FunctionType,
-    qualname: str,
-    lines: list[str] | None = None,
-    call: tuple[list[Any], dict[str, Any]] | None = None,
-) -> Prepared:
+def build_function(fn: FunctionType, qualname: str, lines: list[str]) -> surrogate.Surrogate:
+    """``fn``'s def compiled from ``lines``, nothing evaluated yet (see ``prepare_function``)."""
     old = fn.__code__
-    filename = old.co_filename
-    if lines is None:
-        lines = read_lines(filename)
-    built = surrogate.build(
+    return surrogate.build(
         lines,
-        filename,
+        old.co_filename,
         qualname,
         old.co_firstlineno,
         surrogate.future_flags(old),
         old.co_freevars,
         surrogate.shape(old),
-        locate.text_of(old) or loaded_lines(filename),
+        locate.text_of(old) or loaded_lines(old.co_filename),
     )
+
+
+def prepare_function(
+    fn: FunctionType,
+    qualname: str,
+    lines: list[str] | None = None,
+    call: tuple[list[Any], dict[str, Any]] | None = None,
+    built: surrogate.Surrogate | None = None,
+) -> Prepared:
+    old = fn.__code__
+    filename = old.co_filename
+    if lines is None:
+        lines = read_lines(filename)
+    if built is None:
+        built = build_function(fn, qualname, lines)
     key: changes.DefKey | None = None
     text = ""
     defaults: dict[str, Any] = {}
@@ -605,18 +613,25 @@ def reload_changed(
     refused = [message for plan in plans for message in plan.found.refused]
     if refused:
         raise ReloadException(refused[0])
-    for plan in plans:
-        _run_new_statements(plan, report)
-    prepared: list[Prepared] = []
+    # What each reload compiles, first: its refusals (a def gone, siblings
+    # that cannot be told apart) come before any new statement runs, since
+    # a new def's decorators may register it somewhere for good.
+    todo: list[tuple[FunctionType, str, list[str], Any, surrogate.Surrogate]] = []
     for plan in plans:
         for fn, name in _changed_functions(plan, target):
-            prepared.append(prepare_function(fn, name, plan.lines))
-            report.reloaded.append((str(fn.__globals__.get("__name__", "?")), name))
+            todo.append((fn, name, plan.lines, None, build_function(fn, name, plan.lines)))
             report.qualnames.append(name)
     if target is not None and qualname is not None:
         lines = next((p.lines for p in plans if p.filename == target.__code__.co_filename), None)
-        prepared.append(prepare_function(target, qualname, lines, call))
-        report.reloaded.append((str(target.__globals__.get("__name__", "?")), qualname))
+        if lines is None:
+            lines = read_lines(target.__code__.co_filename)
+        todo.append((target, qualname, lines, call, build_function(target, qualname, lines)))
+    for plan in plans:
+        _run_new_statements(plan, report)
+    prepared: list[Prepared] = []
+    for fn, name, lines, args, built in todo:
+        prepared.append(prepare_function(fn, name, lines, args, built))
+        report.reloaded.append((str(fn.__globals__.get("__name__", "?")), name))
     for item in prepared:
         item.apply()
     for plan in plans:

@@ -248,8 +248,27 @@ def _prepare(target: FrameType) -> Callable[[], Any]:
             reload_function(fn, qualname, call=(args, kwargs))
             say(f"reloaded {qualname}")
 
-    # A partial, not a closure: no frame of ours between the caller and the
-    # re-run in a traceback.
+    return rerun_call(target, fn, args, kwargs)
+
+
+def rerun_call(
+    frame: FrameType, fn: FunctionType, args: list[Any], kwargs: dict[str, Any]
+) -> Callable[[], Any]:
+    """The call that re-runs ``frame``'s function with its original arguments.
+
+    A partial, not a closure: no frame of ours between the caller and the
+    re-run in a traceback.  An implementation that a ``singledispatch``
+    function called is re-run through that function, as the program called
+    it: a registration the fix added (``@key.register def _(x: int)``) is
+    then the one that runs.
+    """
+    from .boundaries import dispatcher_code
+
+    caller = frame.f_back
+    if caller is not None and caller.f_code is dispatcher_code():
+        dispatcher = rebind.frame_function(caller)
+        if dispatcher is not None:
+            return functools.partial(dispatcher, *args, **kwargs)
     return functools.partial(fn, *args, **kwargs)
 
 

@@ -1,8 +1,10 @@
 """A singledispatch function grows at a crash: key(4) has no int registration.
 
-The fix (in_2.py) adds one, `@key.register def _(x: int)`, and edits the
-str registration, which is not the `_` the module's name holds (the list
-one, defined last): both must apply, and the report must say so.
+The crash stops in key, the implementation the dispatcher called.  The
+fix (in_2.py) adds a registration, `@key.register def _(x: int)`, and edits
+the str one, which is not the `_` the module's name holds (the list one,
+defined last): both must apply, the report must say so, and `c` must re-run
+the call through the dispatcher, which now finds the int registration.
 """
 
 from functools import singledispatch
