@@ -485,29 +485,33 @@ _decoded: dict[str, tuple[bytes, list[str]]] = {}
 
 # Code that may still run in a frame after its function got other code (a
 # caller suspended across a reload, a module's body): the text it was
-# compiled from, which its file may no longer have.  By id, with a weak
-# reference that drops the entry with the code.
-_kept: dict[int, tuple[weakref.ref[CodeType], list[str]]] = {}
+# compiled from, which its file may no longer have; as lines, or as the
+# loaded bytes, decoded only if a decision ever reads them (``lines_of``).
+# By id, with a weak reference that drops the entry with the code.
+_kept: dict[int, tuple[weakref.ref[CodeType], list[str] | bytes]] = {}
 
 
-def keep_text(code: CodeType, lines: list[str] | None = None) -> None:
-    """``code``, and the code nested in it, keep the text they came from
-    (``lines``; default: what ``text_of`` or ``loaded_lines`` say now),
-    whatever their file and its loaded text say later."""
+def keep_text(code: CodeType) -> None:
+    """``code``, and the code nested in it, keep the text they came from (what
+    ``text_of`` or the loaded text say now), whatever their file and its
+    loaded text say later."""
     import weakref
 
     from ..transform import iter_code
+    from . import registry
 
-    if lines is None:
-        lines = text_of(code) or loaded_lines(code.co_filename)
-    if lines is None:
+    text: list[str] | bytes | None = text_of(code)
+    if text is None:
+        loaded = registry.sources.get(code.co_filename)
+        text = loaded[1] if loaded is not None else None
+    if text is None:
         return
     for inner in iter_code(code):
         key = id(inner)
         kept = _kept.get(key)
         if kept is not None and kept[0]() is inner:
             continue
-        _kept[key] = (weakref.ref(inner, _forget(key)), lines)
+        _kept[key] = (weakref.ref(inner, _forget(key)), text)
 
 
 def _forget(key: int) -> Callable[[object], None]:
@@ -524,5 +528,18 @@ def lines_of(code: CodeType) -> list[str] | None:
         return found
     kept = _kept.get(id(code))
     if kept is not None and kept[0]() is code:
-        return kept[1]
+        text = kept[1]
+        if isinstance(text, list):
+            return text
+        decoded = _kept_decoded.get(id(text))
+        if decoded is None or decoded[0] is not text:
+            lines = decode(text)
+            if lines is None:
+                return None
+            decoded = _kept_decoded[id(text)] = (text, lines)
+        return decoded[1]
     return loaded_lines(code.co_filename)
+
+
+# Kept bytes, decoded (one entry per version of a file that a decision read).
+_kept_decoded: dict[int, tuple[bytes, list[str]]] = {}
