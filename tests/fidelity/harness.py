@@ -144,9 +144,20 @@ def pytest_config(tree: Path) -> Path:
     return empty
 
 
-def instrumented_pycs(tree: Path) -> dict[Path, int]:
-    """hot_restart's cached bytecode under ``tree`` and each file's mtime (ns)."""
-    return {p: p.stat().st_mtime_ns for p in tree.rglob("__pycache__/*.hot_restart-*.pyc")}
+def instrumented_pycs(tree: Path) -> dict[Path, bytes]:
+    """hot_restart's cached bytecode under ``tree``: each file's header and code.
+
+    Not its source stamp: a file the cold run cached within 2 s of its
+    source's last change is re-stamped by a later import once that window
+    has passed (see hot_restart.cache), which rewrites the file, not its code.
+    """
+    from hot_restart.cache import _HEADER_SIZE, _PAYLOAD_AT
+
+    found: dict[Path, bytes] = {}
+    for p in tree.rglob("__pycache__/*.hot_restart-*.pyc"):
+        data = p.read_bytes()
+        found[p] = data[:_HEADER_SIZE] + data[_PAYLOAD_AT:]
+    return found
 
 
 @dataclass

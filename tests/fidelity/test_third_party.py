@@ -80,7 +80,7 @@ def test_same_outcomes_plain_and_instrumented(suite: Suite) -> None:
     for run in (plain, cold, warm):
         _check_probe(suite, run, tree)
     assert cached, f"{suite.name}: the cold run left no instrumented bytecode in {tree}"
-    assert harness.instrumented_pycs(tree) == cached, "the warm run rewrote the cache"
+    assert harness.instrumented_pycs(tree) == cached, "the warm run rewrote the cached code"
     package_dir = str(tree / suite.path / suite.package)
     assert any(f.startswith(package_dir) for f in cold.probe["instrumented_files"]), (
         "the cold run instrumented nothing of the package"
