@@ -216,6 +216,25 @@ def framework_catches():
     return helpers.serve(convert, "x")
 
 
+class Named:
+    def __init__(self, name):
+        self.name = name
+
+    def __str__(self):
+        return "<" + self.name + ">"
+
+    def __getattr__(self, attr):
+        return {{}}[attr]
+
+
+def str_escapes():
+    print(Named(None))  # on 3.10 the class call on the line is not the way __str__ came
+
+
+def getattr_key_escapes():
+    print(getattr(Named("n"), "missing"))  # getattr swallows only an AttributeError
+
+
 def deep(n):
     if n == 0:
         raise KeyError(n)
@@ -272,8 +291,12 @@ def test_each_escaping_exception_stops_once_at_its_crash_site(tmp_path):
         "through_a_with",
         "through_c_code",
         "framework_catches",
+        "str_escapes",
+        "getattr_key_escapes",
     )
     assert stops == {
+        "str_escapes": ["__str__"],
+        "getattr_key_escapes": ["__getattr__"],
         "suppressed": [],
         "through_a_with": ["through_a_with"],  # where it reappeared: a late stop
         "through_c_code": ["through_c_code"],

@@ -55,6 +55,7 @@ DIRECT = 0
 SWALLOWS = 1
 UNKNOWN = 2
 _PASSES = 3  # a builtin that lets every exception through: direct, unless another call says more
+_ELSEWHERE = 4  # Python code that does not run the callee: not the call it came through
 
 _MISSING: Any = catchers._MISSING
 
@@ -181,10 +182,12 @@ def _read_call(caller: FrameType, callee: FrameType, cls: type) -> tuple[int, bo
     # (``print(hasattr(o, "x"))``), since the crash would reach it first;
     # else one that may swallow (``print(list(seq))``: the ``list``); only
     # builtins that let everything through leave the step direct.
-    for verdict in (DIRECT, SWALLOWS, UNKNOWN):
+    # Python code that does not run it (``User(n)`` in ``print(User(n))``
+    # when ``__str__`` raised) is not the way: it would be a frame between.
+    for verdict in (DIRECT, SWALLOWS, UNKNOWN, _PASSES):
         if verdict in verdicts:
-            return verdict, stable
-    return DIRECT, stable  # _PASSES only
+            return (DIRECT if verdict == _PASSES else verdict), stable
+    return UNKNOWN, stable  # _ELSEWHERE only
 
 
 def _call_verdict(
@@ -208,7 +211,28 @@ def _call_verdict(
         return SWALLOWS
     if func is not _MISSING and any(func is known for known in _LETS_THROUGH):
         return _PASSES
+    if func is builtins.getattr or func is builtins.hasattr:
+        return _PASSES  # they swallow only an AttributeError (above)
+    if _python_only(func):
+        return _ELSEWHERE
     return UNKNOWN
+
+
+def _python_only(func: Any) -> bool:
+    """Calling ``func`` runs Python code, or object's own C ``__init__``/``__new__``
+    only: an exception from elsewhere would have its frame between."""
+    if isinstance(func, (FunctionType, MethodType)):
+        return True
+    if isinstance(func, type) and type(func) is type:
+        for name in ("__init__", "__new__"):
+            found = _class_attr(func, name)
+            if not isinstance(found, (FunctionType, staticmethod)) and found not in (
+                object.__init__,
+                object.__new__,
+            ):
+                return False
+        return True
+    return False
 
 
 def _call_name(call: ast.Call) -> str | None:
