@@ -271,3 +271,18 @@ def test_a_fix_using_names_the_engine_did_not_ship_gets_them_from_the_file(group
     out = s.finish(0)
     assert "NameError" not in out
     assert "RESULT [-4, -5, -10, 0, 10, 5]" in out
+
+
+def test_up_and_restart_on_a_shipped_caller(group):
+    """The callers of a shipped crash get their file back too."""
+    pytest.importorskip("joblib")
+    s = group("workers_shipped_caller", args=["-m", "hot_restart", "prog.py"])
+    assert "__main__.helper raised ZeroDivisionError" in s.prompt()
+    s.fix()
+    s.send("up")
+    s.prompt()
+    s.send("restart")
+    s.expect(r"hot_restart: reloaded work\b")
+    out = s.finish(0)
+    assert "no longer exists" not in out
+    assert "RESULT [-4, -5, -10, 0, 10, 5]" in out

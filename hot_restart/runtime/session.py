@@ -49,6 +49,7 @@ def stop(exc: BaseException, frame: FrameType, qualname: str) -> Callable[[], An
     # has its own port, so waiting workers need not queue for the terminal.
     with _lock, contextlib.nullcontext() if served else tty.turn(), shipped.listing(frame):
         edited = shipped.adopt(frame, qualname)  # code cloudpickle shipped: its file back
+        shipped.adopt_callers(frame)
         healed = None if kind in _GENERATORS else heal.rerun_if_changed(frame, qualname, edited)
         if healed is not None:
             target, call = frame, healed  # fixed elsewhere (another worker's prompt)

@@ -12,7 +12,8 @@ file to read, ``c`` could only say that ``<dynamic-code>`` does not exist.
 
 The rule: a crashed function whose code is named ``"<dynamic-code>"``, and
 whose globals' ``__file__`` is a Python file that defines it, is given its
-file back before the prompt opens (``adopt``).  Its def there is compiled
+file back before the prompt opens (``adopt``); so are the shipped functions
+of its callers (``adopt_callers``), which ``up`` and ``restart`` reload.  Its def there is compiled
 as a reload compiles it, and compared with the running code by behaviour
 (bytecode, constants, names, flags: everything but positions):
 
@@ -201,6 +202,18 @@ def _top_level(lines: list[str], filename: str) -> list[tuple[ast.stmt, list[str
             if names:
                 found.append((stmt, names))
     return found
+
+
+def adopt_callers(frame: FrameType) -> None:
+    """Give the shipped functions running ``frame``'s callers their file back too:
+    ``up`` and ``restart`` on one of them reloads it as any other."""
+    caller = frame.f_back
+    while caller is not None:
+        if home_of(caller) is not None:
+            fn = rebind.frame_function(caller)
+            if fn is not None:
+                adopt(caller, getattr(caller.f_code, "co_qualname", None) or fn.__qualname__)
+        caller = caller.f_back
 
 
 def renamed(code: CodeType, path: str) -> CodeType:
