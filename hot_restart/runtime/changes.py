@@ -373,11 +373,12 @@ def _added(old_lines: list[str], new_lines: list[str], name: str) -> bool:
     return count_blocks(new_lines, path, "def") > count_blocks(old_lines, path, "def")
 
 
-def _signature(lines: list[str], node: ast.stmt) -> str:
-    """Decorators and parameters, without positions: what tells siblings apart."""
+def _signature(lines: list[str], node: ast.stmt) -> tuple[str, ...]:
+    """What tells siblings apart, as the reload that locates them reads it."""
+    from .surrogate import fingerprint
+
     del lines
-    args = getattr(node, "args", None)
-    return "".join([*_decorators(node), ast.dump(args) if args is not None else ""])
+    return fingerprint(node)
 
 
 _COMPOUND = (ast.If, ast.Try, ast.With, ast.For, ast.While)

@@ -469,19 +469,26 @@ def loaded_lines(filename: str) -> list[str] | None:
     from . import registry
 
     loaded = registry.sources.get(filename)
-    if loaded is None:
-        return None
-    cached = _decoded.get(filename)
-    if cached is not None and cached[0] is loaded[1]:
-        return cached[1]
-    lines = decode(loaded[1])
+    return _decoded(loaded[1]) if loaded is not None else None
+
+
+def _decoded(data: bytes) -> list[str] | None:
+    """``decode(data)``, remembered for the last few versions of files read
+    (a reload of all needs a loaded text twice; decisions read kept ones)."""
+    found = _decodings.get(id(data))
+    if found is not None and found[0] is data:
+        return found[1]
+    lines = decode(data)
     if lines is not None:
-        _decoded[filename] = (loaded[1], lines)
+        if len(_decodings) >= _DECODINGS_KEPT:
+            del _decodings[next(iter(_decodings))]
+        _decodings[id(data)] = (data, lines)
     return lines
 
 
-# The last decoding of each loaded source (a reload of all needs it twice).
-_decoded: dict[str, tuple[bytes, list[str]]] = {}
+# By id of the bytes, holding them (identity is checked).
+_decodings: dict[int, tuple[bytes, list[str]]] = {}
+_DECODINGS_KEPT = 16
 
 # Code that may still run in a frame after its function got other code (a
 # caller suspended across a reload, a module's body): the text it was
@@ -529,17 +536,5 @@ def lines_of(code: CodeType) -> list[str] | None:
     kept = _kept.get(id(code))
     if kept is not None and kept[0]() is code:
         text = kept[1]
-        if isinstance(text, list):
-            return text
-        decoded = _kept_decoded.get(id(text))
-        if decoded is None or decoded[0] is not text:
-            lines = decode(text)
-            if lines is None:
-                return None
-            decoded = _kept_decoded[id(text)] = (text, lines)
-        return decoded[1]
+        return text if isinstance(text, list) else _decoded(text)
     return loaded_lines(code.co_filename)
-
-
-# Kept bytes, decoded (one entry per version of a file that a decision read).
-_kept_decoded: dict[int, tuple[bytes, list[str]]] = {}

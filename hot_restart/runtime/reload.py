@@ -66,7 +66,6 @@ def read_lines(filename: str) -> list[str]:
 # locate owns both, since deciding whether a frame catches reads them too.
 split_lines = locate.split_lines
 loaded_lines = locate.loaded_lines
-_decode = locate.decode
 
 
 @dataclass
@@ -731,7 +730,7 @@ def _plan_file(item: tuple[str, list[dict[str, Any]]]) -> _FilePlan | None:
         registry.sources[filename] = (stamp, base)
         return None
     old = loaded_lines(filename)
-    new = _decode(data)
+    new = locate.decode(data)
     if old is None or new is None:
         raise ReloadException(f"cannot decode {filename}; fix it and continue again")
     module = str(namespaces[0].get("__name__", "?"))

@@ -173,9 +173,9 @@ def _same_place(
     if len(mine) != 1:
         return None
     k = mine[0]
-    print_ = _fingerprint(before[k][1])
-    alike_before = [i for i, c in enumerate(before) if _fingerprint(c[1]) == print_]
-    alike_now = [c for c in live if _fingerprint(c[1]) == print_]
+    print_ = fingerprint(before[k][1])
+    alike_before = [i for i, c in enumerate(before) if fingerprint(c[1]) == print_]
+    alike_now = [c for c in live if fingerprint(c[1]) == print_]
     if alike_now and len(alike_now) == len(alike_before):
         return alike_now[alike_before.index(k)]
     if len(live) == len(before):
@@ -192,7 +192,7 @@ def _is_overload(node: ast.stmt) -> bool:
     return False
 
 
-def _fingerprint(node: ast.stmt) -> tuple[str, ...]:
+def fingerprint(node: ast.stmt) -> tuple[str, ...]:
     """Decorators and signature, without positions: what tells siblings apart."""
     assert isinstance(node, _FUNCTIONS)
     return (
