@@ -40,6 +40,7 @@ from typing import Any
 
 from .constants import (
     CATCHING_NAME,
+    ENTRY_DROP_ATTR,
     ENTRY_FRAME_ATTR,
     ENTRY_STORE_ATTR,
     HANDLER_NAME,
@@ -49,6 +50,7 @@ from .constants import (
 
 __all__ = [
     "CATCHING_NAME",
+    "ENTRY_DROP_ATTR",
     "ENTRY_FRAME_ATTR",
     "ENTRY_STORE_ATTR",
     "HANDLER_NAME",
@@ -573,9 +575,10 @@ def _record_entry(
 ) -> list[ast.stmt]:
     """The ``trampoline`` statement, with the entry arguments recorded before it.
 
-    ``if __hot_restart_catching__:
-    __hot_restart__.entry_arguments[__hot_restart__.this_frame()] =
-    (("a", "options"), a, {**options})`` first: only while a prompt is
+    ``if __hot_restart_catching__: <store>[<this frame>] = (("a", "options"),
+    a, {**options})`` first (``<store>`` is the handler's
+    ``__hot_restart_entries__``, ``<this frame>`` its
+    ``__hot_restart_frame__()``: see constants): only while a prompt is
     possible (a restart needs one); a tuple: cheaper to build than a dict;
     only C calls: no trace or profile event of a Python function.  It sits
     on the first line of the statement it precedes (which runs next anyway).
@@ -590,13 +593,13 @@ def _record_entry(
     and raises to backtrack pays that on every alternative).
 
     - Each ``return X`` of the body becomes ``return (X,
-      __hot_restart_catching__ and <store>.pop(this_frame(), None))[0]``
+      __hot_restart_catching__ and <drop>(<this frame>, None))[0]``
       (``_dropping_returns``): X first, then the drop, which costs one
       truth test while nothing is recorded.  It runs before the ``finally``
       blocks and ``with`` exits the ``return`` passes: one of them raising
       then finds no record, and says so rather than re-run with rebound
       values (session.original_arguments).
-    - Falling off the end: ``else: <store>.pop(this_frame(), None); return``
+    - Falling off the end: ``else: <drop>(<this frame>, None); return``
       on the trampoline.  Branch-free: the drop and the ``return`` must stay
       one block without a line, which the compiler copies to each jump that
       reaches it (an ``if`` with no ``else``), so that the implicit return
@@ -639,9 +642,11 @@ def _record_entry(
 
 
 def _drop(pos: dict[str, Any]) -> ast.Call:
-    """``__hot_restart__.entry_arguments.pop(__hot_restart__.this_frame(), None)``:
-    with a default, so that it can never raise."""
-    pop = ast.Attribute(_entry_store(pos), "pop", _LOAD, **pos)
+    """``<store's pop>(<this frame>, None)``: with a default, so that it can
+    never raise.  The store's ``pop`` bound in advance, not ``<store>.pop``:
+    one attribute load less, and no ``pop`` among the code's names, where a
+    program's own ``pop`` could not be told from it (see constants)."""
+    pop = ast.Attribute(ast.Name(HANDLER_NAME, _LOAD, **pos), ENTRY_DROP_ATTR, _LOAD, **pos)
     return ast.Call(pop, [_this_frame(pos), ast.Constant(None, **pos)], [], **pos)
 
 

@@ -24,7 +24,7 @@ import pytest
 
 from hot_restart.runtime import trampoline
 from hot_restart.runtime.session import original_arguments
-from hot_restart.transform import instrument_source, iter_code
+from hot_restart.transform import ENTRY_STORE_ATTR, instrument_source, iter_code
 
 # Through the import hook, with the debugger.
 
@@ -188,7 +188,7 @@ def test_introspection_sees_what_plain_code_sees(
     plain = load(compile(INTROSPECTED, "<introspected>", "exec", dont_inherit=True))
     instrumented = load(instrument_source(INTROSPECTED, "<introspected>"))
     assert result(instrumented[name], args, kwargs) == result(plain[name], args, kwargs)
-    assert trampoline.handle.entry_arguments == {}  # type: ignore[attr-defined]
+    assert trampoline.entry_arguments == {}
 
 
 def test_code_objects_have_the_plain_local_variables() -> None:
@@ -272,7 +272,7 @@ def test_arguments_die_when_plain_ones_do(catching: Any) -> None:
         ("gen", [True], True, ["finalized"]),
     ]
     assert instrumented == plain
-    assert trampoline.handle.entry_arguments == {}  # type: ignore[attr-defined]
+    assert trampoline.entry_arguments == {}
 
 
 # What original_arguments reads from a running frame.
@@ -319,7 +319,7 @@ def test_each_recursive_activation_has_its_own_entry_arguments() -> None:
         ([0, frames], {"k": 0}),
     ]
     del frames
-    assert trampoline.handle.entry_arguments == {}  # type: ignore[attr-defined]
+    assert trampoline.entry_arguments == {}
 
 
 @pytest.mark.skipif(sys.version_info < (3, 11), reason="3.10 always records (no gate)")
@@ -345,7 +345,7 @@ def test_a_frame_that_started_unrecorded_says_so(monkeypatch: pytest.MonkeyPatch
         "was possible, or crashed after its `return`, and it rebinds them); `up` and "
         "`restart` a caller"
     ]
-    assert trampoline.handle.entry_arguments == {}  # type: ignore[attr-defined]
+    assert trampoline.entry_arguments == {}
 
 
 def test_threads_each_see_their_own_call() -> None:
@@ -371,7 +371,7 @@ def test_threads_each_see_their_own_call() -> None:
         "a": {"k": "a"},
         "b": {"k": "b"},
     }
-    assert trampoline.handle.entry_arguments == {}  # type: ignore[attr-defined]
+    assert trampoline.entry_arguments == {}
 
 
 def test_interleaved_coroutines_each_see_their_own_call() -> None:
@@ -388,7 +388,7 @@ def test_interleaved_coroutines_each_see_their_own_call() -> None:
         return seen, list(await asyncio.gather(*tasks))
 
     assert asyncio.run(main()) == (["a", "b"], ["a!", "b!"])
-    assert trampoline.handle.entry_arguments == {}  # type: ignore[attr-defined]
+    assert trampoline.entry_arguments == {}
 
 
 PRIVATE = """
@@ -448,7 +448,7 @@ def test_private_parameters_are_recorded_under_the_names_the_frame_has(
     seen: list[tuple[str, tuple[str, ...], Any]] = []
 
     def at_the_bottom(frame: types.FrameType) -> str:
-        recorded = trampoline.handle.entry_arguments[frame]  # type: ignore[attr-defined]
+        recorded = trampoline.entry_arguments[frame]  # type: ignore[attr-defined]
         assert set(recorded[0]) <= set(frame.f_code.co_varnames), recorded[0]
         seen.append((frame.f_code.co_name, recorded[0], original_arguments(frame)))
         return "bottom"
@@ -467,7 +467,7 @@ def test_private_parameters_are_recorded_under_the_names_the_frame_has(
         ("method", ("__x", "__dunder__"), ([ANY, 6, "d"], {})),
         ("top", ("__x",), ([7], {})),
     ]
-    assert trampoline.handle.entry_arguments == {}  # type: ignore[attr-defined]
+    assert trampoline.entry_arguments == {}
 
 
 @pytest.mark.skipif(sys.version_info < (3, 11), reason="3.10 code objects have no co_qualname")
@@ -477,7 +477,7 @@ def test_nothing_is_recorded_where_nothing_is_rebound() -> None:
     )
     code = instrument_source(source, "<plain>")
     for c in iter_code(code):
-        assert "entry_arguments" not in c.co_names, c.co_qualname
+        assert ENTRY_STORE_ATTR not in c.co_names, c.co_qualname
 
 
 # The record adds no line event of its own and leaves a finished frame's
@@ -545,4 +545,4 @@ def test_nothing_is_left_behind_at_the_recursion_limit() -> None:
     exec(instrument_source(source, "<deep>"), ns)
     with pytest.raises(RecursionError):
         ns["deep"](0)
-    assert trampoline.handle.entry_arguments == {}  # type: ignore[attr-defined]
+    assert trampoline.entry_arguments == {}

@@ -55,7 +55,13 @@ from hypothesis import HealthCheck, assume, given, note, settings
 from hypothesis import strategies as st
 
 from hot_restart.runtime import trampoline
-from hot_restart.transform import ENTRY_STORE_ATTR, instrument_source, iter_code
+from hot_restart.transform import (
+    ENTRY_DROP_ATTR,
+    ENTRY_FRAME_ATTR,
+    ENTRY_STORE_ATTR,
+    instrument_source,
+    iter_code,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 FILENAME = "<generated>"
@@ -631,12 +637,16 @@ def handler_spy(catching: Any = BaseException) -> tuple[Any, list[str]]:
     return handler, misuse
 
 
-def with_entry_store(handler: Any) -> Any:
+def with_entry_store(handler: Any, store: dict[Any, Any] | None = None) -> Any:
     """What the generated code reads off the handler: what to catch (a prompt
-    is possible: everything), and where to record entry arguments."""
+    is possible: everything), and where to record entry arguments (also kept
+    as ``handler.entry_arguments``, for the tests' own reading)."""
     handler.catching = BaseException
-    handler.entry_arguments = {}
-    handler.this_frame = sys._getframe
+    store = {} if store is None else store
+    setattr(handler, ENTRY_STORE_ATTR, store)
+    setattr(handler, ENTRY_FRAME_ATTR, sys._getframe)
+    setattr(handler, ENTRY_DROP_ATTR, store.pop)
+    handler.entry_arguments = store
     return handler
 
 
@@ -738,8 +748,7 @@ _ANY_GENERATOR = inspect.CO_GENERATOR | inspect.CO_ASYNC_GENERATOR
 def exec_with_the_runtime_store(code: types.CodeType, handler: Any) -> dict[str, Any]:
     """Run a program's module code with ``handler`` asked, its entry records
     kept in the runtime's own store (the one ``original_arguments`` reads)."""
-    with_entry_store(handler)
-    handler.entry_arguments = trampoline.handle.entry_arguments
+    with_entry_store(handler, trampoline.entry_arguments)
     ns: dict[str, Any] = {"__name__": "generated"}
     trampoline.bind(ns, handler)
     exec(code, ns)
@@ -761,7 +770,7 @@ def entry_arguments_seen(code: types.CodeType, program: Program) -> list[str]:
     from hot_restart.runtime.session import original_arguments
 
     wrong: list[str] = []
-    store = trampoline.handle.entry_arguments  # the store original_arguments reads
+    store = trampoline.entry_arguments  # the store original_arguments reads
     entry: dict[str, Any] = {}  # the entry arguments of the call being run
 
     def handler(*args: Any) -> Any:
@@ -845,7 +854,7 @@ def with_one_re_run(
     from hot_restart.runtime.session import original_arguments
 
     state: dict[str, Any] = {"rerun": None, "done": False, "refused": []}
-    store = trampoline.handle.entry_arguments
+    store = trampoline.entry_arguments
     results: list[Any] = []
 
     def handler(*args: Any) -> Any:

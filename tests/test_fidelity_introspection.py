@@ -212,13 +212,6 @@ def test_inspect_answers_as_for_the_plain_module(both: Any) -> None:
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known deviation (README, Fidelity): instrumented code reaches the runtime through "
-    "the module global __hot_restart__, and getclosurevars lists every name in co_names. The "
-    "only name-free way, the handler as a code constant, costs a code.replace per function at "
-    "every warm import (2.3 ms on the bench module, about 2x its import); measured and declined",
-)
 def test_getclosurevars_as_for_the_plain_module(both: Any) -> None:
     plain, hooked = both
     assert hooked["closurevars"] == plain["closurevars"]

@@ -55,7 +55,7 @@ def fresh(monkeypatch: pytest.MonkeyPatch) -> Iterator[state.State]:
 
     s.handlers.append(handler)
     yield s
-    state._watch_debugger_imports(s, False)
+    state._watch_imports(s, False)
 
 
 def streams(
@@ -216,7 +216,7 @@ if trampoline.handle.catching == ():
     try:
         work.clamp(-1)  # it rebinds x: it records while a prompt is possible
     except ZeroDivisionError:
-        print("recorded", trampoline.handle.entry_arguments)
+        print("recorded", trampoline.entry_arguments)
 """
 
 WORK = """\
@@ -266,14 +266,14 @@ seen = []
 
 
 def inside():
-    seen.append(len(trampoline.handle.entry_arguments))
+    seen.append(len(trampoline.entry_arguments))
     STATE.real_terminal = False
-    seen.append(len(trampoline.handle.entry_arguments))
+    seen.append(len(trampoline.entry_arguments))
     return 1
 
 
 print("held", work.hold(5, inside), seen, work.__hot_restart_catching__)
-print("left", trampoline.handle.entry_arguments)
+print("left", trampoline.entry_arguments)
 """
 
 

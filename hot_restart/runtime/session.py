@@ -323,14 +323,14 @@ def original_arguments(frame: FrameType) -> tuple[list[Any], dict[str, Any]]:
 
     What the body rebound (or a nested def through ``nonlocal``), and the
     ``**kwargs`` dict when the body may change it, were recorded on entry by
-    the generated code, outside the frame (``trampoline.handle.entry_arguments``);
+    the generated code, outside the frame (``trampoline.entry_arguments``);
     the other parameters still hold the objects the caller passed.
     """
-    from .trampoline import handle
+    from .trampoline import entry_arguments
 
     code = frame.f_code
     values = dict(frame.f_locals)
-    recorded = handle.entry_arguments.get(frame)  # type: ignore[attr-defined]
+    recorded = entry_arguments.get(frame)
     if recorded is not None:
         values.update(zip(recorded[0], recorded[1:], strict=True))
     elif records_entry(code):

@@ -137,7 +137,9 @@ class State:
                 # No handler catches from now on, so none drops what a running
                 # call recorded: forget it all.  Such a call, should it crash
                 # once a prompt is possible again, says it has no record.
-                getattr(handler, "entry_arguments", {}).clear()
+                from ..constants import ENTRY_STORE_ATTR
+
+                getattr(handler, ENTRY_STORE_ATTR, {}).clear()
         if catching != previous:
             _publish(self.handlers, catching)
         # While no prompt is possible, pydevd's import may make one possible
@@ -151,7 +153,14 @@ class State:
             from .stepping import hide_from
 
             hide_from(bdb)
-        _watch_debugger_imports(self, watch and bool(self.handlers))
+        inspect = sys.modules.get("inspect")
+        if inspect is None:
+            watch = True  # its import must be seen: see closurevars
+        elif self.handlers:
+            from .closurevars import amend
+
+            amend(inspect)
+        _watch_imports(self, watch and bool(self.handlers))
 
     def options_for(self, code: CodeType, qualname: str) -> Options:
         filename = code.co_filename
@@ -283,14 +292,19 @@ def _publish(handlers: list[object], catching: tuple[()] | type[BaseException]) 
 _DEBUGGERS = ("bdb", "pydevd")
 
 
-class _DebuggerImports:
-    """On ``sys.meta_path`` while no prompt is possible: notices a debugger
-    being imported (``breakpoint()`` imports pdb when it is first called) and
-    makes the handlers catch before its tracer can see a frame.  pydevd's
-    import (``debugpy.listen()``) also forgets the cached "no prompt here"
-    (``interactive()``): a client may attach, and the first exception after
-    that must ask ``ide.attached`` again, which also puts the listener on the
-    client's messages (see ide.py).  It finds nothing itself."""
+class _WatchedImports:
+    """On ``sys.meta_path`` while an import must be noticed; it finds nothing itself.
+
+    - A debugger (while no prompt is possible): ``breakpoint()`` imports
+      pdb when it is first called, and the handlers must catch before its
+      tracer can see a frame.  pydevd's import (``debugpy.listen()``) also
+      forgets the cached "no prompt here" (``interactive()``): a client may
+      attach, and the first exception after that must ask ``ide.attached``
+      again, which also puts the listener on the client's messages (see
+      ide.py).
+    - bdb and inspect, until they are imported: each is amended as soon as
+      it has run (``onload``; see stepping and closurevars).
+    """
 
     __slots__ = ("_state",)
 
@@ -304,19 +318,25 @@ class _DebuggerImports:
                 self._state.forget_terminal()
             else:
                 self._state.refresh_catching()
-                from .stepping import bdb_spec
+                from .onload import spec_then
+                from .stepping import hide_from
 
-                return bdb_spec(path, target)  # bdb's stepping must not enter our frames
+                return spec_then(name, path, target, hide_from)  # no stepping into our frames
+        elif name == "inspect":
+            from .closurevars import amend
+            from .onload import spec_then
+
+            return spec_then(name, path, target, amend)  # getclosurevars as for plain code
         return None
 
 
-_watcher: _DebuggerImports | None = None
+_watcher: _WatchedImports | None = None
 
 
-def _watch_debugger_imports(state: State, on: bool) -> None:
+def _watch_imports(state: State, on: bool) -> None:
     global _watcher
     if on and _watcher is None:
-        _watcher = _DebuggerImports(state)
+        _watcher = _WatchedImports(state)
         sys.meta_path.insert(0, _watcher)
     elif not on and _watcher is not None:
         watcher, _watcher = _watcher, None

@@ -22,10 +22,9 @@ creates its debugger, and not with ours.
 When: ``hide_from`` wraps ``Bdb.stop_here`` once, as soon as bdb is
 imported: at once when it already is as the handlers start to catch
 (``state.refresh_catching``); else bdb's import is noticed by the watcher
-on ``sys.meta_path`` (``state._DebuggerImports``), which gives bdb its own
-loader wrapped so that the wrap happens as soon as its module has run.  A
-bdb loaded some other way (frozen) is wrapped at the first exception a
-tracer sees, after that one call.
+on ``sys.meta_path`` (``state._WatchedImports``), which wraps it as soon as
+its module has run (``onload``).  A bdb loaded some other way (frozen) is
+wrapped at the first exception a tracer sees, after that one call.
 
 Limits: pydevd (debugpy) is not bdb, and its "just my code" already leaves
 out an installed hot_restart.  The lookup stops after ``_HOPS`` frames:
@@ -39,10 +38,6 @@ import os
 from types import CodeType, FrameType, ModuleType
 
 from ..constants import HANDLER_NAME
-
-TYPE_CHECKING = False
-if TYPE_CHECKING:
-    from importlib.machinery import ModuleSpec
 
 #: hot_restart's own folder: every frame of its code has a file in it.
 _OWN = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
@@ -98,36 +93,3 @@ def hide_from(bdb: ModuleType) -> None:
     stop_here.__wrapped__ = original  # type: ignore[attr-defined]
     setattr(stop_here, _MARK, True)
     cls.stop_here = stop_here
-
-
-class _HideAfterLoading:
-    """bdb's own loader, which the module gets back before it runs; then ``hide_from``."""
-
-    def __init__(self, loader: object) -> None:
-        self._loader = loader
-
-    def create_module(self, spec: ModuleSpec) -> ModuleType | None:
-        return self._loader.create_module(spec)  # type: ignore[attr-defined,no-any-return]
-
-    def exec_module(self, module: ModuleType) -> None:
-        loader = self._loader
-        module.__loader__ = loader  # type: ignore[assignment]
-        if module.__spec__ is not None:
-            module.__spec__.loader = loader  # type: ignore[assignment]
-        loader.exec_module(module)  # type: ignore[attr-defined]
-        hide_from(module)
-
-
-def bdb_spec(path: object, target: object) -> ModuleSpec | None:
-    """bdb's spec, with a loader that hides hot_restart's frames from it once loaded
-    (None: let the import system find it, unwrapped, as usual)."""
-    from _frozen_importlib import FrozenImporter
-    from _frozen_importlib_external import PathFinder
-
-    if FrozenImporter.find_spec("bdb") is not None:
-        return None
-    spec = PathFinder.find_spec("bdb", path, target)  # type: ignore[arg-type]
-    if spec is None or spec.loader is None or not hasattr(spec.loader, "exec_module"):
-        return None
-    spec.loader = _HideAfterLoading(spec.loader)  # type: ignore[assignment]
-    return spec

@@ -15,7 +15,13 @@ import sys
 from _thread import _local
 from types import FrameType, ModuleType, TracebackType
 
-from ..constants import CATCHING_NAME, HANDLER_NAME
+from ..constants import (
+    CATCHING_NAME,
+    ENTRY_DROP_ATTR,
+    ENTRY_FRAME_ATTR,
+    ENTRY_STORE_ATTR,
+    HANDLER_NAME,
+)
 from .state import STATE
 
 TYPE_CHECKING = False
@@ -100,9 +106,9 @@ def handle(qualname: str | Literal[False] | None = "", /) -> Any:
     # transform._record_entry leaves it to this handler.  The decision may
     # still need it (session.original_arguments): _decide puts it back.
     record = None
-    if _entries:
+    if entry_arguments:
         ended = _getframe(1)
-        record = _entries.pop(ended, None)
+        record = entry_arguments.pop(ended, None)
         raised = _exception()
         if type(raised) is RecursionError:
             _drop_finished(raised, ended)
@@ -275,13 +281,13 @@ def _decide(
     _late_note(exc, frame, qualname)
     STATE.prompted = True  # see State.prompted
     if record is not None:
-        _entries[frame] = record  # for the prompt: session.original_arguments
+        entry_arguments[frame] = record  # for the prompt: session.original_arguments
     try:
         rerun = _session.stop(exc, frame, qualname)
     except RestartRequest as request:  # for an outer frame: unwound from the re-run statement
         rerun = request.unwind
     finally:
-        _entries.pop(frame, None)
+        entry_arguments.pop(frame, None)
     if rerun is None:
         return True
     _results.value = rerun
@@ -300,7 +306,7 @@ def _drop_finished(exc: BaseException | None, frame: FrameType) -> None:
     while tb is not None and tb.tb_frame is not frame:
         tb = tb.tb_next
     while tb is not None:
-        _entries.pop(tb.tb_frame, None)
+        entry_arguments.pop(tb.tb_frame, None)
         tb = tb.tb_next
 
 
@@ -368,9 +374,10 @@ handle.super = super  # type: ignore[attr-defined]
 # (written by the generated code, dropped by it at a return and by handle
 # when an exception leaves: transform._record_entry; read by
 # session.original_arguments).
-_entries: dict[FrameType, tuple[Any, ...]] = {}
-handle.entry_arguments = _entries  # type: ignore[attr-defined]
-handle.this_frame = _getframe  # type: ignore[attr-defined]
+entry_arguments: dict[FrameType, tuple[Any, ...]] = {}
+setattr(handle, ENTRY_STORE_ATTR, entry_arguments)
+setattr(handle, ENTRY_FRAME_ATTR, _getframe)
+setattr(handle, ENTRY_DROP_ATTR, entry_arguments.pop)
 
 # What the generated ``except`` catches: BaseException while a prompt is
 # possible in this process, () otherwise, so that exceptions pass
