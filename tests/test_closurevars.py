@@ -11,16 +11,11 @@ that records its entry arguments and uses ``pop`` itself keeps ``pop``.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-import textwrap
 from pathlib import Path
 from typing import Any
 
+import child
 import pytest
-
-ROOT = Path(__file__).resolve().parent.parent
 
 FUNCS = """\
 import math
@@ -62,7 +57,8 @@ entry_arguments_elsewhere = 0
 
 MAIN = """\
 import json, sys
-mode, order = sys.argv[1:]
+mode, order, folder = sys.argv[1:]
+sys.path.insert(0, folder)
 if order == "before":
     import inspect
 if mode == "hook":
@@ -88,20 +84,7 @@ print(json.dumps(out, sort_keys=True))
 
 
 def run(folder: Path, *args: str) -> Any:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "HOT_RESTART"))}
-    env["PYTHONPATH"] = os.pathsep.join([str(folder), str(ROOT)])
-    env["PYTHONDONTWRITEBYTECODE"] = "1"
-    proc = subprocess.run(
-        [sys.executable, "main.py", *args],
-        cwd=folder,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert proc.returncode == 0, proc.stderr
-    return json.loads(proc.stdout.splitlines()[-1])
+    return json.loads(child.run(MAIN, *args, folder)[-1])
 
 
 @pytest.fixture(scope="module")
@@ -110,7 +93,6 @@ def program(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (folder / "app").mkdir()
     (folder / "app" / "__init__.py").write_text("")
     (folder / "app" / "funcs.py").write_text(FUNCS)
-    (folder / "main.py").write_text(textwrap.dedent(MAIN))
     return folder
 
 
@@ -127,20 +109,8 @@ def test_getclosurevars_as_for_the_plain_module(program: Path, order: str) -> No
 def test_the_hook_did_instrument_the_functions(program: Path) -> None:
     """Guards the comparison above: without the amendment the answers differ."""
     script = (
-        "import hot_restart, inspect; hot_restart.install('app.*'); from app import funcs; "
+        "import sys; sys.path.insert(0, sys.argv[1]); import hot_restart, inspect; "
+        "hot_restart.install('app.*'); from app import funcs; "
         "print(sorted(inspect.getclosurevars.__wrapped__(funcs.rebinds_and_pops).globals))"
     )
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "HOT_RESTART"))}
-    env["PYTHONPATH"] = os.pathsep.join([str(program), str(ROOT)])
-    env["PYTHONDONTWRITEBYTECODE"] = "1"
-    proc = subprocess.run(
-        [sys.executable, "-c", script],
-        cwd=program,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert proc.returncode == 0, proc.stderr
-    assert "__hot_restart__" in proc.stdout
+    assert "__hot_restart__" in child.run(script, program)[-1]
