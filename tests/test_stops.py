@@ -44,6 +44,23 @@ def test_module_level_try_handles_and_an_escaping_call_stops_in_it(session):
     s.finish(0)
 
 
+def test_cancellation_and_the_import_systems_lookups_never_stop(session):
+    """A timed-out or cancelled task, and a module ``__getattr__`` (PEP 562)
+    raising AttributeError for the import system's ``__path__`` lookup or
+    for a ``from m import name`` the program guards with ``except ImportError``."""
+    s = session("swallowed_by_machinery", args=["-m", "hot_restart", "prog.py"])
+    before = s.prompt()
+    for line in ("timed out", "cancelled", "version 3", "removed is gone"):
+        assert line in before
+    assert before.count("hot_restart:") == 1, before
+    assert "__main__.share raised ZeroDivisionError" in before
+    s.fix()
+    s.send("c")
+    s.expect("share 10")
+    s.expect("done")
+    s.finish(0)
+
+
 def _env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "HOT_RESTART"))}
     env["PYTHONPATH"] = str(ROOT)
@@ -51,11 +68,13 @@ def _env(**extra: str) -> dict[str, str]:
     return env
 
 
-@pytest.mark.parametrize("scenario", ["swallowed", "toplevel_handler"])
+@pytest.mark.parametrize("scenario", ["swallowed", "swallowed_by_machinery", "toplevel_handler"])
 def test_fixed_programs_print_what_plain_python_prints(tmp_path, scenario):
     """Differential: with the policy running (a prompt forced), nothing stops."""
     prog = tmp_path / "prog.py"
     prog.write_text((SCENARIOS / scenario / "in_2.py").read_text())
+    for module in (SCENARIOS / scenario).glob("[!i]*.py"):  # its helper modules
+        (tmp_path / module.name).write_text(module.read_text())
 
     def run(*args: str, **extra: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(

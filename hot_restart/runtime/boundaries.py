@@ -15,6 +15,10 @@ too, from the instruction the caller is suspended at:
   AttributeError; so does the attribute protocol (an attribute read, or
   two-argument ``getattr``) when the instance's class has ``__getattr__``:
   SWALLOWS, which makes the caller the catcher;
+* ``import m`` / ``from m import x`` reading a module's attributes through
+  its ``__getattr__`` (PEP 562): IMPORT_NAME swallows an AttributeError
+  (its ``__path__`` lookup: is it a package?); IMPORT_FROM turns it into an
+  ImportError: UNKNOWN, decided where that reappears;
 * ``__length_hint__`` reached through C code: its TypeError is swallowed;
   ``__getitem__`` reached by a ``for`` loop: its IndexError ends the loop;
 * builtins known to let every exception through (``sorted``, ``map``,
@@ -139,6 +143,10 @@ def dispatcher_code() -> CodeType | None:
 
 _DISPATCHER: CodeType | Literal[False] | None = None
 
+#: The import statement's instructions: C code that reads a module's attributes
+#: (a module ``__getattr__``, PEP 562, is Python code called from there).
+_IMPORTS = ("IMPORT_NAME", "IMPORT_FROM")
+
 
 def _read(caller: FrameType, callee: FrameType, cls: type) -> tuple[int, bool]:
     if caller.f_code is dispatcher_code():
@@ -156,6 +164,14 @@ def _read(caller: FrameType, callee: FrameType, cls: type) -> tuple[int, bool]:
     if op in ("LOAD_ATTR", "LOAD_METHOD", "LOAD_SUPER_ATTR"):
         if issubclass(cls, AttributeError) and name != "__getattr__":
             return (SWALLOWS if _falls_back(callee) else DIRECT), False
+        return DIRECT, True
+    if op in _IMPORTS and name in ("__getattr__", "__getattribute__"):
+        if issubclass(cls, AttributeError):
+            # IMPORT_NAME asks a module for ``__path__`` (a package?) and
+            # ``__spec__``, and takes an AttributeError for "no"; IMPORT_FROM
+            # turns it into an ImportError ("cannot import name"): where that
+            # reappears decides.
+            return (SWALLOWS if op == "IMPORT_NAME" else UNKNOWN), True
         return DIRECT, True
     if op == "FOR_ITER" and name == "__getitem__" and issubclass(cls, IndexError):
         return SWALLOWS, True

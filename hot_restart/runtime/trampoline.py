@@ -258,7 +258,7 @@ def _decide(
         # down) importing the rest of the runtime would fail and replace the
         # program's own error; there is no prompt to give anyway.
         return True
-    if declined(exc):
+    if declined(exc) or _cancelled(exc):
         return True
     if not qualname:
         qualname = getattr(frame.f_code, "co_qualname", frame.f_code.co_name)
@@ -291,6 +291,25 @@ def _decide(
     if rerun is None:
         return True
     _results.value = rerun
+    return False
+
+
+#: Where the event loops keep the exception that cancels a task: (module, name).
+_CANCELLATIONS = (("asyncio.exceptions", "CancelledError"), ("trio", "Cancelled"))
+
+
+def _cancelled(exc: BaseException) -> bool:
+    """A task being cancelled (a timeout, a shutdown): the loop's business, never a crash.
+
+    A cancelled coroutine's frame has no Python caller to read (its task's
+    step is C code), so the policy could not see the ``except
+    CancelledError`` or ``wait_for`` that handles it.  The loop's module is
+    imported wherever its exception exists, so nothing is imported here.
+    """
+    for module, name in _CANCELLATIONS:
+        kind = getattr(sys.modules.get(module), name, None)
+        if kind is not None and isinstance(exc, kind):
+            return True
     return False
 
 

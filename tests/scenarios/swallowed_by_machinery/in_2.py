@@ -1,0 +1,37 @@
+"""Cancellation and the import system's own lookups are not crashes; a real one stops."""
+
+import asyncio
+
+
+async def slow():
+    await asyncio.sleep(10)
+
+
+async def waits():
+    try:
+        await asyncio.wait_for(slow(), 0.01)
+    except asyncio.TimeoutError:
+        print("timed out")
+    task = asyncio.ensure_future(slow())
+    await asyncio.sleep(0)
+    task.cancel()
+    try:
+        await task
+    except asyncio.CancelledError:
+        print("cancelled")
+
+
+def share(total, parts):
+    return total // (parts or 1)
+
+
+asyncio.run(waits())
+from legacy import VERSION  # noqa: E402
+
+print("version", VERSION)
+try:
+    from legacy import removed  # noqa: F401
+except ImportError:
+    print("removed is gone")
+print("share", share(10, 0))
+print("done")
