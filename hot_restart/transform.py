@@ -1060,6 +1060,32 @@ def is_instrumented(code: CodeType) -> bool:
     return HANDLER_NAME in code.co_names
 
 
+def code_qualname(code: CodeType) -> str | None:
+    """The qualified name the def of ``code`` was compiled with, if known.
+
+    3.11+: ``co_qualname``.  3.10 has none, and a function's ``__qualname__``
+    can be another's (``functools.wraps`` copies the wrapped function's onto
+    the wrapper), but instrumented code passes its qualified name to the
+    handler as a constant (see _ask): ``__hot_restart__("<qualname>")``.
+    """
+    found = getattr(code, "co_qualname", None)
+    if found is not None or not is_instrumented(code):
+        return found
+    import dis
+
+    loads_handler = False
+    for instruction in dis.get_instructions(code):
+        if instruction.opname == "LOAD_GLOBAL":
+            loads_handler = instruction.argval == HANDLER_NAME
+        elif loads_handler and instruction.opname == "LOAD_CONST":
+            if isinstance(instruction.argval, str):
+                return instruction.argval
+            loads_handler = False
+        else:
+            loads_handler = False
+    return None
+
+
 def records_entry(code: CodeType) -> bool:
     """The generated code of this function records its entry arguments (see _record_entry)."""
     names = code.co_names

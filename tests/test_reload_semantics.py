@@ -166,6 +166,20 @@ def test_fix_in_a_decorators_wrapper_reaches_the_functions_it_decorated_at_impor
     s.finish(0)
 
 
+def test_a_crash_in_a_wraps_wrapper_reloads_the_wrapper(session):
+    # functools.wraps gives the wrapper the name "double": on 3.10, which has
+    # no co_qualname, that name led the reload to the top-level def.
+    s = session("wraps_wrapper", args=["-m", "hot_restart", "prog.py"])
+    before = s.prompt()
+    assert "logged.<locals>.wrapper raised NameError(" in before
+    s.fix()
+    s.send("c")
+    s.expect(r"reloaded logged, logged\.<locals>\.wrapper\r?\n")
+    s.expect(r"9\r?\n")
+    s.expect("done")
+    s.finish(0)
+
+
 def test_a_new_singledispatch_registration_runs_and_an_edited_one_reloads(session):
     """Same-named defs (``_``) where the name holds only the last: the added
     registration is new (run, so it registers), and the edited one is found

@@ -22,7 +22,7 @@ from types import CodeType, FrameType, FunctionType
 from typing import Any
 
 from ..errors import ReloadException
-from ..transform import instrument_tree, is_instrumented, iter_code, mangle
+from ..transform import code_qualname, instrument_tree, is_instrumented, iter_code, mangle
 from . import cells, changes, classes, locate, rebind, registry, shift, shipped, surrogate
 from .locate import find_block, find_blocks, parse_block, scope_path
 from .walk import underlying_functions
@@ -97,7 +97,7 @@ class Prepared:
             # code: it holds the running version, or (for a function wrap()
             # swapped code into) the original that wrap() replaced.
             originals = [old, *registry.origins_of(old)]
-            root = _enclosing_root(fn, _qualname(fn), originals)
+            root = _enclosing_root(fn, qualname_of(fn), originals)
             if root is not None:
                 for original in originals:
                     rebind.patch_enclosing(root, original, built.code)
@@ -558,8 +558,9 @@ def _enclosing_root(fn: FunctionType, qualname: str, codes: list[CodeType]) -> F
     return None
 
 
-def _qualname(fn: FunctionType) -> str:
-    return getattr(fn.__code__, "co_qualname", None) or fn.__qualname__
+def qualname_of(fn: FunctionType) -> str:
+    """The name its def was compiled with: ``functools.wraps`` renames a wrapper."""
+    return code_qualname(fn.__code__) or fn.__qualname__
 
 
 # Reload of everything edited -------------------------------------------------
@@ -761,7 +762,7 @@ def _changed_functions(
             for fn in _running(plan.filename, namespace, change):
                 if id(fn) not in seen:
                     seen.add(id(fn))
-                    out.append((fn, _qualname(fn)))
+                    out.append((fn, qualname_of(fn)))
     return out
 
 

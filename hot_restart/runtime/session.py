@@ -26,7 +26,7 @@ from ..transform import (
 )
 from . import debuggers, environment, heal, rebind, registry, shipped, tty
 from .messages import say
-from .reload import reload_changed, reload_function
+from .reload import qualname_of, reload_changed, reload_function
 from .state import STATE
 from .trampoline import RestartRequest, decline
 
@@ -231,7 +231,7 @@ def _prepare(target: FrameType) -> Callable[[], Any]:
     fn = registry.successor(fn)  # reload_module() ran the module again: its definition
     args, kwargs = original_arguments(target)
     module = sys.modules.get("hot_restart")
-    qualname = _qualname(fn)
+    qualname = qualname_of(fn)
     if getattr(module, "RELOAD_ON_CONTINUE", True):
         if getattr(module, "RELOAD_ALL_ON_CONTINUE", True):
             # The fix may be anywhere: in a helper that already returned, a
@@ -309,13 +309,9 @@ def _reload_frames_below(target: FrameType, exc: BaseException) -> None:
         if fn is None:
             continue
         try:
-            reload_function(fn, _qualname(fn))
+            reload_function(fn, qualname_of(fn))
         except ReloadException as e:
             say(str(e))
-
-
-def _qualname(fn: FunctionType) -> str:
-    return getattr(fn.__code__, "co_qualname", None) or fn.__qualname__
 
 
 def original_arguments(frame: FrameType) -> tuple[list[Any], dict[str, Any]]:
