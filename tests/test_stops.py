@@ -61,6 +61,39 @@ def test_cancellation_and_the_import_systems_lookups_never_stop(session):
     s.finish(0)
 
 
+def test_a_waiter_that_handles_it_means_no_stop_in_the_pool_or_task(session):
+    """A thread pool's work item and an asyncio task store the exception for
+    whoever waits: ``result()`` or ``await`` in a ``try`` handles it there
+    (also through ``gather``, and as a result with ``return_exceptions``)."""
+    s = session("handed_to_waiters", args=["-m", "hot_restart", "prog.py"])
+    before = s.prompt()
+    for line in ("task failed, handled", "gathered [2, ValueError(", "gather failed, handled"):
+        assert line in before
+    assert "pool failed, handled" in before
+    assert "mapped [4, 5]" in before
+    assert before.count("hot_restart:") == 1, before
+    assert "__main__.ratio raised ZeroDivisionError" in before
+    s.fix()
+    s.send("c")
+    s.expect(r"ratio 0\.25")
+    s.expect("done")
+    s.finish(0)
+
+
+def test_a_crash_under_a_top_level_with_that_might_swallow_stops(session):
+    """Before, the decision was left to the top level, which has no trampoline:
+    the program died with its traceback."""
+    s = session("toplevel_with", args=["-m", "hot_restart", "prog.py"])
+    before = s.prompt()
+    assert "__main__.share raised ZeroDivisionError" in before
+    s.fix()
+    s.send("c")
+    s.expect("share 10")
+    s.expect("stack closed")
+    s.expect("done")
+    s.finish(0)
+
+
 def _env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "HOT_RESTART"))}
     env["PYTHONPATH"] = str(ROOT)
@@ -68,7 +101,9 @@ def _env(**extra: str) -> dict[str, str]:
     return env
 
 
-@pytest.mark.parametrize("scenario", ["swallowed", "swallowed_by_machinery", "toplevel_handler"])
+@pytest.mark.parametrize(
+    "scenario", ["swallowed", "swallowed_by_machinery", "handed_to_waiters", "toplevel_handler"]
+)
 def test_fixed_programs_print_what_plain_python_prints(tmp_path, scenario):
     """Differential: with the policy running (a prompt forced), nothing stops."""
     prog = tmp_path / "prog.py"

@@ -18,7 +18,8 @@ too, from the instruction the caller is suspended at:
 * ``import m`` / ``from m import x`` reading a module's attributes through
   its ``__getattr__`` (PEP 562): IMPORT_NAME swallows an AttributeError
   (its ``__path__`` lookup: is it a package?); IMPORT_FROM turns it into an
-  ImportError: UNKNOWN, decided where that reappears;
+  ImportError in the caller (BECOMES_IMPORT_ERROR): whether the caller
+  catches that decides;
 * ``__length_hint__`` reached through C code: its TypeError is swallowed;
   ``__getitem__`` reached by a ``for`` loop: its IndexError ends the loop;
 * builtins known to let every exception through (``sorted``, ``map``,
@@ -60,6 +61,7 @@ SWALLOWS = 1
 UNKNOWN = 2
 _PASSES = 3  # a builtin that lets every exception through: direct, unless another call says more
 _ELSEWHERE = 4  # Python code that does not run the callee: not the call it came through
+BECOMES_IMPORT_ERROR = 5  # ``from m import x``: the caller gets an ImportError instead
 
 _MISSING: Any = catchers._MISSING
 
@@ -169,9 +171,9 @@ def _read(caller: FrameType, callee: FrameType, cls: type) -> tuple[int, bool]:
         if issubclass(cls, AttributeError):
             # IMPORT_NAME asks a module for ``__path__`` (a package?) and
             # ``__spec__``, and takes an AttributeError for "no"; IMPORT_FROM
-            # turns it into an ImportError ("cannot import name"): where that
-            # reappears decides.
-            return (SWALLOWS if op == "IMPORT_NAME" else UNKNOWN), True
+            # turns it into an ImportError ("cannot import name") raised in
+            # the caller: its handlers for that decide.
+            return (SWALLOWS if op == "IMPORT_NAME" else BECOMES_IMPORT_ERROR), True
         return DIRECT, True
     if op == "FOR_ITER" and name == "__getitem__" and issubclass(cls, IndexError):
         return SWALLOWS, True

@@ -106,6 +106,7 @@ if TYPE_CHECKING:
 __all__ = [
     "CAUGHT",
     "CAUGHT_ALL",
+    "GATHERED",
     "MAY_SUPPRESS",
     "NOT_CAUGHT",
     "SWALLOWED",
@@ -197,6 +198,7 @@ CAUGHT = 1  # an except clause naming its kind, or a known suppressing context m
 CAUGHT_ALL = 2  # a clause that takes anything: bare, Exception, BaseException, unknown
 SWALLOWED = 3  # C code called at that line swallows it (hasattr, the attribute protocol, ...)
 MAY_SUPPRESS = 4  # not caught, but a ``with`` whose __exit__ may return true is around the line
+GATHERED = 5  # find(): asyncio.gather(..., return_exceptions=True) makes it a result (handoff)
 _TAKES = (CAUGHT, CAUGHT_ALL, SWALLOWED)
 
 
@@ -236,11 +238,25 @@ def find(
     trampolined frame above a step through C code that might swallow it
     (below the catcher): a stop decided now would be a guess, and that
     frame's handler will decide again if the exception reaches it.
+
+    Where a thread pool's worker or an asyncio task hands the exception to
+    whoever waits for the result, the walk goes on in that waiter (see
+    :mod:`.handoff`); it ends in GATHERED for ``asyncio.gather(...,
+    return_exceptions=True)``.  What is found past a hand-off must not be
+    cached as a path (the waiter is no caller): see trampoline._handled.
     """
     cls = type(exc)
     decisions = _decisions
     below = raised_in
     frame = raised_in.f_back
+    waiters: list[FrameType] = []  # the rest of an awaiting task's frames (see handoff)
+    handed_off = False  # ``below`` is where a hand-off was: no step between to read
+    if raised_in.f_code.co_flags & _CO_COROUTINE:
+        awaiting, waiters, handed_off = _awaiter(raised_in)
+        if awaiting is _GATHERED_FRAME:
+            return GATHERED, None, None
+        if handed_off:
+            frame = awaiting
     boundaries: ModuleType | None = None
     if issubclass(cls, _C_SWALLOWS):
         from . import boundaries as _boundaries  # only for the kinds C code swallows
@@ -257,7 +273,7 @@ def find(
         key = (id(frame.f_code), frame.f_lasti, cls)
         if passed is not None and key == passed[0] and id(below.f_code) == passed[1]:
             below = frame
-            frame = frame.f_back
+            frame = frame.f_back  # a recursion: never within an awaiting task's frames
             continue
         caught = decisions.get(key)
         if caught is None:
@@ -267,21 +283,78 @@ def find(
             caught = NOT_CAUGHT
         if caught == CAUGHT or (caught and is_user_code(frame)):
             return caught, frame, defer
-        if boundaries is not None:
+        if boundaries is not None and not handed_off:
             step = boundaries.step(frame, below, exc)
             if step == boundaries.SWALLOWS:
                 return SWALLOWED, frame, defer
+            if step == boundaries.BECOMES_IMPORT_ERROR:
+                if will_catch(frame, ImportError()):
+                    return CAUGHT, frame, defer
+                unsure = True
             if step == boundaries.UNKNOWN:
                 unsure = True
+        handed_off = False
         if caught:
-            return caught, frame, defer  # a catch-all outside the user's code
-        if unsure and defer is None and HANDLER in frame.f_code.co_names:
+            waiter = _waiter_of_work(frame)
+            if waiter is None:
+                return caught, frame, defer  # a catch-all outside the user's code
+            below, frame, handed_off, passed = frame, waiter, True, None
+            continue
+        if unsure and defer is None and _trampolined(frame.f_code):
             defer = frame
         stable = key in decisions and (boundaries is None or boundaries.cached(frame, below, exc))
-        passed = (key, id(below.f_code)) if stable else None
+        passed = (key, id(below.f_code)) if stable and not waiters else None
         below = frame
-        frame = frame.f_back
+        frame = waiters.pop(0) if waiters else frame.f_back
+        if below.f_code.co_flags & _CO_COROUTINE and not waiters:
+            # Its task's step (C code) takes what leaves the task's outermost
+            # coroutine, though ``f_back`` shows the event loop's frames.
+            awaiting, waiters, handed_off = _awaiter(below)
+            if awaiting is _GATHERED_FRAME:
+                return GATHERED, None, None
+            if handed_off:
+                frame = awaiting
     return NOT_CAUGHT, None, defer
+
+
+def _trampolined(code: CodeType) -> bool:
+    """A function with a trampoline, whose handler can decide again.  Not a
+    module's top-level code: it names the handler (it binds it) but has no
+    ``except`` that would ask."""
+    return bool(code.co_flags & _CO_OPTIMIZED) and HANDLER in code.co_names
+
+
+#: ``_awaiter``'s answer for ``asyncio.gather(..., return_exceptions=True)``.
+_GATHERED_FRAME: Any = object()
+_CO_COROUTINE = 0x80  # inspect.CO_COROUTINE
+
+
+def _waiter_of_work(frame: FrameType) -> FrameType | None:
+    """The frame waiting in ``result()`` for this thread pool work item, if
+    ``frame`` is the pool's worker catching everything and one thread waits."""
+    if frame.f_code.co_name != "run" or "concurrent.futures.thread" not in sys.modules:
+        return None
+    from . import handoff
+
+    if frame.f_code is not handoff.worker_code():
+        return None
+    return handoff.waiter_of_work(frame)
+
+
+def _awaiter(frame: FrameType) -> tuple[Any, list[FrameType], bool]:
+    """Where the walk goes on if ``frame`` is the outermost coroutine of the
+    running asyncio task: (the awaiting task's innermost frame, None, or
+    _GATHERED_FRAME; its other frames; whether there was a hand-off)."""
+    if "asyncio" not in sys.modules:
+        return None, [], False
+    from . import handoff
+
+    frames = handoff.awaiters(frame)
+    if frames is handoff.GATHERED:
+        return _GATHERED_FRAME, [], True
+    if not frames:
+        return None, [], False
+    return frames[0], frames[1:], True
 
 
 HANDLER = "__hot_restart__"  # constants.HANDLER_NAME, without importing the package

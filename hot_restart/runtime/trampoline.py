@@ -439,6 +439,8 @@ def _handled(
         _catchers = _catchers_module
     catchers = _catchers
     how, catcher, defer = catchers.find(frame, exc)
+    if how == catchers.GATHERED:
+        return True  # asyncio.gather(..., return_exceptions=True): a result (no path to cache)
     if how == catchers.SWALLOWED:
         if catcher is caller and isinstance(exc, AttributeError):
             from . import boundaries
