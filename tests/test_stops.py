@@ -94,6 +94,25 @@ def test_a_crash_under_a_top_level_with_that_might_swallow_stops(session):
     s.finish(0)
 
 
+def test_what_library_code_catches_or_passes_on_never_stops(session):
+    s = session("handled_by_libraries", args=["-m", "hot_restart", "prog.py"])
+    before = s.prompt()
+    for line in (
+        "with: handled",
+        "async with: handled",
+        "settings info False {'debug': True}",
+        "decorators: handled",
+    ):
+        assert line in before
+    assert before.count("hot_restart:") == 1, before
+    assert "__main__.average raised ZeroDivisionError" in before
+    s.fix()
+    s.send("c")
+    s.expect(r"average 2\.0")
+    s.expect("done")
+    s.finish(0)
+
+
 def _env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "HOT_RESTART"))}
     env["PYTHONPATH"] = str(ROOT)
@@ -102,7 +121,14 @@ def _env(**extra: str) -> dict[str, str]:
 
 
 @pytest.mark.parametrize(
-    "scenario", ["swallowed", "swallowed_by_machinery", "handed_to_waiters", "toplevel_handler"]
+    "scenario",
+    [
+        "swallowed",
+        "swallowed_by_machinery",
+        "handed_to_waiters",
+        "handled_by_libraries",
+        "toplevel_handler",
+    ],
 )
 def test_fixed_programs_print_what_plain_python_prints(tmp_path, scenario):
     """Differential: with the policy running (a prompt forced), nothing stops."""

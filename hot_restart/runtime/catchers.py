@@ -71,8 +71,11 @@ merely delays a stop, and towards "not handled" for context managers, whose
   and the text that code replaced since, which a frame suspended across a
   reload still runs).  For other code it is what ``linecache`` has now: if
   that file changed since the code was compiled the answer may be wrong.
-  Without source (frozen modules, ``-c``, ``exec`` of a string) a frame is
-  taken not to catch.
+  A frozen standard-library module is read from the file it was frozen
+  from (``__file__``), importlib's excepted (see ``_lines``).  Without
+  source (``-c``, ``exec`` of a string) a frame is taken not to catch.
+* ``contextlib``'s ``@contextmanager`` exits pass on what the generator
+  raises (their ``except BaseException`` re-raises or returns False).
 * Cached decisions assume that module-level exception names keep their
   values; call :func:`clear_cache` after rebinding them (a reload that
   re-executes a module) to drop the decisions made with the old values.
@@ -828,6 +831,11 @@ def _build_regions(code: CodeType, module_globals: dict[str, Any]) -> tuple[Regi
     name = code.co_name
     if name.startswith("<") and name != "<module>":
         return ()  # lambda, comprehension, genexpr, annotation scope: expressions only
+    if name in ("__exit__", "__aexit__") and _generator_exit(code):
+        # ``@contextmanager``'s exit: its ``except BaseException`` takes what
+        # the generator raised only to re-raise it, or to return False (the
+        # ``with`` statement re-raises): it passes everything on.
+        return ()
     try:
         lines = _lines(code, module_globals)
         if not lines:
@@ -844,15 +852,44 @@ def _build_regions(code: CodeType, module_globals: dict[str, Any]) -> tuple[Regi
         return ()
 
 
+def _generator_exit(code: CodeType) -> bool:
+    """``code`` is ``contextlib``'s exit of a ``@contextmanager`` (or async) one."""
+    contextlib = sys.modules.get("contextlib")
+    for name, method in (
+        ("_GeneratorContextManager", "__exit__"),
+        ("_AsyncGeneratorContextManager", "__aexit__"),
+    ):
+        function = getattr(getattr(contextlib, name, None), method, None)
+        if getattr(function, "__code__", None) is code:
+            return True
+    return False
+
+
 def _lines(code: CodeType, module_globals: dict[str, Any] | None) -> list[str]:
     """The text ``code`` was compiled from, as hot_restart kept it (its file may
     have been edited since: a frame suspended across a reload still runs the
-    old text's code), else the file as ``linecache`` has it."""
+    old text's code), else the file as ``linecache`` has it.
+
+    A frozen standard-library module (3.11+: ``_collections_abc``, ``os``,
+    ``codecs``, ...) was frozen from its file in the standard library, which
+    its ``__file__`` names: ``Mapping.get`` catching the ``KeyError`` of your
+    ``__getitem__`` is read there.  Not importlib's: its catch-alls only
+    clean up and re-raise, and an import's failure is the importer's to
+    handle, as it was taken when importlib had no source to read.
+    """
     import linecache
 
     from .locate import lines_of
 
-    return lines_of(code) or linecache.getlines(code.co_filename, module_globals)
+    found = lines_of(code)
+    if found:
+        return found
+    filename = code.co_filename
+    if filename.startswith("<frozen ") and module_globals is not None:
+        if filename.startswith(("<frozen importlib", "<frozen zipimport")):
+            return []
+        filename = module_globals.get("__file__") or filename
+    return linecache.getlines(filename, module_globals)
 
 
 def _name_scope(code: CodeType) -> dict[str, int] | None:
@@ -944,7 +981,8 @@ def _collect_regions(
             if handlers and try_body:
                 kind = _TRY if isinstance(node, ast.Try) else _TRY_STAR
                 compiled = tuple(_compile_handler(h, local_names) for h in handlers)
-                regions.append((try_body[0].lineno, _end_line(try_body[-1]), depth, kind, compiled))
+                start = _first_line(try_body[0])  # a decorated def: its decorators' line
+                regions.append((start, _end_line(try_body[-1]), depth, kind, compiled))
         elif isinstance(node, (ast.With, ast.AsyncWith)) and node.body:
             items = tuple(
                 item
@@ -952,7 +990,8 @@ def _collect_regions(
                 if item is not None
             )
             if items:
-                regions.append((node.body[0].lineno, _end_line(node.body[-1]), depth, _WITH, items))
+                start = _first_line(node.body[0])
+                regions.append((start, _end_line(node.body[-1]), depth, _WITH, items))
         for field in ("body", "orelse", "finalbody", "handlers", "cases"):
             children = getattr(node, field, None)
             if isinstance(children, list):
