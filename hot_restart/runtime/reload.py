@@ -126,7 +126,7 @@ def reload_function(
     fn: FunctionType,
     qualname: str,
     lines: list[str] | None = None,
-    call: callsite.Call | None = None,
+    call: callsite.Call | tuple[list[Any], dict[str, Any]] | None = None,
 ) -> FunctionType:
     """Rebuild ``fn`` from its file and swap the new code into it.
 
@@ -157,7 +157,7 @@ def prepare_function(
     fn: FunctionType,
     qualname: str,
     lines: list[str] | None = None,
-    call: callsite.Call | None = None,
+    call: callsite.Call | tuple[list[Any], dict[str, Any]] | None = None,
     built: surrogate.Surrogate | None = None,
 ) -> Prepared:
     old = fn.__code__
@@ -403,11 +403,12 @@ def _check_call(
     qualname: str,
     code: CodeType,
     defaults: dict[str, Any],
-    call: callsite.Call,
+    call: callsite.Call | tuple[list[Any], dict[str, Any]],
 ) -> None:
     """Refuse an edit that the crashed call's arguments no longer fit.
 
-    ``call`` is what the re-run will pass (``session.rerun_arguments``).
+    ``call`` is what the re-run will pass (``session.rerun_arguments``; a
+    plain ``(args, kwargs)`` is passed as it is, as if read from the call site).
     With its shape read from the call site, it binds to the new code as
     plain Python would bind the crashed call: only a call that does not bind
     is refused (a new required parameter it did not pass).  Without it,
@@ -418,7 +419,7 @@ def _check_call(
     """
     pos_defaults = defaults.get("defaults", fn.__defaults__) or ()
     kw_defaults = defaults.get("kwdefaults", fn.__kwdefaults__) or {}
-    args, kwargs = call.args, call.kwargs
+    args, kwargs = call[0], call[1]
     positional = code.co_varnames[: code.co_argcount]
     required = positional[: len(positional) - len(pos_defaults)]
     missing = [n for i, n in enumerate(required) if i >= len(args) and n not in kwargs]
@@ -432,8 +433,8 @@ def _check_call(
             f"{'it a default' if len(missing) == 1 else 'them defaults'} (or `up` and `restart` "
             f"the caller that calls {short} with it)"
         )
-    if call.shape is None:
-        _check_unread_call(fn, qualname, code, pos_defaults, kw_defaults, call)
+    if len(call) == 3 and call[2] is None:  # a callsite.Call whose shape was not read
+        _check_unread_call(fn, qualname, code, pos_defaults, kw_defaults, args, kwargs)
     probe = FunctionType(code, fn.__globals__, short, pos_defaults or None, fn.__closure__)
     probe.__kwdefaults__ = kw_defaults or None
     import inspect
@@ -453,7 +454,8 @@ def _check_unread_call(
     code: CodeType,
     pos_defaults: tuple[Any, ...],
     kw_defaults: dict[str, Any],
-    call: callsite.Call,
+    args: list[Any],
+    kwargs: dict[str, Any],
 ) -> None:
     """Refuse what passing every parameter by position would get wrong (see ``_check_call``)."""
     old = fn.__code__
@@ -470,8 +472,8 @@ def _check_unread_call(
     new_defaults = dict(zip(names[len(names) - len(pos_defaults) :], pos_defaults, strict=True))
     old_defaults.update(fn.__kwdefaults__ or {})
     new_defaults.update(kw_defaults)
-    values = dict(zip(names, call.args, strict=False))  # and ``*args`` extras
-    values.update(call.kwargs)
+    values = dict(zip(names, args, strict=False))  # and ``*args`` extras
+    values.update(kwargs)
     for name, value in old_defaults.items():
         if values.get(name, _UNSET) is value and new_defaults.get(name, _UNSET) is not value:
             raise ReloadException(
@@ -655,7 +657,7 @@ def reload_all(skip: FunctionType | None = None) -> list[str]:
 def reload_changed(
     target: FunctionType | None = None,
     qualname: str | None = None,
-    call: callsite.Call | None = None,
+    call: callsite.Call | tuple[list[Any], dict[str, Any]] | None = None,
 ) -> Report:
     """Reload every instrumented definition whose source changed since it was loaded.
 
