@@ -65,3 +65,18 @@ def test_a_change_the_unread_call_would_not_fit_is_refused(session, case, refusa
     s.expect(output)
     s.expect(r"done\r?\n")
     s.finish(0)
+
+
+def test_a_crash_in_the_re_run_keeps_the_shape_of_the_call(session):
+    # The re-run is called from generated code, which has no call site to
+    # read: the shape it was passed with is remembered (callsite.remember_rerun).
+    s = session("call_shape", env={"CASE": "swap"})
+    assert "ZeroDivisionError(" in s.prompt()
+    s.fix("in_swap_again.py")  # def swap(b, a): swap(b=0, a=7) still divides by zero
+    s.send("c")
+    assert "ZeroDivisionError(" in s.prompt()
+    s.fix("in_swap_back.py")  # back to def swap(a, b), fixed
+    s.send("c")
+    s.expect(r"args 7 0\r?\nswap: 7\r?\n")
+    s.expect(r"done\r?\n")
+    s.finish(0)
