@@ -385,7 +385,8 @@ def rerun_arguments(frame: FrameType) -> callsite.Call:
     if shape is None:
         keywords = {n: values[n] for n in names[argcount:end]}
     else:
-        keywords = {n: values[n] for n in names[passed:end] if n in shape.keywords}
+        by_name = names[max(passed, code.co_posonlyargcount) : end]
+        keywords = {n: values[n] for n in by_name if n in shape.keywords}
     if code.co_flags & _CO_VARARGS:
         positional.extend(values[names[end]])
         end += 1
