@@ -55,15 +55,15 @@ def rerun_if_changed(
     if not getattr(module, "RELOAD_ON_CONTINUE", True) or not (edited or changed_on_disk()):
         return None  # another reloader owns reloading; or nothing to heal with
     from .reload import reload_changed
-    from .session import original_arguments, rerun_call
+    from .session import rerun_arguments, rerun_call
 
     fn = rebind.frame_function(frame)
     if fn is None:
         return None
     fn = registry.successor(fn)
-    args, kwargs = original_arguments(frame)
+    call = rerun_arguments(frame)
     try:
-        report = reload_changed(fn, qualname, (args, kwargs))
+        report = reload_changed(fn, qualname, call)
     except ReloadException as e:
         say(str(e))
         return None
@@ -77,4 +77,4 @@ def rerun_if_changed(
             f"the code changed on disk since this process loaded it{label()}: reloaded {names}; "
             f"running {short} again"
         )
-    return rerun_call(frame, fn, args, kwargs)
+    return rerun_call(frame, fn, call.args, call.kwargs, call.shape is not None)

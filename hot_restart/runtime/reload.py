@@ -27,6 +27,10 @@ from . import cells, changes, classes, locate, rebind, registry, shift, shipped,
 from .locate import find_block, find_blocks, parse_block, scope_path
 from .walk import underlying_functions
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from . import callsite
+
 
 def read_lines(filename: str) -> list[str]:
     """The file as it is now, decoded exactly as ``importlib`` decodes it.
@@ -122,7 +126,7 @@ def reload_function(
     fn: FunctionType,
     qualname: str,
     lines: list[str] | None = None,
-    call: tuple[list[Any], dict[str, Any]] | None = None,
+    call: callsite.Call | tuple[list[Any], dict[str, Any]] | None = None,
 ) -> FunctionType:
     """Rebuild ``fn`` from its file and swap the new code into it.
 
@@ -153,7 +157,7 @@ def prepare_function(
     fn: FunctionType,
     qualname: str,
     lines: list[str] | None = None,
-    call: tuple[list[Any], dict[str, Any]] | None = None,
+    call: callsite.Call | tuple[list[Any], dict[str, Any]] | None = None,
     built: surrogate.Surrogate | None = None,
 ) -> Prepared:
     old = fn.__code__
@@ -399,37 +403,94 @@ def _check_call(
     qualname: str,
     code: CodeType,
     defaults: dict[str, Any],
-    call: tuple[list[Any], dict[str, Any]],
+    call: callsite.Call | tuple[list[Any], dict[str, Any]],
 ) -> None:
-    """Refuse an edit that the crashed call's arguments no longer fit (a new required parameter)."""
-    old = fn.__code__
-    known = set(old.co_varnames[: old.co_argcount + old.co_kwonlyargcount])
+    """Refuse an edit that the crashed call's arguments no longer fit.
+
+    ``call`` is what the re-run will pass (``session.rerun_arguments``; a
+    plain ``(args, kwargs)`` is passed as it is, as if read from the call site).
+    With its shape read from the call site, it binds to the new code as
+    plain Python would bind the crashed call: only a call that does not bind
+    is refused (a new required parameter it did not pass).  Without it,
+    every named parameter goes by position, which is exact only when the
+    parameters (names, kinds, order) did not change, and no default changed
+    that the call may have taken (its value is the old default): otherwise
+    refused, since what the call passed by name or left out cannot be told.
+    """
     pos_defaults = defaults.get("defaults", fn.__defaults__) or ()
     kw_defaults = defaults.get("kwdefaults", fn.__kwdefaults__) or {}
+    args, kwargs = call[0], call[1]
     positional = code.co_varnames[: code.co_argcount]
-    required = list(positional[: len(positional) - len(pos_defaults)])
+    required = positional[: len(positional) - len(pos_defaults)]
+    missing = [n for i, n in enumerate(required) if i >= len(args) and n not in kwargs]
     keyword_only = code.co_varnames[code.co_argcount : code.co_argcount + code.co_kwonlyargcount]
-    required += [n for n in keyword_only if n not in kw_defaults]
-    new = [n for n in required if n not in known and n not in call[1]]
+    missing += [n for n in keyword_only if n not in kw_defaults and n not in kwargs]
     short = qualname.rsplit(".", 1)[-1]
-    if new:
-        listed = ", ".join(map(repr, new))
+    if missing:
+        listed = ", ".join(map(repr, missing))
         raise ReloadException(
             f"{qualname} now requires {listed}, which the crashed call did not pass; give "
-            f"{'it a default' if len(new) == 1 else 'them defaults'} (or `up` and `restart` "
+            f"{'it a default' if len(missing) == 1 else 'them defaults'} (or `up` and `restart` "
             f"the caller that calls {short} with it)"
         )
+    if len(call) == 3 and call[2] is None:  # a callsite.Call whose shape was not read
+        _check_unread_call(fn, qualname, code, pos_defaults, kw_defaults, args, kwargs)
     probe = FunctionType(code, fn.__globals__, short, pos_defaults or None, fn.__closure__)
     probe.__kwdefaults__ = kw_defaults or None
     import inspect
 
     try:
-        inspect.signature(probe).bind(*call[0], **call[1])
+        inspect.signature(probe).bind(*args, **kwargs)
     except TypeError as e:
         raise ReloadException(
             f"the crashed call of {qualname} no longer fits its new signature ({e}); "
             "restore the parameters, or `up` and `restart` a caller"
         ) from None
+
+
+def _check_unread_call(
+    fn: FunctionType,
+    qualname: str,
+    code: CodeType,
+    pos_defaults: tuple[Any, ...],
+    kw_defaults: dict[str, Any],
+    args: list[Any],
+    kwargs: dict[str, Any],
+) -> None:
+    """Refuse what passing every parameter by position would get wrong (see ``_check_call``)."""
+    old = fn.__code__
+    unread = "how the crashed call passed them cannot be read"
+    if _parameters(old) != _parameters(code):
+        raise ReloadException(
+            f"{qualname}'s parameters changed ({_parameter_list(old)} -> "
+            f"{_parameter_list(code)}) and {unread}; restore them, or `up` and `restart` "
+            "the caller"
+        )
+    names = old.co_varnames[: old.co_argcount]
+    before = fn.__defaults__ or ()
+    old_defaults = dict(zip(names[len(names) - len(before) :], before, strict=True))
+    new_defaults = dict(zip(names[len(names) - len(pos_defaults) :], pos_defaults, strict=True))
+    old_defaults.update(fn.__kwdefaults__ or {})
+    new_defaults.update(kw_defaults)
+    values = dict(zip(names, args, strict=False))  # and ``*args`` extras
+    values.update(kwargs)
+    for name, value in old_defaults.items():
+        if values.get(name, _UNSET) is value and new_defaults.get(name, _UNSET) is not value:
+            raise ReloadException(
+                f"{qualname}'s default for {name!r} changed and whether the crashed call "
+                f"passed {name} or took the default cannot be read; restore it, or `up` and "
+                "`restart` the caller"
+            )
+
+
+_UNSET: Any = object()
+
+
+def _parameter_list(code: CodeType) -> str:
+    """``(a, b, *, c)``: a code object's parameters, without defaults or annotations."""
+    import inspect
+
+    return str(inspect.signature(FunctionType(code, {})))
 
 
 def _evaluate_def(
@@ -597,7 +658,7 @@ def reload_all(skip: FunctionType | None = None) -> list[str]:
 def reload_changed(
     target: FunctionType | None = None,
     qualname: str | None = None,
-    call: tuple[list[Any], dict[str, Any]] | None = None,
+    call: callsite.Call | tuple[list[Any], dict[str, Any]] | None = None,
 ) -> Report:
     """Reload every instrumented definition whose source changed since it was loaded.
 

@@ -30,6 +30,10 @@ from .reload import qualname_of, reload_changed, reload_function
 from .state import STATE
 from .trampoline import RestartRequest, decline
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from . import callsite
+
 _lock = threading.RLock()
 _CO_VARARGS = 0x04
 _CO_VARKEYWORDS = 0x08
@@ -229,14 +233,15 @@ def _prepare(target: FrameType) -> Callable[[], Any]:
             f"cannot find the function running {target.f_code.co_name}; `up` and `restart` a caller"
         )
     fn = registry.successor(fn)  # reload_module() ran the module again: its definition
-    args, kwargs = original_arguments(target)
+    call = rerun_arguments(target)
+    args, kwargs = call.args, call.kwargs
     module = sys.modules.get("hot_restart")
     qualname = qualname_of(fn)
     if getattr(module, "RELOAD_ON_CONTINUE", True):
         if getattr(module, "RELOAD_ALL_ON_CONTINUE", True):
             # The fix may be anywhere: in a helper that already returned, a
             # new import, constant or helper function.
-            report = reload_changed(fn, qualname, (args, kwargs))
+            report = reload_changed(fn, qualname, call)
             home = fn.__globals__.get("__name__")
             message = f"reloaded {', '.join(report.names(home if isinstance(home, str) else None))}"
             if report.not_run:
@@ -246,14 +251,14 @@ def _prepare(target: FrameType) -> Callable[[], Any]:
                 )
             say(message)
         else:
-            reload_function(fn, qualname, call=(args, kwargs))
+            reload_function(fn, qualname, call=call)
             say(f"reloaded {qualname}")
 
-    return rerun_call(target, fn, args, kwargs)
+    return rerun_call(target, fn, args, kwargs, call.shape is not None)
 
 
 def rerun_call(
-    frame: FrameType, fn: FunctionType, args: list[Any], kwargs: dict[str, Any]
+    frame: FrameType, fn: FunctionType, args: list[Any], kwargs: dict[str, Any], known: bool
 ) -> Callable[[], Any]:
     """The call that re-runs ``frame``'s function with its original arguments.
 
@@ -261,9 +266,15 @@ def rerun_call(
     re-run in a traceback.  An implementation that a ``singledispatch``
     function called is re-run through that function, as the program called
     it: a registration the fix added (``@key.register def _(x: int)``) is
-    then the one that runs.
+    then the one that runs.  ``known``: the arguments are passed as the
+    crashed call passed them; a crash in the re-run then reads that shape
+    (``callsite.remember_rerun``).
     """
+    from . import callsite
     from .boundaries import dispatcher_code
+
+    shape = callsite.Shape(len(args), frozenset(kwargs)) if known else None
+    callsite.remember_rerun(frame, shape)
 
     caller = frame.f_back
     if caller is not None and caller.f_code is dispatcher_code():
@@ -315,13 +326,29 @@ def _reload_frames_below(target: FrameType, exc: BaseException) -> None:
 
 
 def original_arguments(frame: FrameType) -> tuple[list[Any], dict[str, Any]]:
-    """The arguments of the call a frame is running, as they were at entry.
+    """The arguments of the call a frame is running, as they were at entry (see ``rerun_arguments``)."""
+    found = rerun_arguments(frame)
+    return found.args, found.kwargs
+
+
+def rerun_arguments(frame: FrameType) -> callsite.Call:
+    """The arguments of the call a frame is running, as they were at entry,
+    passed as that call passed them.
 
     What the body rebound (or a nested def through ``nonlocal``), and the
     ``**kwargs`` dict when the body may change it, were recorded on entry by
     the generated code, outside the frame (``trampoline.entry_arguments``);
     the other parameters still hold the objects the caller passed.
+
+    When the caller's call site tells how they were passed
+    (``callsite.read``), the first ones go by position and the others by
+    name, and a parameter the call did not pass is left out: a fix that
+    reorders, renames or inserts parameters, or changes that default, then
+    binds as plain Python would bind the call to the fixed function.
+    Otherwise every named parameter goes by position (``shape`` None), which
+    ``reload._check_call`` accepts only when that is exact anyway.
     """
+    from . import callsite
     from .trampoline import entry_arguments
 
     code = frame.f_code
@@ -345,16 +372,23 @@ def original_arguments(frame: FrameType) -> tuple[list[Any], dict[str, Any]]:
             f"the arguments {name} was called with were not kept ({why}, and it rebinds "
             "them); `up` and `restart` a caller"
         )
+    shape = callsite.read(frame)
     names = code.co_varnames
-    positional = [values[n] for n in names[: code.co_argcount]]
-    end = code.co_argcount + code.co_kwonlyargcount
-    keywords = {n: values[n] for n in names[code.co_argcount : end]}
+    argcount = code.co_argcount
+    passed = argcount if shape is None else min(shape.positional, argcount)
+    positional = [values[n] for n in names[:passed]]
+    end = argcount + code.co_kwonlyargcount
+    if shape is None:
+        keywords = {n: values[n] for n in names[argcount:end]}
+    else:
+        by_name = names[max(passed, code.co_posonlyargcount) : end]
+        keywords = {n: values[n] for n in by_name if n in shape.keywords}
     if code.co_flags & _CO_VARARGS:
         positional.extend(values[names[end]])
         end += 1
     if code.co_flags & _CO_VARKEYWORDS:
         keywords.update(values[names[end]])
-    return positional, keywords
+    return callsite.Call(positional, keywords, shape)
 
 
 #: Frames whose re-run was handed over, as (id, id of its code): a crash whose
