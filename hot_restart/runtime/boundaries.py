@@ -12,7 +12,9 @@ too, from the instruction the caller is suspended at:
   class whose ``__init__``/``__new__`` it is, a ``functools.partial`` or
   cache of it, an instance whose ``__call__`` it is): DIRECT, nothing between;
 * ``hasattr(...)`` and ``getattr(obj, name, default)`` swallow an
-  AttributeError; so does the attribute protocol (an attribute read, or
+  AttributeError, and so do ``isinstance``/``issubclass`` when it comes
+  from a ``__getattr__`` or ``__getattribute__`` (their ``__class__`` and
+  ``__bases__`` lookups); so does the attribute protocol (an attribute read, or
   two-argument ``getattr``) when the instance's class has ``__getattr__``:
   SWALLOWS, which makes the caller the catcher;
 * ``import m`` / ``from m import x`` reading a module's attributes through
@@ -145,6 +147,10 @@ def dispatcher_code() -> CodeType | None:
 
 _DISPATCHER: CodeType | Literal[False] | None = None
 
+#: What a failing attribute lookup runs: isinstance/issubclass take its
+#: AttributeError for "not there" (``__class__``, ``__bases__``).
+_LOOKUPS = ("__getattr__", "__getattribute__")
+
 #: The import statement's instructions: C code that reads a module's attributes
 #: (a module ``__getattr__``, PEP 562, is Python code called from there).
 _IMPORTS = ("IMPORT_NAME", "IMPORT_FROM")
@@ -220,6 +226,8 @@ def _call_verdict(
     if issubclass(cls, AttributeError):
         if func is builtins.hasattr:
             return SWALLOWS
+        if (func is builtins.isinstance or func is builtins.issubclass) and name in _LOOKUPS:
+            return SWALLOWS  # they read ``__class__`` / ``__bases__``: missing means "no"
         if func is builtins.getattr:
             if len(call.args) >= 3 or _has_star(call):
                 return SWALLOWS

@@ -29,6 +29,12 @@ asyncio.run(waits())
 from legacy import VERSION  # noqa: E402
 
 print("version", VERSION)
+import legacy  # noqa: E402
+
+try:
+    issubclass(legacy, object)  # asks the module for __bases__
+except TypeError:
+    print("not a class")
 try:
     from legacy import removed  # noqa: F401
 except ImportError:
