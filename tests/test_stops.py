@@ -102,6 +102,7 @@ def test_what_library_code_catches_or_passes_on_never_stops(session):
         "async with: handled",
         "settings info False {'debug': True}",
         "decorators: handled",
+        "enum: no color 5",
     ):
         assert line in before
     assert before.count("hot_restart:") == 1, before

@@ -74,8 +74,9 @@ merely delays a stop, and towards "not handled" for context managers, whose
   A frozen standard-library module is read from the file it was frozen
   from (``__file__``), importlib's excepted (see ``_lines``).  Without
   source (``-c``, ``exec`` of a string) a frame is taken not to catch.
-* ``contextlib``'s ``@contextmanager`` exits pass on what the generator
-  raises (their ``except BaseException`` re-raises or returns False).
+* A few library functions catch everything only to pass it on
+  (``_PASSING``: ``@contextmanager``'s exits, ``Enum.__new__`` around
+  ``_missing_``): their regions do not count.
 * Cached decisions assume that module-level exception names keep their
   values; call :func:`clear_cache` after rebinding them (a reload that
   re-executes a module) to drop the decisions made with the old values.
@@ -831,10 +832,7 @@ def _build_regions(code: CodeType, module_globals: dict[str, Any]) -> tuple[Regi
     name = code.co_name
     if name.startswith("<") and name != "<module>":
         return ()  # lambda, comprehension, genexpr, annotation scope: expressions only
-    if name in ("__exit__", "__aexit__") and _generator_exit(code):
-        # ``@contextmanager``'s exit: its ``except BaseException`` takes what
-        # the generator raised only to re-raise it, or to return False (the
-        # ``with`` statement re-raises): it passes everything on.
+    if name in _PASSING_NAMES and _passes_on(code):
         return ()
     try:
         lines = _lines(code, module_globals)
@@ -852,14 +850,23 @@ def _build_regions(code: CodeType, module_globals: dict[str, Any]) -> tuple[Regi
         return ()
 
 
-def _generator_exit(code: CodeType) -> bool:
-    """``code`` is ``contextlib``'s exit of a ``@contextmanager`` (or async) one."""
-    contextlib = sys.modules.get("contextlib")
-    for name, method in (
-        ("_GeneratorContextManager", "__exit__"),
-        ("_AsyncGeneratorContextManager", "__aexit__"),
-    ):
-        function = getattr(getattr(contextlib, name, None), method, None)
+#: Library functions whose catch-all only passes the exception on, by
+#: (module, class, method):
+#: - ``@contextmanager``'s exits take what the generator raised only to
+#:   re-raise it, or to return False (the ``with`` statement re-raises it);
+#: - ``Enum.__new__`` keeps what ``_missing_`` raised and raises it again.
+_PASSING = (
+    ("contextlib", "_GeneratorContextManager", "__exit__"),
+    ("contextlib", "_AsyncGeneratorContextManager", "__aexit__"),
+    ("enum", "Enum", "__new__"),
+)
+_PASSING_NAMES = frozenset(method for _, _, method in _PASSING)
+
+
+def _passes_on(code: CodeType) -> bool:
+    """``code`` is one of ``_PASSING``: its regions do not count."""
+    for module, cls, method in _PASSING:
+        function = getattr(getattr(sys.modules.get(module), cls, None), method, None)
         if getattr(function, "__code__", None) is code:
             return True
     return False

@@ -1,11 +1,13 @@
 """Exceptions that library code catches or passes on, none of which stop:
 a @contextmanager (sync and async) lets the body's exception through to the
-caller's except; Mapping.get and `in` (frozen _collections_abc on 3.11+)
-catch a KeyError from __getitem__; a decorator raising inside a try or a
-suppressing with is caught there. A real crash at the end still stops."""
+caller's except; Enum passes on what _missing_ raises; Mapping.get and `in`
+(frozen _collections_abc on 3.11+) catch a KeyError from __getitem__; a
+decorator raising inside a try or a suppressing with is caught there. A
+real crash at the end still stops."""
 
 import asyncio
 import contextlib
+import enum
 from collections.abc import Mapping
 
 
@@ -49,6 +51,14 @@ class Settings(Mapping):
         return len(self.values)
 
 
+class Color(enum.Enum):
+    RED = 1
+
+    @classmethod
+    def _missing_(cls, value):
+        raise ValueError(f"no color {value!r}")
+
+
 def register(function):
     raise ValueError(f"cannot register {function.__name__}")
 
@@ -80,5 +90,9 @@ print(asyncio.run(aguarded()))
 settings = Settings(debug=True)
 print("settings", settings.get("level", "info"), "level" in settings, dict(settings))
 print(decorate_guarded())
+try:
+    Color(5)
+except ValueError as e:
+    print("enum:", e)
 print("average", average(10, 0))
 print("done")
