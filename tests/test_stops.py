@@ -4,6 +4,7 @@ exception, at the crash site where it escapes, and in linear time."""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -50,7 +51,7 @@ def test_cancellation_and_the_import_systems_lookups_never_stop(session):
     for a ``from m import name`` the program guards with ``except ImportError``."""
     s = session("swallowed_by_machinery", args=["-m", "hot_restart", "prog.py"])
     before = s.prompt()
-    for line in ("timed out", "cancelled", "version 3", "not a class", "removed is gone"):
+    for line in ("timed out", "cancelled", "version 3", "not a class", "tools 42", "removed"):
         assert line in before
     assert before.count("hot_restart:") == 1, before
     assert "__main__.share raised ZeroDivisionError" in before
@@ -133,10 +134,9 @@ def _env(**extra: str) -> dict[str, str]:
 )
 def test_fixed_programs_print_what_plain_python_prints(tmp_path, scenario):
     """Differential: with the policy running (a prompt forced), nothing stops."""
+    shutil.copytree(SCENARIOS / scenario, tmp_path, dirs_exist_ok=True)  # and its helpers
     prog = tmp_path / "prog.py"
     prog.write_text((SCENARIOS / scenario / "in_2.py").read_text())
-    for module in (SCENARIOS / scenario).glob("[!i]*.py"):  # its helper modules
-        (tmp_path / module.name).write_text(module.read_text())
 
     def run(*args: str, **extra: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(

@@ -72,7 +72,8 @@ merely delays a stop, and towards "not handled" for context managers, whose
   reload still runs).  For other code it is what ``linecache`` has now: if
   that file changed since the code was compiled the answer may be wrong.
   A frozen standard-library module is read from the file it was frozen
-  from (``__file__``), importlib's excepted (see ``_lines``).  Without
+  from (see ``_lines``); importlib's regions do not count (its catch-alls
+  clean up and re-raise), only its calls are read.  Without
   source (``-c``, ``exec`` of a string) a frame is taken not to catch.
 * A few library functions catch everything only to pass it on
   (``_PASSING``: ``@contextmanager``'s exits, ``Enum.__new__`` around
@@ -834,6 +835,11 @@ def _build_regions(code: CodeType, module_globals: dict[str, Any]) -> tuple[Regi
         return ()  # lambda, comprehension, genexpr, annotation scope: expressions only
     if name in _PASSING_NAMES and _passes_on(code):
         return ()
+    if code.co_filename.startswith(_FROZEN_IMPORTLIB):
+        # importlib's catch-alls only clean up and re-raise, and what an
+        # import raises is the importer's to handle (its calls are still
+        # read, by boundaries: ``hasattr`` in ``_handle_fromlist``).
+        return ()
     try:
         lines = _lines(code, module_globals)
         if not lines:
@@ -877,12 +883,11 @@ def _lines(code: CodeType, module_globals: dict[str, Any] | None) -> list[str]:
     have been edited since: a frame suspended across a reload still runs the
     old text's code), else the file as ``linecache`` has it.
 
-    A frozen standard-library module (3.11+: ``_collections_abc``, ``os``,
-    ``codecs``, ...) was frozen from its file in the standard library, which
-    its ``__file__`` names: ``Mapping.get`` catching the ``KeyError`` of your
-    ``__getitem__`` is read there.  Not importlib's: its catch-alls only
-    clean up and re-raise, and an import's failure is the importer's to
-    handle, as it was taken when importlib had no source to read.
+    A frozen standard-library module (``importlib._bootstrap``; 3.11+ also
+    ``_collections_abc``, ``os``, ``codecs``, ...) was frozen from its file
+    in the standard library: ``Mapping.get`` catching the ``KeyError`` of
+    your ``__getitem__``, or ``hasattr`` in importlib's ``from`` handling,
+    is read there.
     """
     import linecache
 
@@ -892,11 +897,27 @@ def _lines(code: CodeType, module_globals: dict[str, Any] | None) -> list[str]:
     if found:
         return found
     filename = code.co_filename
-    if filename.startswith("<frozen ") and module_globals is not None:
-        if filename.startswith(("<frozen importlib", "<frozen zipimport")):
-            return []
-        filename = module_globals.get("__file__") or filename
+    if filename.startswith("<frozen ") and filename.endswith(">"):
+        filename = _frozen_file(filename[8:-1], module_globals) or filename
     return linecache.getlines(filename, module_globals)
+
+
+_FROZEN_IMPORTLIB = ("<frozen importlib", "<frozen zipimport")
+
+
+def _frozen_file(name: str, module_globals: dict[str, Any] | None) -> str | None:
+    """The standard library's file that module ``name`` was frozen from."""
+    import os
+
+    found = (module_globals or {}).get("__file__")
+    if isinstance(found, str):
+        return found
+    stdlib = getattr(sys, "_stdlib_dir", None) or os.path.dirname(os.__file__)
+    base = os.path.join(stdlib, *name.split("."))
+    for path in (base + ".py", os.path.join(base, "__init__.py")):
+        if os.path.isfile(path):
+            return path
+    return None
 
 
 def _name_scope(code: CodeType) -> dict[str, int] | None:

@@ -35,6 +35,9 @@ try:
     issubclass(legacy, object)  # asks the module for __bases__
 except TypeError:
     print("not a class")
+from plugins import tools  # noqa: E402  (importlib asks hasattr(plugins, "tools") first)
+
+print("tools", tools.VALUE)
 try:
     from legacy import removed  # noqa: F401
 except ImportError:
