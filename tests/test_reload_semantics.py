@@ -180,6 +180,19 @@ def test_a_crash_in_a_wraps_wrapper_reloads_the_wrapper(session):
     s.finish(0)
 
 
+def test_the_closure_that_crashed_is_re_run_with_its_own_default(session):
+    s = session("closures_by_default", args=["-m", "hot_restart", "prog.py"])
+    before = s.prompt()
+    assert "A:1" in before
+    assert "make_handlers.<locals>.handle raised TypeError(" in before
+    s.fix()
+    s.send("c")
+    s.expect(r"B:2\r?\n")
+    s.expect(r"C:3\r?\n")
+    s.expect("done")
+    s.finish(0)
+
+
 def test_a_new_singledispatch_registration_runs_and_an_edited_one_reloads(session):
     """Same-named defs (``_``) where the name holds only the last: the added
     registration is new (run, so it registers), and the edited one is found

@@ -33,7 +33,10 @@ def frame_function(frame: FrameType) -> FunctionType | None:
 
     Python does not expose a frame's function, so this asks ``gc``; among
     several closures of one def it picks the one whose cells hold what the
-    frame sees.  Only called after a crash, never on the happy path.
+    frame sees, then the one whose defaults are the frame's values (``def
+    handle(x, n=n)`` made in a loop: functions that differ only by their
+    defaults, which a re-run that leaves them out must get right).  Only
+    called after a crash, never on the happy path.
     """
     code = frame.f_code
     candidates = live_functions(code)
@@ -48,14 +51,27 @@ def frame_function(frame: FrameType) -> FunctionType | None:
     if len(candidates) <= 1:
         return candidates[0] if candidates else None
     values = frame.f_locals
-    for fn in candidates:
-        cells = fn.__closure__ or ()
+    matching = [
+        fn
+        for fn in candidates
         if all(
             name in values and _cell_value(cell) is values[name]
-            for name, cell in zip(fn.__code__.co_freevars, cells, strict=False)
-        ):
-            return fn
-    return candidates[0]
+            for name, cell in zip(fn.__code__.co_freevars, fn.__closure__ or (), strict=False)
+        )
+    ]
+    if len(matching) > 1:
+        return max(matching, key=lambda fn: _defaults_seen(fn, values))  # the first of the best
+    return matching[0] if matching else candidates[0]
+
+
+def _defaults_seen(fn: FunctionType, values: dict[str, Any]) -> int:
+    """How many of ``fn``'s default values the frame's parameters hold (by identity)."""
+    code = fn.__code__
+    positional = code.co_varnames[: code.co_argcount]
+    defaults = fn.__defaults__ or ()
+    pairs = list(zip(positional[len(positional) - len(defaults) :], defaults, strict=True))
+    pairs += list((fn.__kwdefaults__ or {}).items())
+    return sum(1 for name, default in pairs if values.get(name, _UNSET) is default)
 
 
 def _cell_value(cell: Any) -> Any:
