@@ -15,8 +15,10 @@ Every instrumented function's body sits in a ``try`` whose handler calls
    the module's top-level code) will catch the exception, when C code between
    the frame and its caller may swallow it (``hasattr``, ``getattr`` with a
    default: the decision then moves to where the exception reappears), or
-   when the user already declined it.  One decision holds for the exception
-   all the way to its catcher, so a deep raise costs linear time.
+   when the user already declined it.  Where a thread pool or an asyncio
+   task stores the exception for whoever waits, the decision goes on in
+   that waiter (``handoff``).  One decision holds for the exception all
+   the way to its catcher, so a deep raise costs linear time.
 2. **Prompt** (``session``, ``debuggers``, ``watch``): one session at a time
    across threads, and across a process tree on its terminal (``tty``); the
    banner names the function, thread and worker; settings changed in the
@@ -37,12 +39,17 @@ Every instrumented function's body sits in a ``try`` whose handler calls
 4. **Re-run**: the crashed call runs again with the arguments it had at entry
    (kept outside the frame by the generated code when the body rebinds a
    parameter, and dropped by ``trampoline.handle`` once the call is over:
-   ``session.original_arguments``), from the crashed frame's
-   re-run statement, so its caller gets the result as if nothing happened.
+   ``session.rerun_arguments``), passed as the call site passed them
+   (``callsite``: by position, by name, or left out for the new default),
+   from the crashed frame's re-run statement, so its caller gets the
+   result as if nothing happened.
 
 ``state`` holds the process-wide settings, ``registry`` what is known of the
 live program (loaded sources, superseded code), ``walk`` finds a module's
-functions.  ``swapped`` instruments again code that another tool (IPython's
+functions.  Two standard-library modules are amended as soon as they load
+(``onload``): bdb never steps into hot_restart's frames (``stepping``), and
+``inspect.getclosurevars`` leaves out the names generated code uses
+(``closurevars``).  ``swapped`` instruments again code that another tool (IPython's
 ``%autoreload``) swapped into instrumented functions, and ``cells`` tells an
 IPython cell's code, which has no file to reload from (step 3 refuses it in
 one line).  Nothing here is imported until an instrumented function raises,
