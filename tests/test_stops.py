@@ -115,6 +115,19 @@ def test_what_library_code_catches_or_passes_on_never_stops(session):
     s.finish(0)
 
 
+def test_a_crash_in_eq_under_dict_get_stops_in_eq(session):
+    s = session("lookup_eq", args=["-m", "hot_restart", "prog.py"])
+    before = s.prompt()
+    assert "a 1 True" in before
+    assert "__main__.K.__eq__ raised AttributeError(" in before
+    assert "returned through code" not in before  # not a late stop in main
+    s.fix()
+    s.send("c")
+    s.expect(r"3 missing False")
+    s.expect("done")
+    s.finish(0)
+
+
 def _env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "HOT_RESTART"))}
     env["PYTHONPATH"] = str(ROOT)

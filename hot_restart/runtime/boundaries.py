@@ -84,6 +84,9 @@ def _lets_through() -> tuple[object, ...]:
     )
     found: list[object] = [getattr(builtins, n) for n in names]
     found += [list.sort, functools.reduce]
+    # Lookups that call ``__hash__``/``__eq__`` and let what they raise through.
+    found += [dict.get, dict.setdefault, dict.pop, list.index, list.count, list.remove]
+    found += [set.add, set.discard, set.remove]
     return tuple(found)
 
 
