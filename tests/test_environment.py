@@ -37,7 +37,7 @@ def test_a_changed_stop_on_applies_and_empties_the_decision_cache(
     saved_state: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("HOT_RESTART_STOP_ON", "all")
-    STATE.fast_propagate.add((1, 2, ValueError))
+    STATE.fast_propagate[1] = (ValueError,)
     environment.refresh()
     assert STATE.forced_stop_on == "all"
     assert not STATE.fast_propagate

@@ -54,9 +54,10 @@ class State:
         # (id(stdin), id(stdout), answer), published as one tuple: threads
         # crashing together must never see a new key with an old answer.
         self._tty: tuple[int, int, bool] = (0, 0, False)
-        # The trampoline's cache of "a caller catches this": it depends on the
-        # policy, so it is emptied (in place) whenever settings change.
-        self.fast_propagate: set[tuple[int, int, type[BaseException]]] = set()
+        # The trampoline's cache of "a caller catches this" (exception types
+        # by call site, see trampoline._site): it depends on the policy, so
+        # it is emptied (in place) whenever settings change.
+        self.fast_propagate: dict[int, tuple[type[BaseException], ...]] = {}
         # Set by a host that captures output (the pytest plugin): the real
         # terminal is usable, and this context manager hands it over.
         self._real_terminal = False

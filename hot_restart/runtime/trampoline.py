@@ -50,20 +50,43 @@ class RestartRequest(BaseException):
 _session: ModuleType | None = None
 _catchers: ModuleType | None = None
 
-# Exceptions as control flow: (id(caller's code), caller's instruction
-# offset, exception type) for callers found to catch such an exception in
+# Exceptions as control flow: callers found to catch such an exception in
 # instrumented code, where that decision cannot vary and does not depend on
-# the function that raised.  Then the whole decision is one set lookup.
-# Keyed by id: hashing a code object rehashes its bytecode; instrumented code
-# objects stay alive while the functions running them do.  Emptied whenever
-# settings change; entries are added only while no function has
-# stop_on="all" (which would stop even on a caught exception).
-_fast = STATE.fast_propagate
-# Frames that do not catch: (id(code), offset, type) with a cached "not
-# caught" decision, so that the fast path may look a few callers up
-# (pyparsing's parsers catch two or three frames above the raise).
-_passes: set[tuple[int, int, type]] = set()
-_HOPS = 4
+# the function that raised: the exception types each caller's call site
+# catches, by site (see _site).  Then the whole decision is one dict lookup.
+# Emptied whenever settings change; entries are added only while no
+# function has stop_on="all" (which would stop even on a caught exception).
+_fast: dict[int, tuple[type[BaseException], ...]] = STATE.fast_propagate
+# Call sites that do not catch: the types with a cached "not caught"
+# decision there, so that the fast path may look a few callers up
+# (pyparsing's parsers catch two or three frames above the raise, and up
+# to five in ``infix_notation``'s: with four hops one of its failures went
+# to the slow path on every parse).
+_passes: dict[int, tuple[type[BaseException], ...]] = {}
+_HOPS = 5
+# A call site, the caller's code and the offset it is suspended at, as one
+# int: the address of that instruction.  From 3.11 the bytecode is stored
+# inside the code object and ``f_lasti`` is its byte offset there, so
+# ``id(code) + f_lasti`` is an address inside the code object; on 3.10 the
+# bytecode is the ``co_code`` bytes object the code holds, so the id of
+# that.  Either way no two live code objects share a site, and the caches
+# above hold sites only while the code they name lives (catchers' regions
+# table holds it; forget() empties them first).  An int, not a tuple: per
+# exception, building and hashing (id(code), f_lasti, type) was most of
+# this path; now the type is compared by identity in a tuple of one.
+if sys.version_info >= (3, 11):
+    _code_key = id
+else:
+
+    def _code_key(code: Any) -> int:
+        return id(code.co_code)
+
+
+def _site(frame: FrameType) -> int:
+    """The call site ``frame`` is suspended at (see above)."""
+    return _code_key(frame.f_code) + frame.f_lasti
+
+
 _exception = getattr(sys, "exception", None) or (lambda: sys.exc_info()[1])
 _getframe = sys._getframe
 _gettrace = sys.gettrace
@@ -97,21 +120,23 @@ def handle(qualname: str | Literal[False] | None = "", /) -> Any:
     qualified name comes from the code object; 3.10 code passes it.
     """
     global _memo
-    if qualname is None:
-        return take()
-    if qualname is False:
-        return rerun_failed(_getframe(1))
+    if qualname != "":  # one test for the common call (3.11+ passes nothing)
+        if qualname is None:
+            return take()
+        if qualname is False:
+            return rerun_failed(_getframe(1))
     # Whatever the answer, this call of the function is over (it re-raises,
     # or its re-run has the arguments already): its entry record goes, as
     # transform._record_entry leaves it to this handler.  The decision may
     # still need it (session.original_arguments): _decide puts it back.
     record = None
+    exc = None
     if entry_arguments:
         ended = _getframe(1)
         record = entry_arguments.pop(ended, None)
-        raised = _exception()
-        if type(raised) is RecursionError:
-            _drop_finished(raised, ended)
+        exc = _exception()
+        if type(exc) is RecursionError:
+            _drop_finished(exc, ended)
     if _gettrace() is not None:
         # The generated ``raise`` and re-run statement have the def line (a
         # frame must have one); a tracer must not see them as lines the
@@ -123,15 +148,17 @@ def handle(qualname: str | Literal[False] | None = "", /) -> Any:
     if sys.stdin is _quiet_in and sys.stdout is _quiet_out and STATE._tty is _quiet_tty:
         if not STATE.real_terminal:
             return True  # no prompt is possible (a restart needs one first)
-    exc = _exception()
+    if exc is None:
+        exc = _exception()
+    cls = type(exc)
     try:
-        caller = _getframe(2)
+        caller: FrameType | None = _getframe(2)
     except ValueError:  # called from C with no Python frame above
         caller = None
-    cls = type(exc)
-    key = (id(caller.f_code), caller.f_lasti, cls) if caller is not None else None
-    if key in _fast:
-        return True
+    if caller is not None:
+        site = _code_key(caller.f_code) + caller.f_lasti  # _site(caller), inline
+        if cls in _fast.get(site, ()):
+            return True
     memo = _memo
     if memo[0] == id(exc) and exc is not None:
         # The same exception on its way to the catcher found below: the
@@ -147,16 +174,18 @@ def handle(qualname: str | Literal[False] | None = "", /) -> Any:
                     return True
             elif _in_flight(below, memo, tb):
                 return True
-    frame: FrameType | None = caller
-    hops = 0
-    while key in _passes and hops < _HOPS:
-        frame = frame.f_back if frame is not None else None
-        if frame is None:
-            break
-        key = (id(frame.f_code), frame.f_lasti, cls)
-        if key in _fast:
-            return True
-        hops += 1
+    if caller is not None:
+        frame = caller
+        hops = 0
+        while hops < _HOPS and cls in _passes.get(site, ()):
+            up = frame.f_back
+            if up is None:
+                break
+            frame = up
+            site = _code_key(frame.f_code) + frame.f_lasti
+            if cls in _fast.get(site, ()):
+                return True
+            hops += 1
     return _decide(exc, _getframe(1), caller, qualname, record)
 
 
@@ -473,22 +502,32 @@ def _remember_path(caller: FrameType, catcher: FrameType, exc: BaseException) ->
     assert _catchers is not None
     decisions = _catchers._decisions
     cls = type(exc)
-    on_the_way: list[tuple[int, int, type]] = []
+    on_the_way: list[int] = []
     frame: FrameType | None = caller
     while frame is not None and frame is not catcher and len(on_the_way) < _HOPS - 1:
         key = (id(frame.f_code), frame.f_lasti, cls)
         if decisions.get(key) != _catchers.NOT_CAUGHT:
             return
-        on_the_way.append(key)
+        on_the_way.append(_site(frame))
         frame = frame.f_back
     if frame is catcher and _catchers.decision_is_stable(catcher, exc) and _no_stop_on_all():
-        _passes.update(on_the_way)
-        _fast.add((id(catcher.f_code), catcher.f_lasti, cls))
+        for site in on_the_way:
+            _add(_passes, site, cls)
+        _add(_fast, _site(catcher), cls)
 
 
 def _remember_fast(caller: FrameType, exc: BaseException) -> None:
     if _no_stop_on_all():
-        _fast.add((id(caller.f_code), caller.f_lasti, type(exc)))
+        _add(_fast, _site(caller), type(exc))
+
+
+def _add(
+    sites: dict[int, tuple[type[BaseException], ...]], site: int, cls: type[BaseException]
+) -> None:
+    """Note ``cls`` at ``site`` (one new tuple: a reader never sees it half made)."""
+    known = sites.get(site, ())
+    if cls not in known:
+        sites[site] = (*known, cls)
 
 
 def _no_stop_on_all() -> bool:
