@@ -217,6 +217,11 @@ def test_pytest_raises() -> None:
         got = probe(KeyError(), TypeError(), ValueError())
         raise KeyError("x")
     assert got == [True, True, False]
+    check = pytest.raises(LookupError)  # the object, entered later
+    with check:
+        got = probe(KeyError(), ValueError())
+        raise KeyError
+    assert got == [True, False]
 
 
 def test_unittest_assert_raises() -> None:

@@ -104,6 +104,7 @@ def test_what_library_code_catches_or_passes_on_never_stops(session):
         "settings info False {'debug': True}",
         "decorators: handled",
         "enum: no color 5",
+        "pairs 1 2 [3, 4] [5, 6]",
     ):
         assert line in before
     assert before.count("hot_restart:") == 1, before

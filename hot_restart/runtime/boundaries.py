@@ -23,7 +23,8 @@ too, from the instruction the caller is suspended at:
   ImportError in the caller (BECOMES_IMPORT_ERROR): whether the caller
   catches that decides;
 * ``__length_hint__`` reached through C code: its TypeError is swallowed;
-  ``__getitem__`` reached by a ``for`` loop: its IndexError ends the loop;
+  ``__getitem__`` reached by iteration (a ``for`` loop, ``a, b = seq``,
+  ``[*seq]``, ``f(*seq)``, ``list(seq)``, ...): its IndexError ends it;
 * builtins known to let every exception through (``sorted``, ``map``,
   ``min``, ``list.sort``, ...): DIRECT;
 * on 3.10 several calls on the caller's line are candidates; one that
@@ -150,6 +151,15 @@ def dispatcher_code() -> CodeType | None:
 
 _DISPATCHER: CodeType | Literal[False] | None = None
 
+#: Instructions that iterate an object in C: over a class with only
+#: ``__getitem__`` (the old protocol) an IndexError ends the iteration.
+_ITERATING = ("FOR_ITER", "UNPACK_SEQUENCE", "UNPACK_EX", "LIST_EXTEND", "SET_UPDATE")
+#: Builtins that iterate their argument to its end.
+_ITERATE: tuple[object, ...] = (
+    *(list, tuple, set, frozenset, dict, sorted, sum, min, max, any, all),
+    *(enumerate, zip, map, filter, reversed, bytes, bytearray, str.join),
+)
+
 #: What a failing attribute lookup runs: isinstance/issubclass take its
 #: AttributeError for "not there" (``__class__``, ``__bases__``).
 _LOOKUPS = ("__getattr__", "__getattribute__")
@@ -184,8 +194,8 @@ def _read(caller: FrameType, callee: FrameType, cls: type) -> tuple[int, bool]:
             # the caller: its handlers for that decide.
             return (SWALLOWS if op == "IMPORT_NAME" else BECOMES_IMPORT_ERROR), True
         return DIRECT, True
-    if op == "FOR_ITER" and name == "__getitem__" and issubclass(cls, IndexError):
-        return SWALLOWS, True
+    if op in _ITERATING and name == "__getitem__" and issubclass(cls, IndexError):
+        return SWALLOWS, True  # the old iteration protocol: IndexError ends it
     if name == "__length_hint__" and issubclass(cls, TypeError):
         return SWALLOWS, True  # ``[*obj]``, ``f(*obj)``: a length hint
     return DIRECT, True
@@ -238,6 +248,9 @@ def _call_verdict(
             return SWALLOWS if _falls_back(callee) else DIRECT
     if name == "__length_hint__" and issubclass(cls, TypeError):
         return SWALLOWS
+    if name == "__getitem__" and issubclass(cls, IndexError):
+        if _has_star(call) or (func is not _MISSING and any(func is f for f in _ITERATE)):
+            return SWALLOWS  # ``list(seq)``, ``f(*seq)``: the iteration ends there
     if func is not _MISSING and any(func is known for known in _LETS_THROUGH):
         return _PASSES
     if func is builtins.getattr or func is builtins.hasattr:

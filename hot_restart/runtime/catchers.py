@@ -802,7 +802,8 @@ def _is_unittest_assert_raises(func: object) -> bool:
 
 
 def _object_suppresses(obj: object, escaping: _Escaping) -> bool:
-    """``with cm:`` where ``cm`` is a suppress object or unittest's assert-raises context."""
+    """``with cm:`` where ``cm`` is a suppress object, unittest's assert-raises
+    context or pytest's ``raises`` object."""
     if obj is _MISSING:
         return False
     contextlib = sys.modules.get("contextlib")
@@ -814,7 +815,20 @@ def _object_suppresses(obj: object, escaping: _Escaping) -> bool:
     if isinstance(context, type) and isinstance(obj, context):
         spec = getattr(obj, "expected", _MISSING)
         return spec is _MISSING or _subclass_matches(escaping.cls, spec)
+    kind = type(obj)
+    if kind.__module__.startswith("_pytest.") and kind.__name__ in _PYTEST_RAISES:
+        # ``check = pytest.raises(E)`` then ``with check:`` (RaisesContext
+        # before pytest 8.4, RaisesExc since; a RaisesGroup takes groups).
+        spec = getattr(obj, "expected_exceptions", getattr(obj, "expected_exception", _MISSING))
+        return (
+            spec is _MISSING
+            or kind.__name__ == "RaisesGroup"
+            or _subclass_matches(escaping.cls, spec)
+        )
     return False
+
+
+_PYTEST_RAISES = ("RaisesContext", "RaisesExc", "RaisesGroup")
 
 
 def _suppress_matches(escaping: _Escaping, specs: Any) -> bool:

@@ -2,8 +2,9 @@
 a @contextmanager (sync and async) lets the body's exception through to the
 caller's except; Enum passes on what _missing_ raises; Mapping.get and `in`
 (frozen _collections_abc on 3.11+) catch a KeyError from __getitem__; a
-decorator raising inside a try or a suppressing with is caught there. A
-real crash at the end still stops."""
+decorator raising inside a try or a suppressing with is caught there;
+iterating a class with only __getitem__ ends at its IndexError. A real
+crash at the end still stops."""
 
 import asyncio
 import contextlib
@@ -59,6 +60,16 @@ class Color(enum.Enum):
         raise ValueError(f"no color {value!r}")
 
 
+class Pair:
+    """The old sequence protocol: iteration ends at the IndexError."""
+
+    def __init__(self, first, second):
+        self.items = (first, second)
+
+    def __getitem__(self, index):
+        return self.items[index]
+
+
 def register(function):
     raise ValueError(f"cannot register {function.__name__}")
 
@@ -90,6 +101,8 @@ print(asyncio.run(aguarded()))
 settings = Settings(debug=True)
 print("settings", settings.get("level", "info"), "level" in settings, dict(settings))
 print(decorate_guarded())
+first, second = Pair(1, 2)
+print("pairs", first, second, list(Pair(3, 4)), [*Pair(5, 6)])
 try:
     Color(5)
 except ValueError as e:
