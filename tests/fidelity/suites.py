@@ -22,6 +22,13 @@ so that together they exercise what instrumentation could get wrong:
   inspect and rebuild functions, caches and iterutils over generators.
 * tenacity: retrying decorators, exceptions as control flow through
   ``sync`` and ``async`` wrappers, ``inspect`` of the wrapped callable.
+* structlog: processor chains that catch and format exceptions
+  (``exc_info``, tracebacks rendered from frames), caller lookup through
+  ``sys._getframe``, async loggers under pytest-asyncio (``asyncio_mode =
+  "auto"`` in its own configuration).
+* decorator: signature-preserving wrappers compiled with ``exec`` from
+  generated source, decorated generators and coroutines, ``dispatch_on``
+  over MROs, and its documentation run as doctests (``tests/documentation.py``).
 
 ``patterns`` are what ``python -m hot_restart -p`` gets; ``path`` is put on
 ``PYTHONPATH`` (the package is used from the unpacked sdist, not installed),
@@ -118,5 +125,21 @@ SUITES = (
         "tenacity",
         ("tests",),
         deps=("tornado==6.5.1", "typeguard==4.4.4"),
+    ),
+    # tests/test_packaging.py reads the installed distribution's metadata: the
+    # package is used from the unpacked sdist, not installed, so it is left out.
+    # pytest-asyncio is in the one venv every suite shares, so every run loads it
+    # (strict mode by default: it only takes over tests marked for it).
+    Suite(
+        "structlog",
+        "25.4.0",
+        "structlog",
+        ("tests",),
+        path="src",
+        deps=("pytest-asyncio==0.26.0", "pretend==1.0.9", "simplejson==3.20.1", "freezegun==1.5.1"),
+        pytest_args=("--deselect", "tests/test_packaging.py"),
+    ),
+    Suite(
+        "decorator", "5.2.1", "decorator", ("tests/test.py", "tests/documentation.py"), path="src"
     ),
 )
