@@ -35,6 +35,10 @@ so that together they exercise what instrumentation could get wrong:
 ``deps`` are installed (pinned) into the suite's own venv with pytest.
 ``expected_different`` maps a test id to the written diagnosis of a real
 hot_restart bug that makes it differ (only while that bug is not fixed).
+``documented_stops`` maps a test id (passing plain) to why it stops where a
+prompt is possible: the exception's catcher is a catch-all outside the
+instrumented package (pytest's own machinery, a framework), which README's
+"When it stops" says stops; never a bug's symptom (that is reported instead).
 """
 
 from __future__ import annotations
@@ -52,6 +56,7 @@ class Suite:
     deps: tuple[str, ...] = ()
     pytest_args: tuple[str, ...] = ()
     expected_different: dict[str, str] = field(default_factory=dict)
+    documented_stops: dict[str, str] = field(default_factory=dict)
 
     @property
     def patterns(self) -> tuple[str, ...]:
