@@ -188,11 +188,16 @@ class Run:
         return counts
 
 
+def run_dir(suite: Suite, mode: str) -> Path:
+    """Where a run of ``suite`` leaves its JUnit XML and the probe's JSON."""
+    return CACHE / "runs" / f"{suite.dirname}-py{sys.version_info[0]}{sys.version_info[1]}-{mode}"
+
+
 def run_suite(suite: Suite, python: Path, tree: Path, mode: str) -> Run:
     """One run of ``suite``: ``plain``, or instrumented (``cold``: cache emptied first;
     ``warm``; ``prompt``: from the cache too, a prompt possible)."""
     assert mode in MODES, mode
-    out = CACHE / "runs" / f"{suite.dirname}-py{sys.version_info[0]}{sys.version_info[1]}-{mode}"
+    out = run_dir(suite, mode)
     out.mkdir(parents=True, exist_ok=True)
     xml, probe = out / "junit.xml", out / "probe.json"
     for stale in (xml, probe):
@@ -261,7 +266,8 @@ def run_suite(suite: Suite, python: Path, tree: Path, mode: str) -> Run:
 
 
 def parse_junit(xml: Path) -> dict[str, tuple[str, ...]]:
-    """Test id -> outcomes (``passed``, ``failed``, ``error``, ``skipped: reason``)."""
+    """Test id -> outcomes (``passed``, ``failed``, ``error``, ``skipped: reason``,
+    ``xfailed: reason``)."""
     outcomes: dict[str, list[str]] = {}
     for case in ET.parse(xml).getroot().iter("testcase"):
         test_id = f"{case.get('classname', '')}::{case.get('name', '')}"
@@ -269,6 +275,8 @@ def parse_junit(xml: Path) -> dict[str, tuple[str, ...]]:
         for child in case:
             if child.tag in ("failure", "error"):
                 outcome = "failed" if child.tag == "failure" else "error"
+            elif child.tag == "skipped" and child.get("type") == "pytest.xfail":
+                outcome = f"xfailed: {child.get('message', '')}"  # failed, as expected
             elif child.tag == "skipped":
                 outcome = f"skipped: {child.get('message', '')}"
         outcomes.setdefault(test_id, []).append(outcome)
