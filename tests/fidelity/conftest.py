@@ -18,6 +18,6 @@ else:
 def pytest_terminal_summary(terminalreporter: Any) -> None:
     harness = sys.modules.get("harness")
     if harness is not None and harness.RESULTS:
-        terminalreporter.section("third-party suites: plain vs instrumented (cold, warm)")
+        terminalreporter.section("third-party suites: plain vs instrumented (cold, warm, prompt)")
         for line in harness.RESULTS:
             terminalreporter.write_line(line)

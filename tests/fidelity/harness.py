@@ -11,6 +11,11 @@ to this checkout's ``hot_restart`` so the plain runs have the same
 A run is one child ``python -m pytest`` (plain) or ``python -m hot_restart
 -p 'pkg.*' -m pytest`` (instrumented), without a terminal, with a timeout,
 writing JUnit XML and the probe's JSON (see ``probe/fidelity_probe.py``).
+The ``prompt`` run is the instrumented one where a prompt is possible:
+``HOT_RESTART_FORCE_PROMPT=1``, stdin ``/dev/null`` (a prompt reads EOF and
+lets the exception go on, so outcomes stay comparable) and every test's
+captured output kept in the JUnit XML (``junit_logging=all``), where the
+stop banners (``> hot_restart: ... raised ...``) are looked for.
 """
 
 from __future__ import annotations
@@ -37,6 +42,9 @@ PROBE_DIR = Path(__file__).resolve().parent / "probe"
 SETUP_TIMEOUT = 600  # seconds for a download or a venv install (network)
 RUN_TIMEOUT = 300  # seconds for one run of one suite
 RESULTS: list[str] = []  # summary lines, printed by conftest.py at the end
+MODES = ("plain", "cold", "warm", "prompt")
+# The first line of the runtime's stop banner (hot_restart.runtime.session._banner).
+BANNER = re.compile(r"> hot_restart: \S+ raised .*")
 
 
 class HarnessError(Exception):
@@ -162,8 +170,9 @@ def instrumented_pycs(tree: Path) -> dict[Path, bytes]:
 
 @dataclass
 class Run:
-    mode: str  # "plain", "cold" or "warm"
+    mode: str  # one of MODES
     outcomes: dict[str, tuple[str, ...]]  # test id -> outcome of each report (call, teardown)
+    banners: list[tuple[str, str]]  # (test id, or "output" outside any test's, banner line)
     warnings: str  # pytest's "warnings summary" section, as printed
     probe: dict[str, Any]
     seconds: float
@@ -179,9 +188,16 @@ class Run:
         return counts
 
 
+def run_dir(suite: Suite, mode: str) -> Path:
+    """Where a run of ``suite`` leaves its JUnit XML and the probe's JSON."""
+    return CACHE / "runs" / f"{suite.dirname}-py{sys.version_info[0]}{sys.version_info[1]}-{mode}"
+
+
 def run_suite(suite: Suite, python: Path, tree: Path, mode: str) -> Run:
-    """One run of ``suite``: ``plain``, or instrumented (``cold``: cache emptied first; ``warm``)."""
-    out = CACHE / "runs" / f"{suite.dirname}-py{sys.version_info[0]}{sys.version_info[1]}-{mode}"
+    """One run of ``suite``: ``plain``, or instrumented (``cold``: cache emptied first;
+    ``warm``; ``prompt``: from the cache too, a prompt possible)."""
+    assert mode in MODES, mode
+    out = run_dir(suite, mode)
     out.mkdir(parents=True, exist_ok=True)
     xml, probe = out / "junit.xml", out / "probe.json"
     for stale in (xml, probe):
@@ -205,12 +221,16 @@ def run_suite(suite: Suite, python: Path, tree: Path, mode: str) -> Run:
         # test_light_imports (it lists what click's modules import) sees.
         HOT_RESTART_CHILDREN="0",
     )
+    if mode == "prompt":
+        env["HOT_RESTART_FORCE_PROMPT"] = "1"
     env.pop("VIRTUAL_ENV", None)
     pytest = [
         "-m", "pytest", *suite.tests, *suite.pytest_args, "-p", "fidelity_probe",
         "-p", "no:cacheprovider", "-c", str(pytest_config(tree)), f"--rootdir={tree}",
         f"--junitxml={xml}", "-q", "-o", "console_output_style=classic",
     ]  # fmt: skip
+    if mode == "prompt":
+        pytest += ["-o", "junit_logging=all"]  # captured output of passing tests too
     hook = []
     if mode != "plain":
         hook = ["-m", "hot_restart", *(a for p in suite.patterns for a in ("-p", p))]
@@ -236,6 +256,7 @@ def run_suite(suite: Suite, python: Path, tree: Path, mode: str) -> Run:
     return Run(
         mode,
         parse_junit(xml),
+        banners(xml, proc.stdout + proc.stderr),
         warnings_summary(proc.stdout),
         json.loads(probe.read_text()) if probe.exists() else {},
         seconds,
@@ -245,7 +266,8 @@ def run_suite(suite: Suite, python: Path, tree: Path, mode: str) -> Run:
 
 
 def parse_junit(xml: Path) -> dict[str, tuple[str, ...]]:
-    """Test id -> outcomes (``passed``, ``failed``, ``error``, ``skipped: reason``)."""
+    """Test id -> outcomes (``passed``, ``failed``, ``error``, ``skipped: reason``,
+    ``xfailed: reason``)."""
     outcomes: dict[str, list[str]] = {}
     for case in ET.parse(xml).getroot().iter("testcase"):
         test_id = f"{case.get('classname', '')}::{case.get('name', '')}"
@@ -253,10 +275,42 @@ def parse_junit(xml: Path) -> dict[str, tuple[str, ...]]:
         for child in case:
             if child.tag in ("failure", "error"):
                 outcome = "failed" if child.tag == "failure" else "error"
+            elif child.tag == "skipped" and child.get("type") == "pytest.xfail":
+                outcome = f"xfailed: {child.get('message', '')}"  # failed, as expected
             elif child.tag == "skipped":
                 outcome = f"skipped: {child.get('message', '')}"
         outcomes.setdefault(test_id, []).append(outcome)
     return {k: tuple(v) for k, v in outcomes.items()}
+
+
+def banners(xml: Path, output: str) -> list[tuple[str, str]]:
+    """Stop banners in each test's report and captured output, then in the rest of ``output``.
+
+    A banner the run's output shows only inside a failure report that the
+    XML holds too is not repeated as ``output``.
+    """
+    found: list[tuple[str, str]] = []
+    for case in ET.parse(xml).getroot().iter("testcase"):
+        test_id = f"{case.get('classname', '')}::{case.get('name', '')}"
+        texts = [case.get("message", "")]
+        for child in case:
+            texts += [child.get("message", ""), child.text or ""]
+        for line in sorted({m.group() for t in texts for m in BANNER.finditer(t)}):
+            found.append((test_id, line))
+    in_tests = {line for _, line in found}
+    for line in dict.fromkeys(m.group() for m in BANNER.finditer(output)):
+        if line not in in_tests:
+            found.append(("output", line))
+    return found
+
+
+def junit_id(nodeid: str) -> str:
+    """The test id ``parse_junit`` gives the test pytest calls ``nodeid``."""
+    path, *rest = nodeid.split("::")
+    if path.endswith(".py"):
+        path = path[: -len(".py")]
+    *classes, name = [path.replace("/", "."), *rest]
+    return f"{'.'.join(classes)}::{name}" if rest else nodeid
 
 
 def warnings_summary(stdout: str) -> str:

@@ -12,10 +12,23 @@ attributed to). Proved: the package really was instrumented in the hooked runs
 (its modules' loader is ``HotRestartLoader`` and their functions' code is
 instrumented) and really was not in the plain one, and it came from the
 unpacked sdist, not from an installed copy.
+
+These runs have no terminal, so no exception ever asks whether it will be
+handled: the stop policy is not exercised. A fourth run, ``prompt``, makes a
+prompt possible (``HOT_RESTART_FORCE_PROMPT=1``, stdin ``/dev/null``: a
+stop's debugger reads EOF and lets the exception go on), as a user at a
+terminal has it. The promise is that the program behaves as plain until a
+real crash, so: the same outcomes and warnings as plain, and no stop at all,
+neither a banner (``> hot_restart: ... raised ...``) in the run's output or
+in any test's captured output, nor a stop the probe saw (a banner can go
+into a test's own redirected ``sys.stdout``). Except in a test that fails
+plain, xfail included (the crash the tool is for), or one of the suite's
+``documented_stops``. An unexpected stop is named with its test and banner.
 """
 
 from __future__ import annotations
 
+import collections
 import os
 import subprocess
 import sys
@@ -53,12 +66,22 @@ def _check_probe(suite: Suite, run: harness.Run, tree: Path) -> None:
         assert instrumented == total > 0, f"{suite.name} ({run.mode}): {instrumented}/{total}"
 
 
+MAX_LINES = 40  # of unexpected stops in a failure message
+_PLAIN: dict[str, harness.Run] = {}  # suite name -> its plain run, for the prompt run
+
+
+def _plain(suite: Suite, python: Path, tree: Path) -> harness.Run:
+    if suite.name not in _PLAIN:
+        _PLAIN[suite.name] = harness.run_suite(suite, python, tree, "plain")
+    return _PLAIN[suite.name]
+
+
 @pytest.mark.parametrize("suite", SUITES, ids=[s.name for s in SUITES])
 def test_same_outcomes_plain_and_instrumented(suite: Suite) -> None:
     try:
         python = harness.venv()
         tree = harness.source(suite, python)
-        plain = harness.run_suite(suite, python, tree, "plain")
+        plain = _plain(suite, python, tree)
         cold = harness.run_suite(suite, python, tree, "cold")
         cached = harness.instrumented_pycs(tree)
         warm = harness.run_suite(suite, python, tree, "warm")
@@ -111,6 +134,56 @@ def test_same_outcomes_plain_and_instrumented(suite: Suite) -> None:
         )
         if not still:  # pytest's exit status reflects the expected failures otherwise
             assert run.returncode == plain.returncode, (run.mode, run.tail)
+
+
+@pytest.mark.parametrize("suite", SUITES, ids=[s.name for s in SUITES])
+def test_no_stop_where_a_prompt_is_possible(suite: Suite) -> None:
+    try:
+        python = harness.venv()
+        tree = harness.source(suite, python)
+        plain = _plain(suite, python, tree)
+        run = harness.run_suite(suite, python, tree, "prompt")
+    except harness.HarnessError as e:
+        pytest.fail(f"{suite.name}: {e}", pytrace=False)
+    _check_probe(suite, run, tree)
+    crashed = {  # a real crash: failed or errored plain, or failed as expected (xfail)
+        t
+        for t, results in plain.outcomes.items()
+        if any(r in ("failed", "error") or r.startswith("xfailed") for r in results)
+    }
+    allowed = crashed | set(suite.documented_stops)
+    stops = [(harness.junit_id(s["test"]), s) for s in run.probe.get("stops", [])]
+    found = [f"{t}: {line}" for t, line in run.banners if t not in allowed]
+    for t, stop in stops:  # the stops whose banner the output does not show
+        if t not in allowed and not any(
+            where in (t, "output") and stop["exception"] in line for where, line in run.banners
+        ):
+            found.append(f"{t}: {stop['banner']} (not in the output: redirected by the test?)")
+    unexpected = [
+        f"{line}{f' (x{n})' if n > 1 else ''}" for line, n in collections.Counter(found).items()
+    ]
+    if len(unexpected) > MAX_LINES:
+        unexpected[MAX_LINES:] = [
+            f"... and {len(unexpected) - MAX_LINES} more (every stop, with its callers, is in "
+            f"{harness.run_dir(suite, 'prompt') / 'probe.json'})"
+        ]
+    harness.RESULTS.append(
+        f"{suite.name} {suite.version} (Python {sys.version.split()[0]}): prompt "
+        f"{run.seconds:.1f} s, {len(stops)} stops"
+        + (f" ({sum(t in allowed for t, _ in stops)} allowed)" if stops else "")
+    )
+    diff = _outcome_diff(suite, plain, run)
+    assert not (diff or unexpected), (
+        f"{suite.name}: hot_restart stopped where plain Python goes on (prompt):\n"
+        + "\n".join(unexpected)
+        + (f"\n{suite.name}: outcomes differ (prompt):\n" + "\n".join(diff) if diff else "")
+    )
+    assert run.warnings == plain.warnings, (
+        f"{suite.name}: warnings differ (prompt):\n--- plain\n{plain.warnings}"
+        f"\n--- prompt\n{run.warnings}"
+    )
+    if not suite.expected_different:
+        assert run.returncode == plain.returncode, (run.mode, run.tail)
 
 
 IMPORT_WARNING = """\
