@@ -15,7 +15,7 @@ import textwrap
 import threading
 import types
 import unittest
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -222,6 +222,67 @@ def test_pytest_raises() -> None:
         got = probe(KeyError(), ValueError())
         raise KeyError
     assert got == [True, False]
+
+
+@contextlib.contextmanager
+def expecting(kind: type[BaseException]) -> Iterator[None]:
+    with pytest.raises(kind):  # the generator's own with, around its yield
+        yield
+
+
+@contextlib.contextmanager
+def forgiving(kind: type[BaseException]) -> Iterator[None]:
+    try:
+        yield
+    except kind:
+        pass
+
+
+def test_a_contextmanager_is_asked_at_its_yield() -> None:
+    """Its suspended generator decides, with its own values (``kind``)."""
+    with expecting(KeyError):
+        got = probe(KeyError(), ValueError())
+        raise KeyError
+    assert got == [True, False]
+    with forgiving(LookupError):
+        got = probe(KeyError(), ValueError())
+    assert got == [True, False]
+    manager = forgiving(TypeError)  # the object, entered later
+    with manager:
+        got = probe(TypeError(), KeyError())
+    assert got == [True, False]
+
+
+class _ExitAsks:
+    """Its ``__exit__`` asks about the frame holding the ``with``, then raises:
+    the exception leaves that frame's with-statement, not its body."""
+
+    def __init__(self) -> None:
+        self.got: list[bool] = []
+
+    def __enter__(self) -> _ExitAsks:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        frame = sys._getframe(1)
+        self.got = [will_catch(frame, error) for error in (KeyError(), ValueError())]
+        raise KeyError("from __exit__")
+
+
+def _alone(asks: _ExitAsks) -> None:
+    with asks:
+        pass
+
+
+def test_what_a_later_items_exit_raises_passes_the_earlier_items() -> None:
+    asks = _ExitAsks()
+    with pytest.raises(KeyError), asks:
+        pass
+    assert asks.got == [True, False]
+    asks = _ExitAsks()
+    with pytest.raises(KeyError):
+        _alone(asks)
+    assert asks.got == [False, False]
 
 
 def test_unittest_assert_raises() -> None:

@@ -64,9 +64,10 @@ merely delays a stop, and towards "not handled" for context managers, whose
   crash barrier of a framework, where the trampoline stops.
 * :func:`find` also reads the step between each frame and its caller for
   the kinds of exception C code swallows (see :mod:`.boundaries`).
-* Only the ``body`` of a ``try`` or ``with`` is protected; an exception from
-  a later with-item's ``__enter__``, and a ``return`` inside ``finally``
-  (which swallows exceptions), are not modelled.
+* Only the ``body`` of a ``try`` or ``with`` is protected, and for ``with
+  A(), B():`` what B's ``__exit__`` or ``__enter__`` raises is taken to pass
+  A's exit (``_later_items``); a ``return``, ``break`` or ``continue``
+  inside ``finally`` (which swallow exceptions) is not modelled.
 * The source is the text the code was compiled from, as hot_restart keeps
   it (``locate.lines_of``: the text loaded at import or at the last reload,
   and the text that code replaced since, which a frame suspended across a
@@ -658,7 +659,73 @@ def _with_suppresses(items: tuple[WithItem, ...], escaping: _Escaping, resolver:
                 return True
         elif _object_suppresses(resolver.value(item[1]), escaping):
             return True
+        if _generator_answer(item, escaping, resolver) is True:
+            return True
     return False
+
+
+def _generator_answer(item: WithItem, escaping: _Escaping, resolver: _Resolver) -> bool | None:
+    """Whether a ``@contextmanager`` item's generator catches what is thrown in
+    at its ``yield``: asked of its suspended frame (the ``try`` or ``with``
+    around the ``yield``, with the generator's own values: ``with
+    self.assertRaises(exc_type): yield``).  None: not such an item, or no
+    exact answer (see _generator_frame; a group; a ``with`` in there that
+    may suppress).  Never cached: it depends on that frame.
+    """
+    frame = _generator_frame(item, resolver)
+    if frame is None or escaping.grouped:
+        return None
+    resolver.cacheable = False
+    leaf = escaping.leaves[0]
+    key = (id(frame.f_code), frame.f_lasti, type(leaf))
+    caught = _decisions.get(key)
+    if caught is None:
+        caught = _decide(frame, leaf, key)
+    return None if caught == MAY_SUPPRESS else caught in _TAKES
+
+
+def _generator_frame(item: WithItem, resolver: _Resolver) -> FrameType | None:
+    """The suspended frame of a ``@contextmanager`` item's generator, when its
+    ``yield`` sits in a ``try`` or ``with`` (else None: it never catches
+    there).  A call item's object is on the frame's stack only, so the frame
+    is found among the generators running that code (one heap scan);
+    exactly one suspended must be there."""
+    if item[0] == _CALL:
+        func = resolver.value(item[1])
+        wrapped = getattr(func, "__wrapped__", None)
+        if not _is_contextmanager(func) or not _generator_may_catch(wrapped):
+            return None
+        frame = _suspended_generator_frame(getattr(wrapped, "__code__", None))
+    else:
+        obj = resolver.value(item[1])
+        kind = getattr(sys.modules.get("contextlib"), "_GeneratorContextManagerBase", None)
+        if not isinstance(kind, type) or not isinstance(obj, kind):
+            return None
+        generator = getattr(obj, "gen", None)
+        if not _generator_may_catch(None, getattr(generator, "gi_code", None)):
+            return None
+        frame = getattr(generator, "gi_frame", None)
+    if frame is None or frame.f_back is not None:
+        return None  # finished, or running (not at its yield)
+    resolver.cacheable = False
+    return frame
+
+
+def _suspended_generator_frame(code: CodeType | None) -> FrameType | None:
+    """The one suspended generator running ``code`` (see _generator_answer)."""
+    if code is None:
+        return None
+    import gc
+
+    found = [
+        obj.gi_frame
+        for obj in gc.get_referrers(code)
+        if getattr(obj, "gi_code", None) is code
+        and getattr(obj, "gi_frame", None) is not None
+        and not obj.gi_running
+        and obj.gi_frame.f_lasti >= 0
+    ]
+    return found[0] if len(found) == 1 else None
 
 
 def _with_may_suppress(items: tuple[WithItem, ...], resolver: _Resolver) -> bool:
@@ -667,6 +734,8 @@ def _with_may_suppress(items: tuple[WithItem, ...], resolver: _Resolver) -> bool
     (``ExitStack``, a custom one), or it is a ``@contextmanager`` generator
     whose ``yield`` sits in a ``try`` with an ``except``."""
     for item in items:
+        if _generator_frame(item, resolver) is not None:
+            continue  # its generator was asked (_with_suppresses): no guess
         if item[0] == _CALL:
             func = resolver.value(item[1])
             if isinstance(func, type):
@@ -706,9 +775,10 @@ def _is_contextmanager(func: object) -> bool:
     return code is not None and code.co_name == "helper" and "contextlib" in code.co_filename
 
 
-def _generator_may_catch(gen_function: object) -> bool:
-    """The generator catches at its ``yield``: a try with handlers around it."""
-    code = getattr(gen_function, "__code__", None)
+def _generator_may_catch(gen_function: object, code: CodeType | None = None) -> bool:
+    """The generator may catch at its ``yield``: a try with handlers, or a
+    ``with``, around it (``code``: its code, when no function is at hand)."""
+    code = getattr(gen_function, "__code__", None) if code is None else code
     if code is None:
         return False
     found = _exit_verdicts.get(id(code))
@@ -722,7 +792,9 @@ def _generator_may_catch(gen_function: object) -> bool:
         node = _find_definition(code, lines) if lines else None
         if node is not None:
             for sub in ast.walk(node):
-                if isinstance(sub, ast.Try) and sub.handlers:
+                if (isinstance(sub, ast.Try) and sub.handlers) or isinstance(
+                    sub, (ast.With, ast.AsyncWith)
+                ):
                     body = ast.Module(sub.body, [])
                     if any(isinstance(n, (ast.Yield, ast.YieldFrom)) for n in ast.walk(body)):
                         verdict = True
@@ -1040,19 +1112,43 @@ def _collect_regions(
                 start = _first_line(try_body[0])  # a decorated def: its decorators' line
                 regions.append((start, _end_line(try_body[-1]), depth, kind, compiled))
         elif isinstance(node, (ast.With, ast.AsyncWith)) and node.body:
-            items = tuple(
-                item
-                for item in (_compile_with_item(i.context_expr, local_names) for i in node.items)
-                if item is not None
-            )
+            with_items = [_compile_with_item(i.context_expr, local_names) for i in node.items]
+            items = tuple(item for item in with_items if item is not None)
             if items:
                 start = _first_line(node.body[0])
                 regions.append((start, _end_line(node.body[-1]), depth, _WITH, items))
+            regions.extend(_later_items(node, with_items, depth))
         for field in ("body", "orelse", "finalbody", "handlers", "cases"):
             children = getattr(node, field, None)
             if isinstance(children, list):
                 stack.extend((child, depth + 1) for child in reversed(children))
     return tuple(regions)
+
+
+#: Where a ``with`` calls its items' ``__exit__``: the ``with`` line before
+#: 3.13, each item's own line since.
+_EXITS_AT_WITH_LINE = sys.version_info < (3, 13)
+
+
+def _later_items(node: Any, compiled: list[WithItem | None], depth: int) -> list[Region]:
+    """``with A(), B():`` -- what B's ``__exit__`` (or ``__enter__``) raises
+    passes A's exit, which may suppress it (``with pytest.raises(E), cm():``).
+    Such an exception leaves the frame at the ``with`` line on 3.10-3.12,
+    and at B's own line since 3.13: a region there holds the items before."""
+    regions: list[Region] = []
+    if len(compiled) < 2:
+        return regions
+    if _EXITS_AT_WITH_LINE:
+        before = tuple(item for item in compiled[:-1] if item is not None)
+        if before:
+            regions.append((node.lineno, node.lineno, depth, _WITH, before))
+        return regions
+    for index in range(1, len(compiled)):
+        before = tuple(item for item in compiled[:index] if item is not None)
+        expr = node.items[index].context_expr
+        if before:
+            regions.append((expr.lineno, _end_line(expr), depth, _WITH, before))
+    return regions
 
 
 def _end_line(node: ast.stmt) -> int:
