@@ -12,9 +12,10 @@ too, from the instruction the caller is suspended at:
   class whose ``__init__``/``__new__`` it is, a ``functools.partial`` or
   cache of it, an instance whose ``__call__`` it is): DIRECT, nothing between;
 * ``hasattr(...)`` and ``getattr(obj, name, default)`` swallow an
-  AttributeError, and so do ``isinstance``/``issubclass`` when it comes
-  from a ``__getattr__`` or ``__getattribute__`` (their ``__class__`` and
-  ``__bases__`` lookups); so does the attribute protocol (an attribute read, or
+  AttributeError, and so do ``isinstance``/``issubclass``, pickle and the
+  ABC set-up when it comes from a ``__getattr__`` or ``__getattribute__``
+  (optional attributes they look up: ``__bases__``, ``__setstate__``,
+  ``__isabstractmethod__``); so does the attribute protocol (an attribute read, or
   two-argument ``getattr``) when the instance's class has ``__getattr__``:
   SWALLOWS, which makes the caller the catcher;
 * ``import m`` / ``from m import x`` reading a module's attributes through
@@ -160,9 +161,24 @@ _ITERATE: tuple[object, ...] = (
     *(enumerate, zip, map, filter, reversed, bytes, bytearray, str.join),
 )
 
-#: What a failing attribute lookup runs: isinstance/issubclass take its
-#: AttributeError for "not there" (``__class__``, ``__bases__``).
+#: What a failing attribute lookup runs (see _probes_attributes).
 _LOOKUPS = ("__getattr__", "__getattribute__")
+
+
+def _probes_attributes() -> tuple[object, ...]:
+    """C functions that look up optional attributes and take an AttributeError
+    for "not there": isinstance/issubclass (``__class__``, ``__bases__``),
+    pickle (``__reduce_ex__``, ``__getstate__``, ``__setstate__``), and the
+    ABC set-up (``__isabstractmethod__`` of each attribute of a new class)."""
+    found: list[object] = [builtins.isinstance, builtins.issubclass]
+    for module, names in (
+        ("_pickle", ("dumps", "loads", "dump", "load")),
+        ("_abc", ("_abc_init",)),
+    ):
+        loaded = sys.modules.get(module)
+        found += [getattr(loaded, name) for name in names if hasattr(loaded, name)]
+    return tuple(found)
+
 
 #: The import statement's instructions: C code that reads a module's attributes
 #: (a module ``__getattr__``, PEP 562, is Python code called from there).
@@ -239,8 +255,8 @@ def _call_verdict(
     if issubclass(cls, AttributeError):
         if func is builtins.hasattr:
             return SWALLOWS
-        if (func is builtins.isinstance or func is builtins.issubclass) and name in _LOOKUPS:
-            return SWALLOWS  # they read ``__class__`` / ``__bases__``: missing means "no"
+        if name in _LOOKUPS and any(func is f for f in _probes_attributes()):
+            return SWALLOWS  # an optional attribute they look up: missing means "no"
         if func is builtins.getattr:
             if len(call.args) >= 3 or _has_star(call):
                 return SWALLOWS

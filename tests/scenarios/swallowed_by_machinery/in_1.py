@@ -38,6 +38,26 @@ except TypeError:
 from plugins import tools  # noqa: E402  (importlib asks hasattr(plugins, "tools") first)
 
 print("tools", tools.VALUE)
+
+
+class Lenient:
+    """Answers AttributeError for anything it lacks, as Jinja2's Undefined."""
+
+    def __getattr__(self, name):
+        raise AttributeError(name)
+
+
+import abc  # noqa: E402
+import pickle  # noqa: E402
+
+pickle.loads(pickle.dumps(Lenient()))  # asks for __reduce_ex__, __setstate__, ...
+
+
+class Checked(abc.ABC):
+    proxy = Lenient()  # the ABC set-up asks each attribute for __isabstractmethod__
+
+
+print("pickled and checked")
 try:
     from legacy import removed  # noqa: F401
 except ImportError:
