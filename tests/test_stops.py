@@ -58,6 +58,7 @@ def test_cancellation_and_the_import_systems_lookups_never_stop(session):
         "not a class",
         "tools 42",
         "pickled and checked",
+        "read b'data'",
         "removed",
     ):
         assert line in before

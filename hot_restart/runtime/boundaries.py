@@ -165,6 +165,38 @@ _ITERATE: tuple[object, ...] = (
 _LOOKUPS = ("__getattr__", "__getattribute__")
 
 
+#: Optional attributes that C code looks up, taking an AttributeError for
+#: "not there": whatever the instruction, a ``__getattr__`` asked for one of
+#: these by C code is answered for such a lookup (io asks a wrapped raw
+#: stream for ``readall`` and, as it is freed, ``_dealloc_warn``; pickle,
+#: copy and the ABC set-up ask for the others).
+_PROBED = frozenset(
+    {
+        "_dealloc_warn",
+        "readall",
+        "__reduce_ex__",
+        "__reduce__",
+        "__getstate__",
+        "__setstate__",
+        "__getnewargs_ex__",
+        "__getnewargs__",
+        "__isabstractmethod__",
+        "__length_hint__",
+        "__bases__",
+        "__path__",
+    }
+)
+
+
+def _asked_for(callee: FrameType) -> object:
+    """The attribute name a ``__getattr__``/``__getattribute__`` frame was asked
+    for: its last positional parameter (``self, name`` or a module's ``name``)."""
+    code = callee.f_code
+    if code.co_argcount == 0:
+        return None
+    return callee.f_locals.get(code.co_varnames[code.co_argcount - 1])
+
+
 def _probes_attributes() -> tuple[object, ...]:
     """C functions that look up optional attributes and take an AttributeError
     for "not there": isinstance/issubclass (``__class__``, ``__bases__``),
@@ -195,6 +227,8 @@ def _read(caller: FrameType, callee: FrameType, cls: type) -> tuple[int, bool]:
         # on.  Whether it swallows what the body raised is the caller's
         # ``with`` region's question (catchers), not this step's.
         return DIRECT, True
+    if name in _LOOKUPS and issubclass(cls, AttributeError) and _asked_for(callee) in _PROBED:
+        return SWALLOWS, False  # C code looking for an optional attribute: "not there"
     op = _opname(caller)
     if op.startswith(("CALL", "PRECALL")):
         return _read_call(caller, callee, cls)

@@ -58,6 +58,23 @@ class Checked(abc.ABC):
 
 
 print("pickled and checked")
+
+
+class Relay:
+    """Delegates to a stream, as click's EchoingStdin does."""
+
+    def __init__(self, raw):
+        self.raw = raw
+
+    def __getattr__(self, name):
+        return getattr(self.raw, name)
+
+
+import io  # noqa: E402
+
+reader = io.BufferedReader(Relay(io.BytesIO(b"data")))
+print("read", reader.read())
+del reader  # io's clean-up asks the raw stream for _dealloc_warn
 try:
     from legacy import removed  # noqa: F401
 except ImportError:
