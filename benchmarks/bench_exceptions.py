@@ -101,7 +101,7 @@ _floor_entries: dict[object, object] = {}
 
 def _use_floor(module_names: list[str]) -> None:
     global _floor_entries
-    from hot_restart.runtime.trampoline import bind, handle
+    from hot_restart.runtime.trampoline import bind, entry_arguments, handle
 
     # What the generated code reads off the handler besides calling it (the
     # entry-argument store): the real ones.  It catches everything, as every
@@ -109,7 +109,7 @@ def _use_floor(module_names: list[str]) -> None:
     for attr, value in vars(handle).items():
         setattr(_floor_handler, attr, value)
     _floor_handler.catching = BaseException  # type: ignore[attr-defined]
-    _floor_entries = _floor_handler.entry_arguments  # type: ignore[attr-defined]
+    _floor_entries = entry_arguments
 
     for name in module_names:
         bind(sys.modules[name].__dict__, _floor_handler)
