@@ -45,97 +45,63 @@ def test_module_level_try_handles_and_an_escaping_call_stops_in_it(session):
     s.finish(0)
 
 
+def _only_the_crash_stops(
+    session, scenario: str, handled: tuple[str, ...], crash: str, after: tuple[str, ...]
+) -> str:
+    """Run ``scenario``: every ``handled`` line printed before the one prompt,
+    at ``crash``; after the fix and ``c``, the ``after`` lines.  The output
+    before the prompt, for more checks."""
+    s = session(scenario, args=["-m", "hot_restart", "prog.py"])
+    before = s.prompt()
+    for line in handled:
+        assert line in before
+    assert before.count("hot_restart:") == 1, before
+    assert f"__main__.{crash} raised" in before
+    s.fix()
+    s.send("c")
+    for line in after:
+        s.expect(line)
+    s.finish(0)
+    return before
+
+
 def test_cancellation_and_the_import_systems_lookups_never_stop(session):
     """A timed-out or cancelled task, and a module ``__getattr__`` (PEP 562)
     raising AttributeError for the import system's ``__path__`` lookup or
-    for a ``from m import name`` the program guards with ``except ImportError``."""
-    s = session("swallowed_by_machinery", args=["-m", "hot_restart", "prog.py"])
-    before = s.prompt()
-    for line in (
-        "timed out",
-        "cancelled",
-        "version 3",
-        "not a class",
-        "tools 42",
-        "pickled and checked",
-        "read b'data'",
-        "removed",
-    ):
-        assert line in before
-    assert before.count("hot_restart:") == 1, before
-    assert "__main__.share raised ZeroDivisionError" in before
-    s.fix()
-    s.send("c")
-    s.expect("share 10")
-    s.expect("done")
-    s.finish(0)
+    for a ``from m import name`` the program guards with ``except ImportError``;
+    optional attributes C code looks up (isinstance, pickle, ABCs, io)."""
+    handled = ("timed out", "cancelled", "version 3", "not a class", "tools 42")
+    handled += ("pickled and checked", "read b'data'", "removed")
+    _only_the_crash_stops(session, "swallowed_by_machinery", handled, "share", ("share 10", "done"))
 
 
 def test_a_waiter_that_handles_it_means_no_stop_in_the_pool_or_task(session):
     """A thread pool's work item and an asyncio task store the exception for
     whoever waits: ``result()`` or ``await`` in a ``try`` handles it there
     (also through ``gather``, and as a result with ``return_exceptions``)."""
-    s = session("handed_to_waiters", args=["-m", "hot_restart", "prog.py"])
-    before = s.prompt()
-    for line in ("task failed, handled", "gathered [2, ValueError(", "gather failed, handled"):
-        assert line in before
-    assert "pool failed, handled" in before
-    assert "mapped [4, 5]" in before
-    assert before.count("hot_restart:") == 1, before
-    assert "__main__.ratio raised ZeroDivisionError" in before
-    s.fix()
-    s.send("c")
-    s.expect(r"ratio 0\.25")
-    s.expect("done")
-    s.finish(0)
+    handled = ("task failed, handled", "gathered [2, ValueError(", "gather failed, handled")
+    handled += ("pool failed, handled", "mapped [4, 5]")
+    _only_the_crash_stops(session, "handed_to_waiters", handled, "ratio", (r"ratio 0\.25", "done"))
 
 
 def test_a_crash_under_a_top_level_with_that_might_swallow_stops(session):
     """Before, the decision was left to the top level, which has no trampoline:
     the program died with its traceback."""
-    s = session("toplevel_with", args=["-m", "hot_restart", "prog.py"])
-    before = s.prompt()
-    assert "__main__.share raised ZeroDivisionError" in before
-    s.fix()
-    s.send("c")
-    s.expect("share 10")
-    s.expect("stack closed")
-    s.expect("done")
-    s.finish(0)
+    after = ("share 10", "stack closed", "done")
+    _only_the_crash_stops(session, "toplevel_with", (), "share", after)
 
 
 def test_what_library_code_catches_or_passes_on_never_stops(session):
-    s = session("handled_by_libraries", args=["-m", "hot_restart", "prog.py"])
-    before = s.prompt()
-    for line in (
-        "with: handled",
-        "async with: handled",
-        "settings info False {'debug': True}",
-        "decorators: handled",
-        "enum: no color 5",
-        "pairs 1 2 [3, 4] [5, 6]",
-    ):
-        assert line in before
-    assert before.count("hot_restart:") == 1, before
-    assert "__main__.average raised ZeroDivisionError" in before
-    s.fix()
-    s.send("c")
-    s.expect(r"average 2\.0")
-    s.expect("done")
-    s.finish(0)
+    handled = ("with: handled", "async with: handled", "settings info False {'debug': True}")
+    handled += ("decorators: handled", "enum: no color 5", "pairs 1 2 [3, 4] [5, 6]")
+    after = (r"average 2\.0", "done")
+    _only_the_crash_stops(session, "handled_by_libraries", handled, "average", after)
 
 
 def test_a_crash_in_eq_under_dict_get_stops_in_eq(session):
-    s = session("lookup_eq", args=["-m", "hot_restart", "prog.py"])
-    before = s.prompt()
-    assert "a 1 True" in before
-    assert "__main__.K.__eq__ raised AttributeError(" in before
+    after = ("3 missing False", "done")
+    before = _only_the_crash_stops(session, "lookup_eq", ("a 1 True",), "K.__eq__", after)
     assert "returned through code" not in before  # not a late stop in main
-    s.fix()
-    s.send("c")
-    s.expect(r"3 missing False")
-    s.expect("done")
-    s.finish(0)
 
 
 def _env(**extra: str) -> dict[str, str]:
