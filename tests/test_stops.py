@@ -80,7 +80,7 @@ def test_a_waiter_that_handles_it_means_no_stop_in_the_pool_or_task(session):
     whoever waits: ``result()`` or ``await`` in a ``try`` handles it there
     (also through ``gather``, and as a result with ``return_exceptions``)."""
     handled = ("task failed, handled", "gathered [2, ValueError(", "gather failed, handled")
-    handled += ("pool failed, handled", "mapped [4, 5]")
+    handled += ("taskgroup: handled", "pool failed, handled", "mapped [4, 5]")
     _only_the_crash_stops(session, "handed_to_waiters", handled, "ratio", (r"ratio 0\.25", "done"))
 
 

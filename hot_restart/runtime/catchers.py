@@ -111,6 +111,7 @@ if TYPE_CHECKING:
     Region: TypeAlias = tuple[int, int, int, int, tuple[Any, ...]]
 
 __all__ = [
+    "AS_GROUP",
     "CAUGHT",
     "CAUGHT_ALL",
     "GATHERED",
@@ -264,8 +265,13 @@ def find(
             return GATHERED, None, None
         if handed_off:
             frame = awaiting
+    if frame is AS_GROUP:  # past a TaskGroup's exit: its frames see a group
+        exc, frame = _grouped(exc), waiters.pop(0)
+        cls, boundaries_wanted = type(exc), False
+    else:
+        boundaries_wanted = True
     boundaries: ModuleType | None = None
-    if issubclass(cls, _C_SWALLOWS):
+    if boundaries_wanted and issubclass(cls, _C_SWALLOWS):
         from . import boundaries as _boundaries  # only for the kinds C code swallows
 
         boundaries = _boundaries
@@ -334,6 +340,9 @@ def find(
                 return GATHERED, None, None
             if handed_off:
                 frame = awaiting
+        if frame is AS_GROUP:  # past a TaskGroup's exit: its frames see a group
+            exc, frame = _grouped(exc), waiters.pop(0)
+            cls, boundaries, passed_code = type(exc), None, None
     return NOT_CAUGHT, None, defer
 
 
@@ -346,6 +355,17 @@ def _trampolined(code: CodeType) -> bool:
 
 #: ``_awaiter``'s answer for ``asyncio.gather(..., return_exceptions=True)``.
 _GATHERED_FRAME: Any = object()
+#: Among an awaiting task's frames (handoff): the frames after it see the
+#: exception in a group (an ``asyncio.TaskGroup``'s exit raises them as one).
+AS_GROUP: Any = object()
+
+
+def _grouped(exc: BaseException) -> BaseException:
+    from . import handoff
+
+    return handoff.as_group(exc)
+
+
 _CO_COROUTINE = 0x80  # inspect.CO_COROUTINE
 
 

@@ -22,12 +22,18 @@ waiter, as if the waiter had called the crashed function:
   outermost, and from there on to whoever awaits that task in turn;
 * ``asyncio.gather``'s callback: with ``return_exceptions=True`` the
   exception becomes a result (taken: ``GATHERED``); without it, the task
-  awaiting the gather.
+  awaiting the gather;
+* an ``asyncio.TaskGroup``'s callback, once the task holding the ``async
+  with`` waits in the group's exit: that task's frames from the one holding
+  the ``async with`` out, which see the exception in a group
+  (``catchers.AS_GROUP``: an ``except*`` there takes it, a plain ``except
+  ValueError`` does not).
 
 Limits, each erring towards a stop at the crash site, as before: nobody
 waiting yet (the waiter has not reached ``result()`` or ``await``), more
-than one waiter, or any other callback (``asyncio.wait``, ``as_completed``,
-``shield``, a ``TaskGroup``, ``add_done_callback``): the walk ends where it
+than one waiter, a TaskGroup whose ``async with`` body still runs (its
+task is cancelled first), or any other callback (``asyncio.wait``,
+``as_completed``, ``shield``, ``add_done_callback``): the walk ends where it
 did.  Process pools run the function in another process: not seen here.
 Nothing is imported: a hand-off exists only where its module already is.
 """
@@ -38,8 +44,11 @@ import sys
 from types import CodeType, FrameType
 from typing import Any
 
+from .catchers import AS_GROUP
+
 #: What ``gathered`` answers for ``asyncio.gather(..., return_exceptions=True)``.
 GATHERED: list[FrameType] = []
+
 
 _WAKEUP = "task_wakeup"
 _HOPS = 64
@@ -109,6 +118,20 @@ def _awaiting(future: Any, depth: int) -> list[FrameType] | None:
         if further is GATHERED:
             return GATHERED
         return frames + (further or [])
+    parent = _taskgroup_parent(callback)
+    if parent is not None:
+        frames = _suspended_frames(parent)
+        groups = sys.modules.get("asyncio.taskgroups")
+        home = getattr(groups, "__file__", None)
+        exits = 0
+        while frames and frames[exits].f_code.co_filename == home and exits < len(frames) - 1:
+            exits += 1
+        if not exits:
+            return None  # the parent is not in the group's exit yet: it is cancelled first
+        further = _awaiting(parent, depth + 1)
+        if further is GATHERED:
+            return GATHERED
+        return [AS_GROUP, *frames[exits:], *(further or [])]  # type: ignore[index]
     gathered = _gather_outcome(callback)
     if gathered is None:
         return None
@@ -116,6 +139,24 @@ def _awaiting(future: Any, depth: int) -> list[FrameType] | None:
     if return_exceptions:
         return GATHERED
     return _awaiting(outer, depth + 1)
+
+
+def _taskgroup_parent(callback: Any) -> Any:
+    """The task holding the ``async with`` of the ``asyncio.TaskGroup`` whose
+    ``_on_task_done`` ``callback`` is, else None."""
+    group = getattr(sys.modules.get("asyncio.taskgroups"), "TaskGroup", None)
+    done = getattr(group, "_on_task_done", None)
+    if done is None or getattr(callback, "__func__", None) is not done:
+        return None
+    return getattr(callback.__self__, "_parent_task", None)
+
+
+def as_group(exc: BaseException) -> BaseException:
+    """``exc`` as a TaskGroup's exit raises it: in a group (3.11+)."""
+    import builtins
+
+    group: Any = getattr(builtins, "BaseExceptionGroup", None)
+    return group("unhandled errors in a TaskGroup", [exc]) if group is not None else exc
 
 
 def _gather_outcome(callback: Any) -> tuple[bool, Any] | None:

@@ -2,6 +2,7 @@
 handled there, it never stops; a crash nobody handles still stops at its site."""
 
 import asyncio
+import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -41,6 +42,12 @@ async def main():
         await asyncio.gather(fetch("3"), fetch("z"))
     except ValueError:
         print("gather failed, handled")
+    if sys.version_info >= (3, 11):
+        from groups import grouped
+
+        print(await grouped(fetch))
+    else:  # no TaskGroup
+        print("taskgroup: handled")
 
 
 def ratio(a, b):
