@@ -256,22 +256,11 @@ def find(
     cls = type(exc)
     decisions = _decisions
     below = raised_in
-    frame = raised_in.f_back
-    waiters: list[FrameType] = []  # the rest of an awaiting task's frames (see handoff)
-    handed_off = False  # ``below`` is where a hand-off was: no step between to read
-    if raised_in.f_code.co_flags & _CO_COROUTINE:
-        awaiting, waiters, handed_off = _awaiter(raised_in)
-        if awaiting is _GATHERED_FRAME:
-            return GATHERED, None, None
-        if handed_off:
-            frame = awaiting
-    if frame is AS_GROUP:  # past a TaskGroup's exit: its frames see a group
-        exc, frame = _grouped(exc), waiters.pop(0)
-        cls, boundaries_wanted = type(exc), False
-    else:
-        boundaries_wanted = True
+    # ``handed_off``: ``below`` is where a hand-off was, no step between to
+    # read; ``waiters``: the rest of an awaiting task's frames (see handoff).
+    frame, waiters, handed_off = _next_frame(raised_in, raised_in.f_back, [])
     boundaries: ModuleType | None = None
-    if boundaries_wanted and issubclass(cls, _C_SWALLOWS):
+    if issubclass(cls, _C_SWALLOWS):
         from . import boundaries as _boundaries  # only for the kinds C code swallows
 
         boundaries = _boundaries
@@ -288,7 +277,12 @@ def find(
     passed_callee: CodeType | None = None
     below_code = below.f_code
     while frame is not None:
-        code = frame.f_code
+        if frame is _GATHERED_FRAME:
+            return GATHERED, None, None
+        if frame is AS_GROUP:  # past a TaskGroup's exit: its frames see a group
+            exc, frame = _grouped(exc), waiters.pop(0)
+            cls, boundaries, passed_code = type(exc), None, None
+        code: CodeType = frame.f_code
         lasti = frame.f_lasti
         if code is passed_code and lasti == passed_lasti and below_code is passed_callee:
             below = frame
@@ -331,18 +325,8 @@ def find(
             passed_code = None
         below = frame
         below_code = code
-        frame = waiters.pop(0) if waiters else frame.f_back
-        if code.co_flags & _CO_COROUTINE and not waiters:
-            # Its task's step (C code) takes what leaves the task's outermost
-            # coroutine, though ``f_back`` shows the event loop's frames.
-            awaiting, waiters, handed_off = _awaiter(below)
-            if awaiting is _GATHERED_FRAME:
-                return GATHERED, None, None
-            if handed_off:
-                frame = awaiting
-        if frame is AS_GROUP:  # past a TaskGroup's exit: its frames see a group
-            exc, frame = _grouped(exc), waiters.pop(0)
-            cls, boundaries, passed_code = type(exc), None, None
+        up = waiters.pop(0) if waiters else frame.f_back
+        frame, waiters, handed_off = _next_frame(below, up, waiters)
     return NOT_CAUGHT, None, defer
 
 
@@ -353,7 +337,7 @@ def _trampolined(code: CodeType) -> bool:
     return bool(code.co_flags & _CO_OPTIMIZED) and HANDLER in code.co_names
 
 
-#: ``_awaiter``'s answer for ``asyncio.gather(..., return_exceptions=True)``.
+#: ``_next_frame``'s answer for ``asyncio.gather(..., return_exceptions=True)``.
 _GATHERED_FRAME: Any = object()
 #: Among an awaiting task's frames (handoff): the frames after it see the
 #: exception in a group (an ``asyncio.TaskGroup``'s exit raises them as one).
@@ -381,19 +365,23 @@ def _waiter_of_work(frame: FrameType) -> FrameType | None:
     return handoff.waiter_of_work(frame)
 
 
-def _awaiter(frame: FrameType) -> tuple[Any, list[FrameType], bool]:
-    """Where the walk goes on if ``frame`` is the outermost coroutine of the
-    running asyncio task: (the awaiting task's innermost frame, None, or
-    _GATHERED_FRAME; its other frames; whether there was a hand-off)."""
-    if "asyncio" not in sys.modules:
-        return None, [], False
+def _next_frame(
+    below: FrameType, up: FrameType | None, waiters: list[FrameType]
+) -> tuple[Any, list[FrameType], bool]:
+    """Where the walk goes after ``below``: ``up`` (its ``f_back``, or the next
+    of ``waiters``), unless ``below`` is the outermost coroutine of the running
+    asyncio task, whose step (C code) takes what leaves it though ``f_back``
+    shows the event loop's frames: then the awaiting task's innermost frame
+    (or _GATHERED_FRAME) and its other frames.  And whether that was a hand-off."""
+    if waiters or not below.f_code.co_flags & _CO_COROUTINE or "asyncio" not in sys.modules:
+        return up, waiters, False
     from . import handoff
 
-    frames = handoff.awaiters(frame)
+    frames = handoff.awaiters(below)
     if frames is handoff.GATHERED:
         return _GATHERED_FRAME, [], True
     if not frames:
-        return None, [], False
+        return up, waiters, False
     return frames[0], frames[1:], True
 
 
